@@ -1,0 +1,78 @@
+"""Typed settings with documented defaults.
+
+Every function that needs one of these values takes it as an explicit keyword argument;
+``None`` means "use the value in :data:`DEFAULTS`". Explicit arguments always win.
+
+Sources for the time budget: GB 51080-2015 §4.1.3-1 (reach the district edge within 5 min of the
+dispatch order) and 建标152-2017 (5 min = 1 min turnout + 4 min driving). See
+``../shared/reference/standards.md`` in the project workspace and ``data/standards/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+__all__ = ["DEFAULTS", "Settings", "resolve"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Engine-wide defaults.
+
+    Attributes
+    ----------
+    turnout_min : float
+        Turnout time from dispatch order to wheels rolling, minutes (建标152-2017: 1 min).
+    driving_min : float
+        Driving time budget, minutes (建标152-2017: 4 min). Response = turnout + driving.
+    speed_profile : str
+        Name of the fire-engine speed profile in ``data/speeds/`` (``china_urban``).
+    congestion_factor : float
+        Multiplier applied to every profile speed (1.0 = profile as written; 0.8 = 20 % slower).
+    snap_max_m : float
+        A station farther than this from any road is an error; a demand cell is flagged.
+    access_speed_kph : float
+        Speed on the access leg between a point and its snapped roadside position (lanes and
+        yards that are not in the graph), km/h.
+    service_buffer_m : float
+        Roadside distance counted as reached on either side of a reached road, metres.
+    cell_size_m : float
+        Side of a square demand cell, metres.
+    candidate_spacing_m : float
+        Minimum spacing between generated candidate station sites, metres.
+    keep_largest_component : bool
+        Keep only the largest strongly connected component of a road graph.
+    """
+
+    turnout_min: float = 1.0
+    driving_min: float = 4.0
+    speed_profile: str = "china_urban"
+    congestion_factor: float = 1.0
+    snap_max_m: float = 500.0
+    access_speed_kph: float = 15.0
+    service_buffer_m: float = 100.0
+    cell_size_m: float = 100.0
+    candidate_spacing_m: float = 200.0
+    keep_largest_component: bool = True
+
+    @property
+    def response_min(self) -> float:
+        """Total response budget in minutes (turnout + driving)."""
+        return self.turnout_min + self.driving_min
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with every non-``None`` override applied."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+DEFAULTS = Settings()
+
+
+def resolve(value: Any, name: str) -> Any:
+    """Return ``value`` unless it is ``None``, else the default for setting ``name``."""
+    return getattr(DEFAULTS, name) if value is None else value
