@@ -1,0 +1,425 @@
+"""Station jurisdictions (辖区): the network Voronoi partition of the demand cells.
+
+:func:`assign_jurisdictions` runs the travel-time core from every station that holds a district
+and gives each demand cell to its fastest station (ties go to the station listed first).
+Logistics stations (战勤保障, GB 51080-2015 §4.1.3-3) have no district: they are left out of the
+assignment and get an empty row. Cells no station can reach belong to no jurisdiction
+(``station`` is ``None``) and are reported.
+
+Times in the layers are minutes from the dispatch order: turnout + driving (settings 1 + 4 min).
+A cell is ``covered`` when its fastest arrival is within that budget.
+
+**Discretisation.** A district's ``max_arrival_min`` — the "reach the edge of the district within
+5 minutes" test of GB 51080-2015 §4.1.3-1 — is the latest arrival over the demand points of its
+cells (cell centroids, snapped to the roads, access legs included). The true edge lies up to
+half a cell farther, so the figure is a slight under-estimate; a finer cell (``cell_size_m``)
+gives a closer one. ``reached_share`` is the share of the district's area whose cells are
+reached within the budget.
+
+**Barriers.** With ``barriers`` (GB 51080-2015 §4.1.3-4) each station's district is measured
+for the area lying across a barrier (see :mod:`firecover.barriers`). With
+``within_barrier_zones=True`` a cell goes to the fastest station *in its own barrier zone*
+(the zone holding the cell's demand point); cells in a zone without a station (or that no
+station of their zone reaches) and cells inside barrier polygons fall back to the overall
+fastest, with a warning. In that mode ``best_min``/``second_min`` stay the overall fastest and
+second-fastest (coverage), while ``station`` is the assigned jurisdiction and
+:attr:`Jurisdictions.assigned_min` the time from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from . import _grid
+from ._csr import CSRNetwork
+from ._errors import DataFormatError
+from .barriers import BarrierSet, station_zones
+from .demand import DemandSurface
+from .settings import resolve
+from .snapping import Snapped
+from .standards import Standards, StationCheck, StationClass, check_stations, station_class
+from .traveltime import k_nearest_times
+
+__all__ = ["ADJACENCY_MIN_M", "Jurisdictions", "assign_jurisdictions", "gap_polygons"]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
+
+#: Two districts adjoin when they share more than this length of boundary (metres).
+ADJACENCY_MIN_M = 5.0
+_ADJ_BUFFER_M = 0.5  # buffer used to find a shared boundary despite float noise
+_TOL_MIN = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class Jurisdictions:
+    """Result of :func:`assign_jurisdictions`.
+
+    Attributes
+    ----------
+    cells : GeoDataFrame
+        The ``cells`` layer (DESIGN.md): ``cell_id``, ``area_km2``, ``weight``, ``risk``,
+        ``best_min``, ``station``, ``second_min``, ``covered``, ``far_from_road``, geometry.
+    stations : DataFrame
+        One row per input station, in input order: ``station``, ``class_key``,
+        ``has_district``, ``area_km2``, ``cells``, ``max_arrival_min`` (NaN without cells),
+        ``reached_share`` (NaN without cells), ``parts``, ``adjoins_full_station`` (None when
+        classes are unknown), ``straddled_barrier_km2`` (NaN without barriers),
+        ``barrier_kinds`` ("; "-joined).
+    districts : ndarray of geometry
+        Dissolved district per station (``None`` when it has none).
+    assigned_min : ndarray
+        Per cell, minutes from the dispatch order by the assigned station (= ``best_min``
+        unless ``within_barrier_zones``; inf when unassigned).
+    crs : str
+    turnout_min, driving_min, budget_min : float
+    total_area_km2 : float
+        Planning area (sum of all cell areas).
+    unassigned_km2 : float
+        Area of cells no station reaches.
+    zones : GeoDataFrame or None
+        Barrier zones when barriers were given.
+    warnings : tuple of str
+    """
+
+    cells: gpd.GeoDataFrame
+    stations: pd.DataFrame
+    districts: ObjArray
+    assigned_min: FloatArray
+    crs: str
+    turnout_min: float
+    driving_min: float
+    budget_min: float
+    total_area_km2: float
+    unassigned_km2: float
+    zones: gpd.GeoDataFrame | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def unassigned_cells(self) -> int:
+        """Number of cells no station reaches."""
+        return int(self.cells["station"].isna().sum())
+
+    def standards_inputs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`firecover.standards.check_stations`.
+
+        Raises
+        ------
+        DataFormatError
+            When the stations were assigned without ``class_keys``.
+        """
+        st = self.stations
+        if st["class_key"].isna().any():
+            raise DataFormatError("station classes are unknown; pass class_keys= to "
+                                  "assign_jurisdictions to check the standards")
+        straddled = st["straddled_barrier_km2"].to_numpy(np.float64)
+        return {
+            "names": st["station"].tolist(),
+            "classes": st["class_key"].tolist(),
+            "jurisdiction_km2": st["area_km2"].to_numpy(np.float64),
+            "max_arrival_min": st["max_arrival_min"].to_numpy(np.float64),
+            "reached_share": st["reached_share"].to_numpy(np.float64),
+            "adjoins_full_station": st["adjoins_full_station"].tolist(),
+            "straddled_barrier_km2": None if np.isnan(straddled).all() else straddled,
+            "budget_min": self.budget_min,
+        }
+
+    def check(self, **kwargs: Any) -> list[StationCheck]:
+        """Run :func:`~firecover.standards.check_stations` on these districts.
+
+        Extra keyword arguments (``urban_edge``, ``overrides``, ``standards`` …) are passed on.
+        """
+        return check_stations(**{**self.standards_inputs(), **kwargs})
+
+    def layer(self, checks: Sequence[StationCheck] | None = None) -> gpd.GeoDataFrame:
+        """The ``jurisdictions`` layer: one row per station with a non-empty district.
+
+        ``limit_km2``, ``compliant`` and ``reasons`` come from ``checks`` (matched by name);
+        without them they are NaN / NA / "".
+        """
+        st = self.stations
+        keep = np.array([d is not None for d in self.districts], dtype=bool)
+        by_name = {c.name: c for c in checks or ()}
+        found = [by_name.get(name) for name in st["station"][keep]]
+        frame = pd.DataFrame({
+            "station": st["station"][keep].to_numpy(),
+            "class_key": st["class_key"][keep].to_numpy(),
+            "area_km2": st["area_km2"][keep].to_numpy(),
+            "limit_km2": [np.nan if c is None or c.limit_km2 is None else c.limit_km2
+                          for c in found],
+            "max_arrival_min": st["max_arrival_min"][keep].to_numpy(),
+            "reached_share": st["reached_share"][keep].to_numpy(),
+            "compliant": pd.array([None if c is None else c.compliant for c in found],
+                                  dtype="boolean"),
+            "reasons": ["" if c is None else "; ".join(c.reasons) for c in found],
+        })
+        return gpd.GeoDataFrame(frame, geometry=list(self.districts[keep]), crs=self.crs)
+
+    def gaps(self) -> gpd.GeoDataFrame:
+        """The ``gaps`` layer (see :func:`gap_polygons`)."""
+        return gap_polygons(self.cells)
+
+
+def gap_polygons(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dissolve the cells with ``covered == False`` and explode them into parts.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``area_km2``, geometry; largest gap first (empty when everything is covered).
+    """
+    uncovered = cells.geometry.to_numpy()[~cells["covered"].to_numpy(bool)]
+    parts = (shapely.get_parts(_grid.union_cells(uncovered)) if len(uncovered)
+             else np.empty(0, dtype=object))
+    parts = parts[np.argsort(-shapely.area(parts), kind="stable")]
+    return gpd.GeoDataFrame({"area_km2": shapely.area(parts) / 1e6},
+                            geometry=np.asarray(parts, dtype=object), crs=cells.crs)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _names(names: Sequence[str], n: int) -> list[str]:
+    out = [str(x) for x in names]
+    if len(out) != n:
+        raise DataFormatError(f"{len(out)} names for {n} stations; give one name per station")
+    if len(set(out)) != n:
+        dup = sorted({x for x in out if out.count(x) > 1})
+        raise DataFormatError(f"station names repeat ({', '.join(dup)}); make them unique")
+    return out
+
+
+def _classes(class_keys: Sequence[str | StationClass] | None, n: int,
+             standards: Standards | None) -> list[StationClass | None]:
+    if class_keys is None:
+        return [None] * n
+    keys = list(class_keys)
+    if len(keys) != n:
+        raise DataFormatError(f"{len(keys)} class keys for {n} stations; give one per station")
+    return [station_class(k, standards) for k in keys]
+
+
+def _check_demand(net: CSRNetwork, demand: DemandSurface) -> None:
+    if demand.n_edges not in (-1, net.n_edges) or demand.crs != net.crs:
+        raise DataFormatError("the demand surface was built on another road network; rebuild "
+                              "it with build_demand on this network")
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def _fastest(net: CSRNetwork, stations: Snapped, members: IntArray, points: Snapped,
+             k: int) -> tuple[FloatArray, IntArray]:
+    """Seconds and station index (into the full list) of the k fastest ``members``."""
+    if members.size == 0 or len(points) == 0:
+        return np.full((len(points), k), np.inf), np.full((len(points), k), -1, np.int64)
+    times, index = k_nearest_times(net, stations[members], points, k=k)
+    return times, np.where(index >= 0, members[np.maximum(index, 0)], -1)
+
+
+def _zone_assignment(
+    net: CSRNetwork, stations: Snapped, members: IntArray, demand: DemandSurface,
+    bset: BarrierSet, fastest: tuple[IntArray, FloatArray],
+) -> tuple[IntArray, FloatArray, list[str]]:
+    """Fastest station within each cell's barrier zone; fall back to the overall fastest."""
+    assigned, seconds = fastest[0].copy(), fastest[1].copy()
+    cell_zone = bset.zone_of(shapely.points(demand.points.x, demand.points.y))
+    st_zone = station_zones(bset.zones, shapely.points(stations.x[members], stations.y[members]))
+    lonely: list[int] = []
+    for z in np.unique(cell_zone[cell_zone >= 0]).tolist():
+        in_zone = np.flatnonzero(cell_zone == z)
+        mine = members[st_zone == z]
+        if mine.size == 0:
+            lonely.append(z)
+            continue
+        t, ix = _fastest(net, stations, mine, demand.points[in_zone], 1)
+        ok = np.isfinite(t[:, 0])
+        assigned[in_zone[ok]], seconds[in_zone[ok]] = ix[ok, 0], t[ok, 0]
+    warnings = []
+    if lonely:
+        km2 = float(demand.cells["area_km2"].to_numpy()[np.isin(cell_zone, lonely)].sum())
+        warnings.append(
+            f"{len(lonely)} barrier zone(s) ({km2:.3f} km²) have no station; their cells go to "
+            "the overall fastest station"
+        )
+    return assigned, seconds, warnings
+
+
+def _station_stats(assigned: IntArray, minutes: FloatArray, area: FloatArray, n: int,
+                   budget: float) -> dict[str, FloatArray]:
+    ok = assigned >= 0
+    a, m, w = assigned[ok], minutes[ok], area[ok]
+    km2 = np.bincount(a, weights=w, minlength=n)
+    count = np.bincount(a, minlength=n)
+    latest = np.full(n, -np.inf)
+    np.maximum.at(latest, a, m)
+    reached = np.bincount(a, weights=w * (m <= budget + _TOL_MIN), minlength=n)
+    has = count > 0
+    share = np.divide(reached, km2, out=np.full(n, np.nan), where=has & (km2 > 0))
+    share[has & (km2 <= 0)] = 1.0
+    return {"area_km2": km2, "cells": count.astype(np.int64),
+            "max_arrival_min": np.where(has, latest, np.nan), "reached_share": share}
+
+
+def _adjoins_full(districts: ObjArray, classes: list[StationClass | None]) -> list[bool | None]:
+    """Whether each district shares > ADJACENCY_MIN_M of boundary with a full station's."""
+    if any(c is None for c in classes):
+        return [None] * len(classes)
+    full = [j for j, c in enumerate(classes) if c is not None and c.counts_as_full
+            and districts[j] is not None]
+    grown = {j: shapely.buffer(districts[j], _ADJ_BUFFER_M) for j in full}
+    out: list[bool | None] = []
+    for i, poly in enumerate(districts.tolist()):
+        if poly is None:
+            out.append(False)
+            continue
+        edge = shapely.boundary(poly)
+        out.append(any(
+            shapely.length(shapely.intersection(edge, grown[j])) > ADJACENCY_MIN_M
+            for j in full if j != i and shapely.intersects(edge, grown[j])
+        ))
+    return out
+
+
+def _cells_layer(demand: DemandSurface, names: list[str], assigned: IntArray,
+                 first_s: FloatArray, second_s: FloatArray, turnout: float,
+                 budget: float) -> gpd.GeoDataFrame:
+    cells = demand.cells
+    best = turnout + first_s / 60.0
+    label = np.array([None, *names], dtype=object)[assigned + 1]
+    frame = pd.DataFrame({
+        "cell_id": cells["cell_id"].to_numpy(),
+        "area_km2": cells["area_km2"].to_numpy(),
+        "weight": cells["weight"].to_numpy(),
+        "risk": cells["risk"].to_numpy(),
+        "best_min": best,
+        "station": label,
+        "second_min": turnout + second_s / 60.0,
+        "covered": best <= budget + _TOL_MIN,
+        "far_from_road": cells["far_from_road"].to_numpy(bool),
+    })
+    return gpd.GeoDataFrame(frame, geometry=cells.geometry.to_numpy(), crs=demand.crs)
+
+
+def assign_jurisdictions(
+    net: CSRNetwork | nx.MultiDiGraph,
+    stations: Snapped,
+    names: Sequence[str],
+    demand: DemandSurface,
+    *,
+    class_keys: Sequence[str | StationClass] | None = None,
+    turnout_min: float | None = None,
+    driving_min: float | None = None,
+    barriers: Any = None,
+    within_barrier_zones: bool = False,
+    snap_ends_m: float | None = None,
+    standards: Standards | None = None,
+) -> Jurisdictions:
+    """Give every demand cell to its fastest district-holding station and dissolve districts.
+
+    Parameters
+    ----------
+    net : CSRNetwork or networkx.MultiDiGraph
+        The road network ``demand`` was built on.
+    stations : Snapped
+        Stations on the network (:func:`firecover.snapping.snap_stations`).
+    names : sequence of str
+        Unique station names.
+    demand : DemandSurface
+        From :func:`firecover.demand.build_demand`.
+    class_keys : sequence of str, optional
+        Station class of each station (any alias). Logistics stations get no district. Without
+        classes every station holds a district and adjacency is not evaluated.
+    turnout_min, driving_min : float, optional
+        Budget parts; defaults from settings (1 + 4 min).
+    barriers : GeoDataFrame, GeoSeries, path or sequence of geometries, optional
+        Barriers (:func:`firecover.barriers.load_barriers`); enables ``straddled_barrier_km2``.
+    within_barrier_zones : bool
+        Assign each cell only to a station in its barrier zone (needs ``barriers``).
+    snap_ends_m : float, optional
+        See :func:`firecover.barriers.barrier_zones`.
+    standards : Standards, optional
+        Profile used to resolve classes; default the bundled one.
+
+    Returns
+    -------
+    Jurisdictions
+    """
+    net = net if isinstance(net, CSRNetwork) else CSRNetwork.from_graph(net)
+    _check_demand(net, demand)
+    label = _names(names, len(stations))
+    classes = _classes(class_keys, len(stations), standards)
+    turnout = float(resolve(turnout_min, "turnout_min"))
+    budget = turnout + float(resolve(driving_min, "driving_min"))
+    if within_barrier_zones and barriers is None:
+        raise DataFormatError("within_barrier_zones needs barriers; pass barriers=")
+    members = np.array([i for i, c in enumerate(classes) if c is None or c.district], np.int64)
+    times, index = _fastest(net, stations, members, demand.points, 2)
+    assigned, seconds = index[:, 0], times[:, 0]
+    warns: list[str] = []
+    bset = None if barriers is None else BarrierSet.build(demand.boundary, barriers, net.crs,
+                                                          snap_ends_m)
+    if within_barrier_zones and bset is not None:
+        assigned, seconds, warns = _zone_assignment(net, stations, members, demand, bset,
+                                                    (assigned, seconds))
+    for w in warns:
+        logger.warning(w)
+    cells = _cells_layer(demand, label, assigned, times[:, 0], times[:, 1], turnout, budget)
+    assigned_min = turnout + seconds / 60.0
+    area = cells["area_km2"].to_numpy()
+    stats = _station_stats(assigned, assigned_min, area, len(label), budget)
+    ok = assigned >= 0
+    districts = _grid.dissolve(cells.geometry.to_numpy()[ok], assigned[ok], len(label))
+    straddle = _straddles(bset, assigned, demand, area, stations, districts)
+    table = _station_table(label, classes, stats, districts, straddle)
+    unassigned = float(area[~ok].sum())
+    if (~ok).any():
+        logger.warning("%d cell(s) (%.3f km²) are reached by no station", int((~ok).sum()),
+                       unassigned)
+    zones = None if bset is None else gpd.GeoDataFrame(
+        {"zone": np.arange(bset.zones.size), "area_km2": shapely.area(bset.zones) / 1e6},
+        geometry=bset.zones, crs=net.crs)
+    return Jurisdictions(cells, table, districts, assigned_min, net.crs, turnout,
+                         budget - turnout, budget, float(area.sum()), unassigned, zones,
+                         tuple(warns))
+
+
+def _straddles(
+    bset: BarrierSet | None, assigned: IntArray, demand: DemandSurface, area: FloatArray,
+    stations: Snapped, districts: ObjArray,
+) -> tuple[FloatArray, list[tuple[str, ...]]]:
+    n = len(stations)
+    if bset is None:
+        return np.full(n, np.nan), [() for _ in range(n)]
+    cell_pts = shapely.points(demand.points.x, demand.points.y)
+    return bset.straddles_cells(assigned, cell_pts, area, shapely.points(stations.x, stations.y),
+                                districts)
+
+
+def _station_table(label: list[str], classes: list[StationClass | None],
+                   stats: dict[str, FloatArray], districts: ObjArray,
+                   straddle: tuple[FloatArray, list[tuple[str, ...]]]) -> pd.DataFrame:
+    parts = np.array([0 if d is None else shapely.get_num_geometries(d) for d in districts])
+    return pd.DataFrame({
+        "station": label,
+        "class_key": [None if c is None else c.key for c in classes],
+        "has_district": [c is None or c.district for c in classes],
+        **stats,
+        "parts": parts.astype(np.int64),
+        "adjoins_full_station": _adjoins_full(districts, classes),
+        "straddled_barrier_km2": straddle[0],
+        "barrier_kinds": ["; ".join(k) for k in straddle[1]],
+    })

@@ -1,0 +1,202 @@
+"""Station files: CSV, GeoJSON or TOML lists of stations for the coverage commands.
+
+A station file gives at least ``name``, ``lon``, ``lat`` and ``class`` per station. Optional
+columns are those of a scenario's ``[[station]]`` table (``status``, ``year``, ``build_type``,
+``urban_edge``, ``datum``, ``source``, ``name_en``) plus ``crs``: a datum name (``wgs84``,
+``gcj02``, ``bd09``, ``cgcs2000``), ``EPSG:4326`` / ``EPSG:4490``, or a projected EPSG code, in
+which case ``lon``/``lat`` (or ``x``/``y``) hold projected metres and are converted to WGS-84.
+Missing ``status`` means ``existing``; missing ``source`` is filled with the file name.
+
+Every row is validated exactly like a scenario station (same messages, same class aliases).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ._errors import DataFormatError, ScenarioError, UnsupportedCRSError
+from ._io import require_file
+from ._scenario_schema import Context, Table
+from ._scenario_sections import read_stations, station_keys
+from .scenario import StationSpec
+
+__all__ = ["read_stations_file"]
+
+log = logging.getLogger(__name__)
+
+_DATUM_CRS = {"epsg:4326": "wgs84", "epsg:4490": "cgcs2000", "wgs84": "wgs84", "wgs-84": "wgs84"}
+
+
+def read_stations_file(
+    path: str | os.PathLike[str], *, standards_profile: str | None = None
+) -> list[StationSpec]:
+    """Read and validate a station file (``.csv``, ``.geojson``/``.json`` or ``.toml``).
+
+    Parameters
+    ----------
+    path : path
+        The station file. CSV must be UTF-8 (a BOM is accepted) or GBK.
+    standards_profile : str, optional
+        Standards profile used to resolve station classes (default profile if ``None``).
+
+    Returns
+    -------
+    list of StationSpec
+        In file order.
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist.
+    DataFormatError
+        Unsupported suffix, unreadable file, or no stations in it.
+    ScenarioError
+        A row fails validation (names the row, field and allowed values).
+    """
+    from .standards import load_standards
+
+    p = require_file(path, "station file")
+    suffix = p.suffix.lower()
+    readers = {".csv": _csv_rows, ".geojson": _geojson_rows, ".json": _geojson_rows,
+               ".toml": _toml_rows}  # fmt: skip
+    if suffix not in readers:
+        raise DataFormatError(
+            f"{p}: unsupported station file type {suffix or '(none)'}; use .csv, .geojson or .toml"
+        )
+    text, rows = readers[suffix](p)
+    if not rows:
+        raise DataFormatError(f"{p}: no stations found; add at least one row with name, lon, lat")
+    rows = [_normalise(r, p) for r in rows]
+    ctx = Context(str(p), text, p.parent)
+    top = Table({"station": rows}, ctx, (), "top level", ("station",))
+    kwargs, _ = read_stations(rows, top, load_standards(standards_profile))
+    return [StationSpec(**kw) for kw in kwargs]
+
+
+def _read_text(p: Path) -> str:
+    raw = p.read_bytes()
+    for enc in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataFormatError(f"{p}: text is neither UTF-8 nor GBK; save it as UTF-8")
+
+
+def _csv_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
+    text = _read_text(p)
+    reader = csv.DictReader(text.splitlines())
+    rows: list[dict[str, Any]] = []
+    for row in reader:
+        clean = {k.strip(): v.strip() for k, v in row.items() if k and v is not None and v.strip()}
+        if clean:
+            rows.append(clean)
+    return text, rows
+
+
+def _geojson_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
+    text = _read_text(p)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(f"{p}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    feats = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(feats, list):
+        raise DataFormatError(f"{p}: not a GeoJSON FeatureCollection; export stations as one")
+    crs = ((data.get("crs") or {}).get("properties") or {}).get("name")
+    rows = []
+    for i, f in enumerate(feats, 1):
+        geom = (f or {}).get("geometry") or {}
+        if geom.get("type") != "Point":
+            raise DataFormatError(f"{p}: feature {i} is not a Point; stations must be points")
+        row = dict(f.get("properties") or {})
+        row["lon"], row["lat"] = geom["coordinates"][:2]
+        if crs and "crs" not in row:
+            row["crs"] = crs.replace("urn:ogc:def:crs:", "").replace("::", ":")
+        rows.append(row)
+    return text, rows
+
+
+def _toml_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
+    text = _read_text(p)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFormatError(f"{p}: invalid TOML: {exc}") from None
+    rows = data.get("station", [])
+    if not isinstance(rows, list):
+        raise DataFormatError(f"{p}: write each station as a [[station]] table")
+    return text, rows
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in {"true", "yes", "1", "是"}:
+            return True
+        if low in {"false", "no", "0", "否", ""}:
+            return False
+    return value
+
+
+def _normalise(row: dict[str, Any], p: Path) -> dict[str, Any]:
+    """Turn a flat row into a scenario ``[[station]]`` table (types, defaults, crs)."""
+    out = {k: v for k, v in row.items() if k not in {"crs", "x", "y"}}
+    for key in ("lon", "lat", "year"):
+        if key in out:
+            out[key] = _number(out[key])
+    if "urban_edge" in out:
+        out["urban_edge"] = _flag(out["urban_edge"])
+    if "x" in row and "y" in row:
+        out["lon"], out["lat"] = _number(row["x"]), _number(row["y"])
+    out.setdefault("status", "existing")
+    out.setdefault("source", f"station file {p.name}")
+    crs = str(row.get("crs", "")).strip()
+    if crs:
+        _apply_crs(out, crs, p)
+    unknown = set(out) - set(station_keys())
+    if unknown:
+        raise ScenarioError(
+            f"{p}: station {out.get('name', '?')!r}: unknown column(s) {', '.join(sorted(unknown))}"
+            f"; allowed: {', '.join(station_keys())}, crs, x, y"
+        )
+    return out
+
+
+def _apply_crs(out: dict[str, Any], crs: str, p: Path) -> None:
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    key = crs.lower()
+    if key in _DATUM_CRS or key in {"gcj02", "bd09", "cgcs2000"}:
+        out.setdefault("datum", _DATUM_CRS.get(key, key))
+        return
+    try:
+        src = CRS.from_user_input(crs)
+    except CRSError:
+        raise UnsupportedCRSError(
+            f"{p}: station {out.get('name', '?')!r}: unknown crs {crs!r}; use wgs84, gcj02, "
+            "bd09 or an EPSG code"
+        ) from None
+    if src.is_geographic:
+        return
+    if not all(isinstance(out.get(k), int | float) for k in ("lon", "lat")):
+        return  # validation reports the missing coordinates
+    tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+    out["lon"], out["lat"] = (float(v) for v in tr.transform(out["lon"], out["lat"]))
+    log.info("station %s: converted from %s to WGS-84", out.get("name"), crs)
