@@ -1,5 +1,102 @@
-"""firecover: fire-station coverage planning engine."""
+"""firecover: fire-station coverage planning engine.
 
+The public API, by concern (each name is importable from ``firecover`` directly; modules load
+on first use so the command line starts fast):
+
+- road graphs: :func:`load_graph`, :func:`prepare_graph`, :func:`save_graph`,
+  :func:`graph_info`, :func:`graph_from_place`, :func:`graph_from_polygon`,
+  :func:`graph_from_bbox`, :func:`load_profile`
+- travel times: :class:`CSRNetwork`, :func:`snap_points`, :func:`snap_stations`,
+  :func:`node_times`, :func:`point_times`, :func:`bounded_matrix`, :func:`k_nearest_times`,
+  :func:`to_wgs84`, :func:`project_points`
+- coverage: :func:`build_demand`, :func:`service_areas`, :func:`assign_jurisdictions`,
+  :func:`analyse`, :class:`CoverageRun`, :class:`CoverageLayers`
+- standards: :func:`load_standards`, :func:`station_class`, :func:`area_limit`,
+  :func:`check_stations`, :func:`district_summary`
+- siting: :func:`lscp`, :func:`mclp`, :func:`pmedian`, :func:`pcenter`,
+  :func:`backup_coverage`, :class:`SitingResult`
+- plans and files: :func:`load_scenario`, :func:`read_stations_file`, :func:`run_demo`
+- errors: :class:`FirecoverError` and its subclasses; settings: :data:`DEFAULTS`
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._errors import (
+    CoordinateError,
+    DataFormatError,
+    FirecoverError,
+    GraphError,
+    InfeasibleModelError,
+    InputFileError,
+    NetworkUnavailableError,
+    OutputError,
+    ScenarioError,
+    SnapError,
+    SolverError,
+    StationClassError,
+    UnsupportedCRSError,
+)
 from ._version import __version__
+from .settings import DEFAULTS, Settings
 
-__all__ = ["__version__"]
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        ("load_graph", "prepare_graph", "save_graph", "graph_info", "graph_from_place",
+         "graph_from_polygon", "graph_from_bbox"), "network"),
+    "load_profile": "speeds",
+    "CSRNetwork": "traveltime",
+    **dict.fromkeys(("node_times", "point_times", "bounded_matrix", "k_nearest_times"),
+                    "traveltime"),
+    **dict.fromkeys(("Snapped", "snap_points", "snap_stations"), "snapping"),
+    **dict.fromkeys(("to_wgs84", "project_points"), "coords"),
+    **dict.fromkeys(("build_demand", "DemandSurface"), "demand"),
+    "service_areas": "service_area",
+    **dict.fromkeys(("assign_jurisdictions", "Jurisdictions"), "jurisdiction"),
+    **dict.fromkeys(("analyse", "CoverageRun"), "analysis"),
+    **dict.fromkeys(("CoverageLayers", "write_geopackage"), "outputs"),
+    "render_map": "maps",
+    "render_webmap": "webmap",
+    **dict.fromkeys(("load_standards", "station_class", "area_limit", "check_stations",
+                     "district_summary"), "standards"),
+    **dict.fromkeys(("lscp", "mclp", "pmedian", "pcenter", "backup_coverage", "SitingResult"),
+                    "siting"),
+    **dict.fromkeys(("load_scenario", "Scenario", "StationSpec"), "scenario"),
+    "read_stations_file": "stations",
+    **dict.fromkeys(("run_demo", "coverage_from_files"), "pipeline"),
+}  # fmt: skip
+
+__all__ = [
+    "DEFAULTS",
+    "CoordinateError",
+    "DataFormatError",
+    "FirecoverError",
+    "GraphError",
+    "InfeasibleModelError",
+    "InputFileError",
+    "NetworkUnavailableError",
+    "OutputError",
+    "ScenarioError",
+    "Settings",
+    "SnapError",
+    "SolverError",
+    "StationClassError",
+    "UnsupportedCRSError",
+    "__version__",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'firecover' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

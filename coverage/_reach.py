@@ -49,6 +49,8 @@ ObjArray = npt.NDArray[np.object_]
 
 FRACTION_TOL = 1e-9
 """Pieces closer than this (as a fraction of the edge) are merged; ends this close to 0 / 1 snap."""
+CHUNK_ENTRIES = 1_000_000
+"""Reached (source, node) pairs turned into pieces at a time."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,21 +242,54 @@ def merge_intervals(
     return out_g[keep].astype(np.int64), out_lo[keep], out_hi[keep]
 
 
+def _source_chunks(indptr: IntArray, max_entries: int) -> list[tuple[int, int]]:
+    """Consecutive source ranges holding at most ``max_entries`` reached nodes (≥ 1 source)."""
+    n = indptr.size - 1
+    out, a = [], 0
+    while a < n:
+        b = int(np.searchsorted(indptr, indptr[a] + max_entries, side="right")) - 1
+        b = min(max(b, a + 1), n)
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _chunk_pieces(
+    net: CSRNetwork, out: _OutEdges, sources: Snapped, matrix: sp.csr_array, limit: float,
+    rows_range: tuple[int, int],
+) -> tuple[np.ndarray, ...]:
+    """Merged pieces (group, start, end) and reached nodes of sources ``a:b``."""
+    a, b = rows_range
+    lo_i, hi_i = int(matrix.indptr[a]), int(matrix.indptr[b])
+    rows = np.repeat(np.arange(a, b, dtype=np.int64), np.diff(matrix.indptr[a:b + 1]))
+    data = matrix.data[lo_i:hi_i]
+    ok = data <= limit
+    rows, nodes = rows[ok], matrix.indices[lo_i:hi_i][ok].astype(np.int64)
+    times = data[ok].astype(np.float64)
+    own = _source_pieces(net, sources[np.arange(a, b)], limit)
+    parts = [_node_pieces(net, out, rows, nodes, times, limit), (own[0] + a, *own[1:])]
+    src, edge, lo, hi = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    n_e = max(net.n_edges, 1)
+    group, start, end = merge_intervals(src * n_e + edge, lo, hi)
+    return group, start, end, rows, nodes, times
+
+
 def _pieces_at(
     net: CSRNetwork, out: _OutEdges, sources: Snapped, matrix: sp.csr_array, limit: float
 ) -> ReachedEdges:
-    """Reached pieces for ``limit`` from a bounded matrix computed with a limit ≥ ``limit``."""
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    ok = matrix.data <= limit
-    rows, nodes = rows[ok], matrix.indices[ok].astype(np.int64)
-    times = matrix.data[ok].astype(np.float64)
-    parts = [_node_pieces(net, out, rows, nodes, times, limit), _source_pieces(net, sources, limit)]
-    src = np.concatenate([p[0] for p in parts])
-    edge = np.concatenate([p[1] for p in parts])
-    lo = np.concatenate([p[2] for p in parts])
-    hi = np.concatenate([p[3] for p in parts])
+    """Reached pieces for ``limit`` from a bounded matrix computed with a limit ≥ ``limit``.
+
+    Sources are processed in chunks of at most :data:`CHUNK_ENTRIES` reached nodes, so the
+    per-out-edge arrays stay small on large graphs.
+    """
+    chunks = [_chunk_pieces(net, out, sources, matrix, limit, r)
+              for r in _source_chunks(matrix.indptr.astype(np.int64), CHUNK_ENTRIES)]
+    if not chunks:
+        ints, floats = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        chunks = [(ints, floats, floats, ints, ints, floats)]
+    group, start, end, rows, nodes, times = (np.concatenate([c[k] for c in chunks])
+                                             for k in range(6))
     n_e = max(net.n_edges, 1)
-    group, start, end = merge_intervals(src * n_e + edge, lo, hi)
     return ReachedEdges(net, float(limit), len(sources), group // n_e, group % n_e, start, end,
                         rows, nodes, times)
 

@@ -72,10 +72,8 @@ class Locator:
     def key_line(self, table: tuple[str, ...], key: str, index: int | None = None) -> int | None:
         """Line of ``key = …`` inside ``[table]``; falls back to enclosing tables and headers."""
         start = self.table_line(table, index) if table else 0
-        if start is None:
-            if len(table) > 1:
-                return self.key_line(table[:-1], table[-1])
-            return None
+        if start is None:  # an inline or dotted table: point at its key in the parent
+            return self.key_line(table[:-1], table[-1]) if table else None
         pattern = re.compile(
             rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')"
             r"\s*(?:=|\.)"
@@ -184,7 +182,7 @@ class Table:
         loc = self.ctx.locator
         if key is None:
             return loc.table_line(self.path, self.index) or (
-                loc.key_line(self.path[:-1], self.path[-1]) if len(self.path) > 1 else None
+                loc.key_line(self.path[:-1], self.path[-1]) if self.path else None
             )
         return loc.key_line(self.path, key, self.index)
 

@@ -45,6 +45,7 @@ class ModelOutcome:
     mip_gap: float = 0.0
     seconds: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
+    bound: float = math.nan
 
 
 def _empty() -> IntArray:
@@ -73,7 +74,7 @@ def _outcome(sol: MilpSolution, cols: IntArray, offset: float, stats: dict[str, 
     if sol.x is None:
         return ModelOutcome(_empty(), sol.status, math.nan, sol.mip_gap, sol.seconds, stats)
     return ModelOutcome(_chosen(sol.x, cols), sol.status, offset + sol.objective, sol.mip_gap,
-                        sol.seconds, stats)
+                        sol.seconds, stats, offset + sol.dual_bound)
 
 
 # --------------------------------------------------------------------------- set covering ---
@@ -249,8 +250,9 @@ def _backup_stages(mat: sp.csr_array, w: FloatArray, f: FloatArray, p: int, cols
                             time.perf_counter() - start, stats)
     status = "optimal" if first.status == second.status == "optimal" else "time_limit"
     gap = max(first.mip_gap, second.mip_gap)
+    bound = out.bound if first.status == "optimal" else math.nan
     return ModelOutcome(out.new_sites, status, out.objective, gap, time.perf_counter() - start,
-                        out.stats)
+                        out.stats, bound)
 
 
 # ------------------------------------------------------------------------------- p-median ---
@@ -394,43 +396,6 @@ def _median_offset(lv: _Levels, w: FloatArray, cap: FloatArray) -> float:
                  (w[first] * lv.level_val[lv.row_start]).sum())
 
 
-def _lp_caps(d: _Median, m: int, p: int, cap: FloatArray, stats: dict[str, float],
-             ) -> FloatArray:
-    """Raise the caps until the LP relaxation no longer pays any capped cost (then its value
-    is the full LP bound). A client whose last level is used (``z > 0``) gets twice as many
-    levels. Cheap: only LPs on the small capped model."""
-    full = _levels(d.r, d.c, d.v, d.cap)
-    n_full = np.bincount(full.level_row, minlength=d.w.size)
-    first_full = np.cumsum(n_full) - n_full
-    for rounds in range(1, 64):
-        lv = _levels(d.r, d.c, d.v, cap)
-        if lv.level_row.size == 0:
-            break
-        problem = _pmedian_problem(lv, d.w, m, p)
-        relaxed = MilpProblem(problem.c, problem.A, problem.row_lb, problem.row_ub, problem.lb,
-                              problem.ub, np.zeros_like(problem.integral))
-        sol = solve_milp(relaxed)
-        if sol.x is None:
-            break
-        last = np.ones(lv.level_row.size, dtype=bool)
-        last[:-1] = ~lv.row_start[1:]
-        binding = np.zeros(d.w.size, dtype=bool)
-        hit = last & (sol.x[m:] > 1e-9) & (cap[lv.level_row] < d.cap[lv.level_row])
-        binding[lv.level_row[hit]] = True
-        stats.update(lp_rounds=float(rounds), lp_bound=sol.objective + _median_offset(
-            lv, d.w, cap))
-        if not binding.any():
-            break
-        n_now = np.bincount(lv.level_row, minlength=d.w.size)
-        target = 2 * n_now + 1
-        rows = np.flatnonzero(binding)
-        inside = target[rows] < n_full[rows]
-        new_cap = d.cap[rows].copy()
-        new_cap[inside] = full.level_val[first_full[rows[inside]] + target[rows[inside]]]
-        cap[rows] = new_cap
-    return cap
-
-
 def solve_pmedian(costs: Costs, weights: FloatArray, p: int, fixed: IntArray,
                   time_limit: float | None) -> ModelOutcome:
     """p-median with ``p`` new sites besides ``fixed``; see :func:`_pmedian_problem`.
@@ -454,7 +419,7 @@ def solve_pmedian(costs: Costs, weights: FloatArray, p: int, fixed: IntArray,
         return ModelOutcome(d.cols if p > 0 else _empty(), stats=stats)
     best = _greedy_median(d, p)
     best_dist = d.dist(best)
-    cap = _lp_caps(d, m, p, np.minimum(d.cap, best_dist), stats)
+    cap = np.minimum(d.cap, best_dist)
     rounds = 0
     while True:
         rounds += 1
@@ -487,7 +452,7 @@ def solve_pmedian(costs: Costs, weights: FloatArray, p: int, fixed: IntArray,
     value = float(d.w @ best_dist)
     gap = (value - bound) / max(abs(value), 1e-12) if math.isfinite(bound) else math.inf
     return ModelOutcome(d.cols[best], "time_limit", None, max(gap, 0.0),
-                        time.perf_counter() - start, stats)
+                        time.perf_counter() - start, stats, bound)
 
 
 # ------------------------------------------------------------------------------- p-center ---
@@ -583,4 +548,5 @@ def solve_pcenter(costs: Costs, p: int, fixed: IntArray, time_limit: float | Non
     if hi >= radii.size:
         return ModelOutcome(_empty(), "infeasible", math.nan, math.inf, seconds, stats)
     gap = 0.0 if status == "optimal" else (radii[hi] - radii[lo]) / max(radii[hi], 1e-12)
-    return ModelOutcome(best, status, float(radii[hi]), float(gap), seconds, stats)
+    return ModelOutcome(best, status, float(radii[hi]), float(gap), seconds, stats,
+                        float(radii[min(lo, hi)]))

@@ -9,6 +9,11 @@ assignment and get an empty row. Cells no station can reach belong to no jurisdi
 Times in the layers are minutes from the dispatch order: turnout + driving (settings 1 + 4 min).
 A cell is ``covered`` when its fastest arrival is within that budget.
 
+**Adjacency.** ``adjoins_full_station`` (the 小型站 rule of 建标152-2017) is True when the
+district shares more than :data:`ADJACENCY_MIN_M` (5 m) of boundary with the district of a
+station whose class counts as full (一级, 二级, 特勤 in the default profile); touching at a
+corner is not adjoining. It is ``None`` when ``class_keys`` are not given.
+
 **Discretisation.** A district's ``max_arrival_min`` — the "reach the edge of the district within
 5 minutes" test of GB 51080-2015 §4.1.3-1 — is the latest arrival over the demand points of its
 cells (cell centroids, snapped to the roads, access legs included). The true edge lies up to
@@ -16,14 +21,21 @@ half a cell farther, so the figure is a slight under-estimate; a finer cell (``c
 gives a closer one. ``reached_share`` is the share of the district's area whose cells are
 reached within the budget.
 
-**Barriers.** With ``barriers`` (GB 51080-2015 §4.1.3-4) each station's district is measured
-for the area lying across a barrier (see :mod:`firecover.barriers`). With
-``within_barrier_zones=True`` a cell goes to the fastest station *in its own barrier zone*
-(the zone holding the cell's demand point); cells in a zone without a station (or that no
-station of their zone reaches) and cells inside barrier polygons fall back to the overall
-fastest, with a warning. In that mode ``best_min``/``second_min`` stay the overall fastest and
-second-fastest (coverage), while ``station`` is the assigned jurisdiction and
-:attr:`Jurisdictions.assigned_min` the time from it.
+**Barriers.** With ``barriers`` (GB 51080-2015 §4.1.3-4) the planning area is cut into barrier
+zones (:func:`firecover.barriers.barrier_zones`) and ``straddled_barrier_km2`` is measured on
+the cells, consistently with the assignment: the area of the district's cells whose demand
+point lies in another zone than the station (cells whose point lies in a barrier polygon count
+for no side). Cells crossing a barrier are not split, so the polygon measure
+(:func:`firecover.barriers.straddles` on ``districts``) differs by slivers of up to one cell
+along the barrier. ``barrier_kinds`` names the barriers crossed by straight lines from the
+station to those cells.
+
+With ``within_barrier_zones=True`` a cell goes to the fastest station *in its own barrier zone*
+(the zone holding the cell's demand point). Cells in a zone without a station, cells no station
+of their zone reaches and cells inside barrier polygons fall back to the overall fastest
+station; zones without a station are named in a warning. In that mode ``best_min`` and
+``second_min`` stay the overall fastest and second-fastest (coverage), while ``station`` is the
+assigned jurisdiction and :attr:`Jurisdictions.assigned_min` the time from it.
 """
 
 from __future__ import annotations
@@ -387,8 +399,9 @@ def assign_jurisdictions(
     table = _station_table(label, classes, stats, districts, straddle)
     unassigned = float(area[~ok].sum())
     if (~ok).any():
-        logger.warning("%d cell(s) (%.3f km²) are reached by no station", int((~ok).sum()),
-                       unassigned)
+        warns.append(f"{int((~ok).sum())} cell(s) ({unassigned:.3f} km²) are reached by no "
+                     "station and belong to no jurisdiction")
+        logger.warning(warns[-1])
     zones = None if bset is None else gpd.GeoDataFrame(
         {"zone": np.arange(bset.zones.size), "area_km2": shapely.area(bset.zones) / 1e6},
         geometry=bset.zones, crs=net.crs)

@@ -14,7 +14,7 @@ import os
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import matplotlib
@@ -153,10 +153,12 @@ def _label_point(geom: Any, station: str, stations: Any) -> tuple[float, float, 
 
 
 def _draw_jurisdictions(
-    ax: Axes, gdf: gpd.GeoDataFrame, colours: dict[str, str], legend: _Legend, stations: Any
+    ax: Axes, gdf: gpd.GeoDataFrame, colours: dict[str, str], legend: _Legend, stations: Any,
+    fill: bool = True,
 ) -> None:
     fills = [colours.get(str(s), "#9e9e9e") for s in gdf["station"]]
-    gdf.plot(ax=ax, color=fills, alpha=0.30, edgecolor="none", zorder=1.0)
+    if fill:  # not over the response-time colouring of the cells
+        gdf.plot(ax=ax, color=fills, alpha=0.30, edgecolor="none", zorder=1.0)
     gdf.boundary.plot(ax=ax, color="#37474f", linewidth=0.9, zorder=3.5)
     for _, row in gdf.iterrows():
         x, y, dy = _label_point(row.geometry, str(row["station"]), stations)
@@ -170,7 +172,8 @@ def _draw_jurisdictions(
             color="#212121" if ok else "#b71c1c", fontweight="normal" if ok else legend.bold,
             path_effects=_HALO,
         )  # fmt: skip
-    legend.add(Patch(facecolor="#90a4ae", alpha=0.45, edgecolor="#37474f"),
+    face = "#90a4ae" if fill else "none"
+    legend.add(Patch(facecolor=face, alpha=0.45 if fill else 1.0, edgecolor="#37474f"),
                "Jurisdiction (area)", "辖区（面积）")  # fmt: skip
 
 
@@ -186,7 +189,9 @@ def _draw_service_areas(
 ) -> None:
     union = areas[areas["station"].astype(str) == "(all)"]
     if len(union):
-        union.boundary.plot(ax=ax, color=_SERVICE_GREEN, linewidth=1.6, zorder=4.5)
+        halo = [patheffects.withStroke(linewidth=4.0, foreground="white", alpha=0.9)]
+        union.boundary.plot(ax=ax, color=_SERVICE_GREEN, linewidth=1.6, zorder=4.5,
+                            path_effects=halo)  # fmt: skip
         handle = Line2D([], [], color=_SERVICE_GREEN, lw=1.6)
     else:
         edge = [colours.get(str(s), _SERVICE_GREEN) for s in areas["station"]]
@@ -271,7 +276,8 @@ def _summary(layers: CoverageLayers, budget: str, legend: _Legend) -> list[str]:
                      + f": {100 * share:.1f} % of {area.sum():.2f} km²")  # fmt: skip
     if layers.has("gaps"):
         gap = float(layers.gaps["area_km2"].astype(float).sum())
-        lines.append(legend.text("Gaps", "未覆盖") + f": {gap:.2f} km², {len(layers.gaps)} parts")
+        parts = f"{len(layers.gaps)} part" + ("s" if len(layers.gaps) > 1 else "")
+        lines.append(legend.text("Gaps", "未覆盖") + f": {gap:.2f} km² in {parts}")
     if layers.has("jurisdictions"):
         ok = int(layers.jurisdictions["compliant"].fillna(False).astype(bool).sum())
         lines.append(legend.text("Compliant jurisdictions", "达标辖区")
@@ -376,7 +382,8 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], cjk: bool) -> Figu
     if "cells" in show and layers.has("cells"):
         cbar = _draw_cells(ax, layers.cells, layers.meta.response_min)
     if "jurisdictions" in show and layers.has("jurisdictions"):
-        _draw_jurisdictions(ax, layers.jurisdictions, colours, legend, stations)
+        _draw_jurisdictions(ax, layers.jurisdictions, colours, legend, stations,
+                            fill=cbar is None)  # fmt: skip
     if layers.barriers is not None:
         _draw_barriers(ax, layers.barriers, legend)
     if layers.has("roads"):
@@ -438,9 +445,9 @@ def render_map(
     check_not_input(dest, inputs)
     font = _fonts.find_cjk_font()
     text = title if title is not None else layers.meta.display_title()
-    rc = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
-          "hatch.linewidth": 0.6}  # fmt: skip
-    with matplotlib.rc_context(rc), warnings.catch_warnings():
+    rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
+                          "hatch.linewidth": 0.6}  # fmt: skip
+    with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:  # already warned once; do not repeat per missing glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig = _draw(layers, text, wanted, cjk=font is not None)

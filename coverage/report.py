@@ -75,7 +75,7 @@ def _station_rows(run: CoverageRun) -> str:
         share = "—" if not math.isfinite(c.reached_share) else f"{c.reached_share:.0%}"
         rows.append(
             f"| {c.name} | {c.class_zh} | {spec.status} | {_num(c.jurisdiction_km2)} "
-            f"| {_num(c.limit_km2, '.0f')} | {_num(c.max_arrival_min)} | {share} | {verdict} |"
+            f"| {_num(c.limit_km2, 'g')} | {_num(c.max_arrival_min)} | {share} | {verdict} |"
         )
     return "\n".join(rows) + "\n"
 

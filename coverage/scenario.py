@@ -37,19 +37,21 @@ Schema
     name = "小白楼消防救援站"       # required, unique
     name_en = "..."              # optional
     class = "小型站"              # required; 一级 / 二级 / 小型站 / 特勤 / 战勤保障 or English
-    status = "proposed"          # required; existing (现有, 已建) | proposed (规划, 拟建)
+    status = "proposed"          # required; existing (现有, 已建, 现状) | proposed (规划, 拟建)
     year = 2022                  # year in service; required for proposed
     build_type = "新建"           # 新建 new | 改扩建 expansion | 重建 rebuild | 异地重建 relocate
                                  # | 合建 joint; default 新建 for proposed stations
     replaces = "..."             # required for (and only with) 异地重建: the station it replaces
     urban_edge = false           # the 15 km² urban-edge / new-area limit applies
-    lon = 117.2, lat = 39.1      # required, degrees
+    lon = 117.2                  # required, degrees
+    lat = 39.1                   # required, degrees
     datum = "wgs84"              # wgs84 (default) | gcj02 | bd09 | cgcs2000
     source = "..."               # required: where the coordinate came from and how exact;
                                  # write "approximate" for a guessed location
 
 Paths are relative to the scenario file's folder. Station names are compared after NFKC
-normalisation and trimming.
+normalisation, trimming and case folding. ``build_type`` also accepts 扩建/改建 (expansion),
+原址重建 (rebuild) and 迁建 (relocate).
 
 Years
 -----

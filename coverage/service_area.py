@@ -22,6 +22,9 @@ Polygon modes, as in ArcGIS Network Analyst:
 * ``"dissolved"``: one polygon per break, the union of all stations (``station = "(all)"``);
 * ``"both"``: the per-station rows followed by the dissolved rows.
 
+ArcGIS's third choice, "not overlapping" (each place given to its fastest station), is the
+jurisdiction layer (:mod:`firecover.jurisdiction`), not a service-area mode.
+
 With ``rings=True`` each break holds only the ground between the previous break and itself
 (break 3 = 0–3 min, break 5 = 3–5 min) instead of the whole area up to the break ("disks").
 """
@@ -45,7 +48,14 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ._csr import CSRNetwork
-from ._reach import FRACTION_TOL, ReachedEdges, merge_intervals, reached_edges, reached_multi
+from ._reach import (
+    FRACTION_TOL,
+    ReachedEdges,
+    merge_intervals,
+    piece_geometries,
+    reached_edges,
+    reached_multi,
+)
 from .settings import DEFAULTS, resolve
 from .snapping import Snapped
 
@@ -89,7 +99,7 @@ class _Break:
 # --- geometry helpers ------------------------------------------------------------------------
 
 
-def polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon:
+def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon:
     """The polygonal part of ``geom`` as a Polygon (possibly empty) or MultiPolygon."""
     if geom is None or geom.is_empty:
         return Polygon()
@@ -110,7 +120,7 @@ def buffer_lines(lines: ObjArray, buffer_m: float) -> Polygon | MultiPolygon:
     if buffer_m <= 0.0 or len(lines) == 0:
         return Polygon()
     shapes = shapely.buffer(np.asarray(lines, dtype=object), buffer_m, quad_segs=QUAD_SEGS)
-    return polygonal(shapely.union_all(shapes))
+    return _polygonal(shapely.union_all(shapes))
 
 
 def fill_holes(geom: BaseGeometry, max_area_m2: float) -> Polygon | MultiPolygon:
@@ -118,7 +128,7 @@ def fill_holes(geom: BaseGeometry, max_area_m2: float) -> Polygon | MultiPolygon
 
     A hole's size is the area inside its ring. Parts that end up inside a filled hole merge.
     """
-    geom = polygonal(geom)
+    geom = _polygonal(geom)
     if max_area_m2 <= 0.0 or geom.is_empty:
         return geom
     parts = list(shapely.get_parts(geom))
@@ -133,7 +143,7 @@ def fill_holes(geom: BaseGeometry, max_area_m2: float) -> Polygon | MultiPolygon
             changed = True
     if not changed:
         return geom
-    return polygonal(shapely.union_all(parts)) if len(parts) > 1 else parts[0]
+    return _polygonal(shapely.union_all(parts)) if len(parts) > 1 else parts[0]
 
 
 def _boundary_geometry(boundary: Any, crs: str) -> BaseGeometry | None:
@@ -148,7 +158,7 @@ def _boundary_geometry(boundary: Any, crs: str) -> BaseGeometry | None:
         geom = boundary
     else:
         raise TypeError("boundary must be a shapely geometry, GeoSeries or GeoDataFrame")
-    geom = polygonal(shapely.make_valid(geom))
+    geom = _polygonal(shapely.make_valid(geom))
     if geom.is_empty:
         raise ValueError("the planning boundary has no area; pass the district polygon")
     return geom
@@ -159,7 +169,7 @@ def _finish(
 ) -> Polygon | MultiPolygon:
     out = fill_holes(raw, fill_m2)
     if boundary is not None and not out.is_empty:
-        out = polygonal(shapely.intersection(out, boundary))
+        out = _polygonal(shapely.intersection(out, boundary))
     return out
 
 
@@ -225,27 +235,52 @@ def _new_pieces(reach: ReachedEdges, done_full: IntArray) -> tuple[ReachedEdges,
     return reach.select(fresh), keys[full]
 
 
+class _Buffers:
+    """Buffered piece shapes; whole edges are buffered once and shared between stations."""
+
+    def __init__(self, net: CSRNetwork, buffer_m: float) -> None:
+        self.net, self.buffer_m = net, buffer_m
+        self.whole: ObjArray = np.full(net.n_edges, None, dtype=object)
+        self.done = np.zeros(net.n_edges, dtype=bool)
+
+    def __call__(self, reach: ReachedEdges) -> ObjArray:
+        full = reach.full
+        need = np.unique(reach.edge[full])
+        need = need[~self.done[need]]
+        if need.size:
+            self.whole[need] = shapely.buffer(self.net.edge_geom[need], self.buffer_m,
+                                              quad_segs=QUAD_SEGS)
+            self.done[need] = True
+        shapes: ObjArray = np.empty(len(reach), dtype=object)
+        shapes[full] = self.whole[reach.edge[full]]
+        part = ~full
+        pieces = piece_geometries(self.net, reach.edge[part], reach.start[part], reach.end[part])
+        shapes[part] = shapely.buffer(pieces, self.buffer_m, quad_segs=QUAD_SEGS)
+        return shapes
+
+
 def _station_polygons(
-    reaches: list[ReachedEdges | None], n: int, buffer_m: float
+    reaches: list[ReachedEdges | None], net: CSRNetwork, n: int, buffer_m: float
 ) -> list[list[Polygon | MultiPolygon]]:
     """Unioned buffers of each source's pieces per break, ``[break][station]``, unfinished.
 
     Built incrementally: the polygon of a break is the previous break's polygon united with the
     buffers of the pieces that are new or grew (pieces only grow with the budget), so a larger
-    break contains the smaller one by construction and the whole edges are buffered once.
+    break contains the smaller one by construction and whole edges are buffered once.
     """
     current: list[Polygon | MultiPolygon] = [Polygon() for _ in range(n)]
     out = []
     done_full = np.empty(0, dtype=np.int64)
+    buffers = _Buffers(net, buffer_m)
     for reach in reaches:
         if reach is not None and buffer_m > 0.0 and len(reach):
             fresh, done_full = _new_pieces(reach, done_full)
-            shapes = shapely.buffer(fresh.geometries(), buffer_m, quad_segs=QUAD_SEGS)
+            shapes = buffers(fresh)
             bounds = np.searchsorted(fresh.source, np.arange(n + 1))
             for i, (a, b) in enumerate(itertools.pairwise(bounds)):
                 if b > a:
                     both = np.concatenate([np.array([current[i]], dtype=object), shapes[a:b]])
-                    current[i] = polygonal(shapely.union_all(both))
+                    current[i] = _polygonal(shapely.union_all(both))
         out.append(list(current))
     return out
 
@@ -254,7 +289,7 @@ def _rings(polys: list[Polygon | MultiPolygon]) -> list[Polygon | MultiPolygon]:
     """Each polygon minus the one before it (polys ordered by break)."""
     out = polys[:1]
     for prev, cur in itertools.pairwise(polys):
-        out.append(polygonal(shapely.difference(cur, prev)) if not prev.is_empty else cur)
+        out.append(_polygonal(shapely.difference(cur, prev)) if not prev.is_empty else cur)
     return out
 
 
@@ -337,7 +372,7 @@ def service_areas(
     clip = _boundary_geometry(boundary, net.crs)
     t0 = time.perf_counter()
     n = len(sources)
-    raw = _station_polygons(_reach_by_break(net, sources, breaks), n, buf)
+    raw = _station_polygons(_reach_by_break(net, sources, breaks), net, n, buf)
     station_polys: list[list[Polygon | MultiPolygon]] = []  # [break][station]
     union_polys: list[Polygon | MultiPolygon] = []
     for polys in raw:

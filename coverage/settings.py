@@ -37,6 +37,9 @@ class Settings:
         yards that are not in the graph), km/h.
     service_buffer_m : float
         Roadside distance counted as reached on either side of a reached road, metres.
+    service_fill_holes_km2 : float
+        Holes smaller than this inside a service area are filled (block interiors served
+        through lanes and courtyards that are not in the graph), km².
     cell_size_m : float
         Side of a square demand cell, metres.
     candidate_spacing_m : float
@@ -52,6 +55,7 @@ class Settings:
     snap_max_m: float = 500.0
     access_speed_kph: float = 15.0
     service_buffer_m: float = 100.0
+    service_fill_holes_km2: float = 0.05
     cell_size_m: float = 100.0
     candidate_spacing_m: float = 200.0
     keep_largest_component: bool = True

@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 #: Relative tolerance between the solver's objective and the independently evaluated one.
 OBJECTIVE_RTOL = 1e-6
+_MAXIMISE = frozenset({"mclp", "backup"})
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,12 @@ def _require_rows(empty: NDArray[np.bool_], what: str) -> None:
 
 def _finish(model: str, out: models.ModelOutcome, fixed: IntArray, new: IntArray,
             evaluate: Callable[[IntArray], float], started: float, **arrays: Any) -> SitingResult:
-    """Verify the model's objective against ``evaluate`` and build the result."""
+    """Verify the model's objective against ``evaluate`` and build the result.
+
+    An optimal claim must match the evaluated value; a time-limited incumbent may be valued
+    pessimistically by the solver (e.g. MCLP ``y`` not pushed to 1), so there the sites only
+    have to be at least as good as claimed, and the gap is recomputed from the dual bound.
+    """
     if out.status == "infeasible":
         return SitingResult(model, fixed.copy(), np.zeros(0, dtype=np.int64), math.nan,
                             "infeasible", math.inf, time.perf_counter() - started,
@@ -212,14 +218,18 @@ def _finish(model: str, out: models.ModelOutcome, fixed: IntArray, new: IntArray
                           "raise time_limit")
     sites = np.union1d(fixed, new).astype(np.int64)
     value = evaluate(sites)
+    gap = float(out.mip_gap)
     if out.objective is not None:
         tol = OBJECTIVE_RTOL * max(1.0, abs(value))
-        if not abs(out.objective - value) <= tol:
+        excess = (out.objective - value) * (1.0 if model in _MAXIMISE else -1.0)
+        if excess > tol or (out.status == "optimal" and excess < -tol):
             raise SolverError(f"{model}: solver objective {out.objective!r} but the sites give "
                               f"{value!r}; report this as a bug")
+    if out.status != "optimal" and math.isfinite(out.bound):
+        gap = max(0.0, abs(out.bound - value) / max(abs(value), 1e-12))
     log.info("%s: %d sites, objective %.6g, %s", model, sites.size, value, out.status)
     return SitingResult(model, sites, np.setdiff1d(new, fixed).astype(np.int64), value,
-                        out.status, float(out.mip_gap), time.perf_counter() - started,
+                        out.status, gap, time.perf_counter() - started,
                         stats=dict(out.stats), **arrays)
 
 
@@ -348,7 +358,7 @@ def backup_coverage(coverage: Any, weights: Any, p: int, fixed: Any = None,
                           f"{single!r}; report this as a bug")
     stats = {**out.stats, "single_weight": single}
     out = models.ModelOutcome(out.new_sites, out.status, out.objective, out.mip_gap,
-                              out.seconds, stats)
+                              out.seconds, stats, out.bound)
     return _finish("backup", out, fix, new, lambda s: evaluate_backup(mat, w, s), started,
                    covered=_cover_count(mat, sites) >= 1)
 

@@ -23,7 +23,7 @@ from typing import Any
 from ._errors import DataFormatError, ScenarioError, UnsupportedCRSError
 from ._io import require_file
 from ._scenario_schema import Context, Table
-from ._scenario_sections import read_stations, station_keys
+from ._scenario_sections import name_key, read_stations, station_keys
 from .scenario import StationSpec
 
 __all__ = ["read_stations_file"]
@@ -73,10 +73,28 @@ def read_stations_file(
     if not rows:
         raise DataFormatError(f"{p}: no stations found; add at least one row with name, lon, lat")
     rows = [_normalise(r, p) for r in rows]
+    if suffix != ".toml":
+        _check_unique(rows, p)  # TOML files get the scenario message with line numbers
     ctx = Context(str(p), text, p.parent)
     top = Table({"station": rows}, ctx, (), "top level", ("station",))
     kwargs, _ = read_stations(rows, top, load_standards(standards_profile))
     return [StationSpec(**kw) for kw in kwargs]
+
+
+def _check_unique(rows: list[dict[str, Any]], p: Path) -> None:
+    """Duplicate names, named by row (CSV / GeoJSON text has no TOML line to cite)."""
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows, 1):
+        name = row.get("name")
+        if not isinstance(name, str) or not name.strip():
+            continue  # validation reports the missing name
+        key = name_key(name)
+        if key in seen:
+            raise ScenarioError(
+                f'{p}: station {i} ("{name.strip()}") field "name": duplicate: station '
+                f"{seen[key]} has the same name; station names must be unique"
+            )
+        seen[key] = i
 
 
 def _read_text(p: Path) -> str:
@@ -118,7 +136,10 @@ def _geojson_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
         row = dict(f.get("properties") or {})
         row["lon"], row["lat"] = geom["coordinates"][:2]
         if crs and "crs" not in row:
-            row["crs"] = crs.replace("urn:ogc:def:crs:", "").replace("::", ":")
+            short = crs.replace("urn:ogc:def:crs:", "").replace("::", ":")
+            # "EPSG:…" short form for datum names; anything else (e.g. GDAL's default
+            # "urn:ogc:def:crs:OGC:1.3:CRS84", whose short form pyproj rejects) as written
+            row["crs"] = short if short.upper().startswith("EPSG:") else crs
         rows.append(row)
     return text, rows
 

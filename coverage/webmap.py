@@ -29,9 +29,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 import matplotlib
-import numpy as np
+import pandas as pd
 import shapely
-from branca.element import Element
+from branca.element import Element, Figure
 from folium.utilities import JsCode
 from matplotlib.colors import Normalize, to_hex
 
@@ -48,19 +48,28 @@ _WGS84 = "EPSG:4326"
 _STATION_RED = "#c62828"
 _GAP_RED = "#d32f2f"
 _STATUS_ZH = {"existing": "现状 existing", "proposed": "规划 proposed"}
-_SCRIPT_RE = re.compile(r"<script\b[^>]*\bsrc=[\"'](https?:)?//[^\"']*[\"'][^>]*>\s*</script>", re.I)
-_LINK_RE = re.compile(r"<link\b[^>]*\bhref=[\"'](https?:)?//[^\"']*[\"'][^>]*>", re.I)
+#: Remote (http, https or protocol-relative) script and stylesheet tags.
+_SCRIPT_RE = re.compile(
+    r"<script\b[^>]*\bsrc=[\"'](?:https?:)?//[^\"']*[\"'][^>]*>\s*</script>", re.I
+)
+_LINK_RE = re.compile(r"<link\b[^>]*\bhref=[\"'](?:https?:)?//[^\"']*[\"'][^>]*>", re.I)
 #: Permanent name label on every station (a group-level permanent tooltip shows only one).
 _LABEL_JS = """function (feature, layer) {
     layer.bindTooltip(feature.properties._tip, {permanent: true, direction: "top",
                       offset: [0, -8], className: "fc-station-label"});
 }"""
+#: A ``\\uXXXX`` escape (not itself escaped) of a non-ASCII character in folium's JSON.
+_UNICODE_ESCAPE_RE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})")
 _CSS_IMAGE_RE = re.compile(r"url\(\s*['\"]?images/([\w.-]+\.png)['\"]?\s*\)")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _fmt(value: Any, spec: str = ".1f", unit: str = "") -> str:
     """Format a number for a popup; missing → "—", infinite → "unreachable 不可达"."""
-    if value is None or value is np.nan:
+    if _missing(value):
         return "—"
     try:
         number = float(value)
@@ -74,7 +83,7 @@ def _fmt(value: Any, spec: str = ".1f", unit: str = "") -> str:
 
 
 def _yes_no(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "—"
     return "是 yes" if bool(value) else "<b style='color:#b71c1c'>否 no</b>"
 
@@ -83,7 +92,7 @@ Rows = list[tuple[str, str]]
 
 
 def _text(value: Any) -> str:
-    return "—" if value is None or value is np.nan else html.escape(str(value))
+    return "—" if _missing(value) else html.escape(str(value))
 
 
 def _station_rows(row: Any) -> Rows:
@@ -194,7 +203,7 @@ def _add_stations(group: folium.FeatureGroup, stations: gpd.GeoDataFrame) -> Non
     layer = folium.GeoJson(
         _geojson(stations, props),
         marker=folium.CircleMarker(radius=7, weight=2.5, color=_STATION_RED, fill=True,
-                                   fill_opacity=1.0),  # fmt: skip
+                                   fill_opacity=1.0),
         style_function=lambda feature: {"fillColor": fills[int(feature["id"])]},
         on_each_feature=JsCode(_LABEL_JS),
     )
@@ -236,44 +245,59 @@ def _add_roads(group: folium.FeatureGroup, roads: gpd.GeoDataFrame) -> None:
         ).add_to(group)
 
 
-def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool, Any]]:
-    """(layer, control label, shown at start, draw function) for each layer, bottom to top."""
+Drawer = Callable[[folium.FeatureGroup, gpd.GeoDataFrame], None]
+_GAP_STYLE = {"fillColor": _GAP_RED, "fillOpacity": 0.35, "color": _GAP_RED, "weight": 1.5,
+              "dashArray": "4 3"}  # fmt: skip
+_SERVICE_STYLE = {"fill": False, "color": "#1b5e20", "weight": 2}
+_BOUNDARY_STYLE = {"fill": False, "color": "#000000", "weight": 2.5, "dashArray": "10 4 2 4"}
+
+
+def _polygons(
+    popup: Callable[[Any], Rows],
+    style: Callable[[Any], dict[str, Any]],
+    tip: Callable[[Any], str] | None = None,
+) -> Drawer:
+    def draw(group: folium.FeatureGroup, frame: gpd.GeoDataFrame) -> None:
+        _add_polygons(group, frame, popup, style, tip)
+
+    return draw
+
+
+def _add_boundary(group: folium.FeatureGroup, frame: gpd.GeoDataFrame) -> None:
+    folium.GeoJson(_geojson(frame, {}), style_function=lambda _f: _BOUNDARY_STYLE,
+                   interactive=False).add_to(group)  # fmt: skip
+
+
+def _barrier_rows(row: Any) -> Rows:
+    return [("阻隔 barrier", _text(row["kind"]))]
+
+
+def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool, Drawer]]:
+    """(layer, control label, shown at start, drawer) for each present layer, bottom to top."""
     budget = f"{layers.meta.response_min:g}"
-    colours = station_colours(
-        layers.jurisdictions["station"] if layers.has("jurisdictions") else []
-    )
-    out: list[tuple[str, str, bool, Any]] = []
-    if layers.has("cells"):
-        out.append(("cells", "需求网格 response time (cells)", False, lambda g, f: _add_polygons(
-            g, f, _cell_rows, _cell_colour(layers.meta.response_min))))
-    if layers.has("jurisdictions"):
-        out.append(("jurisdictions", "辖区 jurisdictions", True, lambda g, f: _add_polygons(
-            g, f, lambda r: _jurisdiction_rows(r, budget),
-            lambda r: {"fillColor": colours.get(str(r["station"]), "#9e9e9e"),
-                       "fillOpacity": 0.3, "color": "#37474f", "weight": 1.2},
-            tip=lambda r: _text(r["station"]))))
-    if layers.has("roads"):
-        out.append(("roads", "道路 roads", offline, _add_roads))
-    if layers.has("gaps"):
-        out.append(("gaps", f"{budget}分钟未覆盖 gaps", True, lambda g, f: _add_polygons(
-            g, f, lambda r: _gap_rows(r, budget),
-            lambda _r: {"fillColor": _GAP_RED, "fillOpacity": 0.35, "color": _GAP_RED,
-                        "weight": 1.5, "dashArray": "4 3"})))
-    if layers.has("service_areas"):
-        out.append(("service_areas", f"{budget}分钟可达范围 service areas", False, lambda g, f: _add_polygons(
-            g, f, _service_rows,
-            lambda _r: {"fill": False, "color": "#1b5e20", "weight": 2})))
-    if layers.barriers is not None:
-        out.append(("barriers", "河流/铁路 barriers", True, lambda g, f: _add_polygons(
-            g, f, lambda r: [("阻隔 barrier", _text(r["kind"]))], _barrier_style)))
-    if layers.boundary is not None:
-        out.append(("boundary", "区界 boundary", True, lambda g, f: folium.GeoJson(
-            _geojson(f, {}), style_function=lambda _f: {"fill": False, "color": "#000000",
-                                                       "weight": 2.5, "dashArray": "10 4 2 4"},
-            interactive=False).add_to(g)))  # fmt: skip
-    if layers.has("stations"):
-        out.append(("stations", "消防站 stations", True, _add_stations))
-    return out
+    names = layers.jurisdictions["station"] if layers.has("jurisdictions") else []
+    colours = station_colours(names)
+
+    def jurisdiction_style(row: Any) -> dict[str, Any]:
+        fill = colours.get(str(row["station"]), "#9e9e9e")
+        return {"fillColor": fill, "fillOpacity": 0.3, "color": "#37474f", "weight": 1.2}
+
+    specs: list[tuple[str, str, bool, Drawer]] = [
+        ("cells", "需求网格 response time (cells)", False,
+         _polygons(_cell_rows, _cell_colour(layers.meta.response_min))),
+        ("jurisdictions", "辖区 jurisdictions", True,
+         _polygons(lambda r: _jurisdiction_rows(r, budget), jurisdiction_style,
+                   tip=lambda r: _text(r["station"]))),
+        ("roads", "道路 roads", offline, _add_roads),
+        ("gaps", f"{budget}分钟未覆盖 gaps", True,
+         _polygons(lambda r: _gap_rows(r, budget), lambda _r: _GAP_STYLE)),
+        ("service_areas", f"{budget}分钟可达范围 service areas", False,
+         _polygons(_service_rows, lambda _r: _SERVICE_STYLE)),
+        ("barriers", "河流/铁路 barriers", True, _polygons(_barrier_rows, _barrier_style)),
+        ("boundary", "区界 boundary", True, _add_boundary),
+        ("stations", "消防站 stations", True, _add_stations),
+    ]  # fmt: skip
+    return [spec for spec in specs if layers.has(spec[0])]
 
 
 def _header(layers: CoverageLayers, title: str, offline: bool) -> str:
@@ -327,6 +351,22 @@ def leaflet_assets() -> tuple[str, str]:
     return js, _CSS_IMAGE_RE.sub(inline, css)
 
 
+def _unescape_unicode(page: str) -> str:
+    """Write non-ASCII characters of folium's JSON as UTF-8 (readable, searchable, smaller).
+
+    ASCII, surrogates and the line separators U+2028/U+2029 stay escaped, so every JavaScript
+    string literal keeps its meaning.
+    """
+
+    def repl(match: re.Match[str]) -> str:
+        code = int(match.group(2), 16)
+        if code < 0x80 or 0xD800 <= code <= 0xDFFF or code in (0x2028, 0x2029):
+            return match.group(0)
+        return match.group(1) + chr(code)
+
+    return _UNICODE_ESCAPE_RE.sub(repl, page)
+
+
 def _make_offline(page: str) -> str:
     """Inline Leaflet and drop every other remote script or stylesheet."""
     js, css = leaflet_assets()
@@ -358,9 +398,10 @@ def _build(layers: CoverageLayers, title: str, offline: bool) -> str:
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     root = fmap.get_root()
+    assert isinstance(root, Figure)
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"))
     root.html.add_child(Element(_header(layers, title, offline)))
-    page: str = root.render()
+    page = _unescape_unicode(root.render())
     return _make_offline(page) if offline else page
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from graphs import CRS, X0, Y0, grid, straight_road
 from shapely.geometry import LineString, Point, Polygon, box
 
 from firecover._errors import (
@@ -18,8 +20,6 @@ from firecover._errors import (
 )
 from firecover.demand import DEFAULT_RISK_WEIGHTS, build_demand, read_boundary
 from firecover.traveltime import CSRNetwork
-
-from graphs import CRS, X0, Y0, grid, straight_road
 
 REL = 1e-9
 
@@ -91,7 +91,7 @@ def test_default_boundary_is_the_buffered_hull_of_the_roads(net: CSRNetwork) -> 
     assert not d.cells["far_from_road"].any()
 
 
-def test_boundary_layers_are_reprojected(net: CSRNetwork, tmp_path) -> None:  # noqa: ANN001
+def test_boundary_layers_are_reprojected(net: CSRNetwork, tmp_path: Path) -> None:
     poly = square(0, 0, 1000, 1000)
     layer = gpd.GeoDataFrame(geometry=[poly], crs=CRS).to_crs("EPSG:4326")
     got = read_boundary(layer, CRS)
@@ -114,7 +114,7 @@ def test_boundary_layers_are_reprojected(net: CSRNetwork, tmp_path) -> None:  # 
 )
 def test_bad_boundaries(net: CSRNetwork, boundary: object, error: type) -> None:
     with pytest.raises(error):
-        build_demand(net, boundary)  # type: ignore[arg-type]
+        build_demand(net, boundary)
 
 
 def test_invalid_boundary_is_repaired(net: CSRNetwork) -> None:
@@ -128,7 +128,7 @@ def test_invalid_boundary_is_repaired(net: CSRNetwork) -> None:
                                       {"cell_size_m": math.nan}, {"shape": "triangle"}])
 def test_bad_grid_options(net: CSRNetwork, kwargs: dict[str, object]) -> None:
     with pytest.raises(DataFormatError):
-        build_demand(net, square(0, 0, 500, 500), **kwargs)  # type: ignore[arg-type]
+        build_demand(net, square(0, 0, 500, 500), **kwargs)
 
 
 def test_far_from_road_cells_are_flagged_and_kept() -> None:
@@ -183,7 +183,7 @@ def test_population_polygons_are_shared_by_area(net: CSRNetwork) -> None:
     assert by_cell[(50.0, 150.0)] == pytest.approx(0.0)
 
 
-def test_population_errors(net: CSRNetwork, tmp_path) -> None:  # noqa: ANN001
+def test_population_errors(net: CSRNetwork, tmp_path: Path) -> None:
     poly = square(0, 0, 200, 200)
     pts = gpd.GeoDataFrame({"a": [1.0], "b": [2.0]}, geometry=[Point(X0 + 5, Y0 + 5)], crs=CRS)
     with pytest.raises(DataFormatError):  # which column?
@@ -200,7 +200,7 @@ def test_population_errors(net: CSRNetwork, tmp_path) -> None:  # noqa: ANN001
         build_demand(net, poly, population=tmp_path / "missing.gpkg")
 
 
-def test_raster_population_needs_rasterio(net: CSRNetwork, tmp_path) -> None:  # noqa: ANN001
+def test_raster_population_needs_rasterio(net: CSRNetwork, tmp_path: Path) -> None:
     try:
         import rasterio  # noqa: F401
     except ImportError:

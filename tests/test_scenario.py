@@ -504,3 +504,19 @@ def test_stations_in_service_is_monotone_without_relocations(text: str) -> None:
         != {s.name for s in sc.stations_in_service(y - 1)}
     ]
     assert sc.years == [2021, *changes]
+
+
+def test_inline_station_tables_point_at_their_key() -> None:
+    text = (
+        'station = [\n  { name = "A", class = "tiny", status = "existing", lon = 1.0, lat = 2.0,'
+        ' source = "s" },\n]\n' + HEAD
+    )
+    msg = error(text)
+    assert msg.startswith(f'{LABEL}:1: station 1 ("A") field "class": unknown value "tiny"')
+
+
+def test_station_lookup() -> None:
+    sc = parse(heping_like())
+    assert sc.station(" 小白楼 ").year == 2022
+    with pytest.raises(KeyError):
+        sc.station("不存在")

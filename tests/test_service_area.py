@@ -237,6 +237,18 @@ def test_pieces_are_disjoint_sorted_and_on_canonical_edges() -> None:
     assert np.all(reach.start[1:][same] > reach.end[:-1][same])
 
 
+def test_chunked_pieces_equal_unchunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import firecover._reach as reach_module
+
+    net = NETS["random_parallel"]
+    src = _random_sources(net, 6, seed=53)
+    whole = reached_edges(net, src, 150.0)
+    monkeypatch.setattr(reach_module, "CHUNK_ENTRIES", 7)
+    parts = reached_edges(net, src, 150.0)
+    for name in ("source", "edge", "start", "end", "node_source", "node", "node_time"):
+        np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name))
+
+
 # --- polygons ---------------------------------------------------------------------------------
 
 

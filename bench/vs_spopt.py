@@ -1,0 +1,116 @@
+"""firecover.siting against PySAL spopt 0.7 on the same matrices (run on demand).
+
+Usage::
+
+    python bench/vs_spopt.py [--sizes 100x50,400x100,1000x200] [--solver cbc|highs] [--pmed 1]
+
+For each random Euclidean instance (demand points x candidate sites in the unit square) it
+solves LSCP, MCLP and p-median with both libraries (spopt through PuLP, default CBC) and
+prints both objectives, both wall times and the ratio spopt / firecover. With ``--pmed N``
+the OR-Library instance pmedN is added (p-median only). Wall times include model building.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pulp
+from spopt.locate import LSCP, MCLP, PMedian
+
+from firecover import siting
+from firecover._orlib import orlib_root, read_pmed
+
+HEADER = f"{'instance':<14} {'model':<8} {'firecover':>11} {'spopt':>11} {'fc s':>8} " \
+         f"{'spopt s':>8} {'ratio':>7}"
+
+
+def euclidean(n_demand: int, n_sites: int, seed: int) -> np.ndarray:
+    """Distance matrix between random demand points and random sites in the unit square."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.random((n_demand, 2)), rng.random((n_sites, 2))
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def _solver(name: str) -> Any:
+    if name == "highs":
+        return pulp.HiGHS(msg=False)
+    return pulp.PULP_CBC_CMD(msg=False)
+
+
+def _row(name: str, model: str, ours: float, theirs: float, t_ours: float,
+         t_theirs: float) -> str:
+    return (f"{name:<14} {model:<8} {ours:>11.4f} {theirs:>11.4f} {t_ours:>8.2f} "
+            f"{t_theirs:>8.2f} {t_theirs / max(t_ours, 1e-9):>7.1f}")
+
+
+def compare(name: str, dist: np.ndarray, solver: str, models: set[str], p: int,
+            radius: float) -> list[str]:
+    """Run the selected models in both libraries on one distance matrix."""
+    rows = []
+    cover = dist <= radius
+    w = np.ones(dist.shape[0])
+    if "lscp" in models and cover.any(axis=1).all():
+        ours, t1 = _timed(lambda: siting.lscp(cover))
+        theirs, t2 = _timed(lambda: LSCP.from_cost_matrix(dist, radius).solve(_solver(solver)))
+        rows.append(_row(name, "lscp", ours.objective, pulp.value(theirs.problem.objective),
+                         t1, t2))
+    if "mclp" in models:
+        ours, t1 = _timed(lambda: siting.mclp(cover, w, p))
+        theirs, t2 = _timed(lambda: MCLP.from_cost_matrix(dist, w, radius, p).solve(
+            _solver(solver)))
+        rows.append(_row(name, "mclp", ours.objective, pulp.value(theirs.problem.objective),
+                         t1, t2))
+    if "pmedian" in models:
+        ours, t1 = _timed(lambda: siting.pmedian(dist, p, w))
+        theirs, t2 = _timed(lambda: PMedian.from_cost_matrix(dist, w, p).solve(
+            _solver(solver)))
+        rows.append(_row(name, "pmedian", ours.objective, pulp.value(theirs.problem.objective),
+                         t1, t2))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100x50,400x100,1000x200",
+                    help="comma-separated DEMANDxSITES")
+    ap.add_argument("--p", type=int, default=10)
+    ap.add_argument("--radius", type=float, default=0.15, help="coverage radius (unit square)")
+    ap.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    ap.add_argument("--models", default="lscp,mclp,pmedian")
+    ap.add_argument("--pmed", type=int, action="append", default=[])
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    models = set(args.models.split(","))
+    print(HEADER, flush=True)
+    for i, size in enumerate(args.sizes.split(",")):
+        n_d, n_s = (int(x) for x in size.split("x"))
+        dist = euclidean(n_d, n_s, args.seed + i)
+        for line in compare(f"rand{size}", dist, args.solver, models, args.p, args.radius):
+            print(line, flush=True)
+    root = orlib_root()
+    for k in args.pmed:
+        if root is None:
+            print("OR-Library data not found; skipping --pmed", file=sys.stderr)
+            break
+        dist, p = read_pmed(root / "pmed" / f"pmed{k}.txt")
+        for line in compare(f"pmed{k}", dist, args.solver, {"pmedian"}, p, 0.0):
+            print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
