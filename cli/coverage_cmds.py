@@ -23,6 +23,8 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Planning boundary polygon file (default: the road network hull)."),
         click.option("--barriers", type=_EXISTING, default=None,
                      help="Barrier lines/polygons (expressways, railways, rivers)."),
+        click.option("--barrier-zones", is_flag=True,
+                     help="Assign cells only to stations on the same side of the barriers."),
         click.option("--minutes", type=float, multiple=True,
                      help="Response break(s) in minutes incl. turnout; repeat for several "
                      "(default: turnout + driving)."),
@@ -41,7 +43,8 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _run(focus: str, **kw: Any) -> None:
     run, paths = coverage_from_files(
         kw["graph"], kw["stations"], kw["out"], boundary=kw["boundary"],
-        barriers=kw["barriers"], minutes=list(kw["minutes"]) or None,
+        barriers=kw["barriers"], within_barrier_zones=kw["barrier_zones"],
+        minutes=list(kw["minutes"]) or None,
         turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
         focus=focus, html=not kw["no_html"],
     )  # fmt: skip

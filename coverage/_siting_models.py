@@ -77,6 +77,36 @@ def _outcome(sol: MilpSolution, cols: IntArray, offset: float, stats: dict[str, 
                         sol.seconds, stats, offset + sol.dual_bound)
 
 
+def greedy_cover(mat: sp.csr_array, weights: FloatArray, cost: FloatArray | None,
+                 p: int | None) -> IntArray:
+    """Greedy fallback on a reduced covering matrix (model columns): with ``cost``, cover every
+    row choosing the best newly-covered-weight per cost; with ``p``, take ``p`` columns of
+    largest newly covered weight. Loops once per chosen column, never per row."""
+    at = sp.csr_array(mat.T, dtype=np.float64)
+    left = weights.astype(np.float64).copy()
+    chosen: list[int] = []
+    while (p is None and left.any()) or (p is not None and len(chosen) < p):
+        gain = np.asarray(at @ left).ravel()
+        score = gain if cost is None else gain / np.maximum(cost, 1e-12)
+        score[chosen] = -1.0
+        j = int(np.argmax(score))
+        if gain[j] <= 0 and p is None:
+            break
+        chosen.append(j)
+        left[mat[:, [j]].toarray().ravel()] = 0.0
+        if p is not None and len(chosen) >= at.shape[0]:
+            break
+    return np.asarray(sorted(chosen), dtype=np.int64)
+
+
+def _fallback(sol: MilpSolution, cols: IntArray, local: IntArray, offset: float,
+              stats: dict[str, float]) -> ModelOutcome:
+    """Time limit hit before HiGHS found any solution: report the greedy one instead."""
+    stats = {**stats, "milp_seconds": sol.seconds, "greedy_fallback": 1.0}
+    return ModelOutcome(np.sort(cols[local]), "time_limit", None, math.inf, sol.seconds, stats,
+                        offset + sol.dual_bound)
+
+
 # --------------------------------------------------------------------------- set covering ---
 
 def reduce_cover(cover: sp.csr_array, cost: FloatArray, fixed: IntArray,
@@ -118,7 +148,11 @@ def solve_lscp(cover: sp.csr_array, cost: FloatArray, fixed: IntArray,
         c=cost[cols].astype(np.float64), A=sp.csr_array(a), row_lb=row_lb, row_ub=row_ub,
         lb=np.zeros(n_cols), ub=_ones(n_cols), integral=np.ones(n_cols, dtype=bool),
     )
-    return _outcome(solve_milp(problem, time_limit), cols, 0.0, stats)
+    sol = solve_milp(problem, time_limit)
+    if sol.x is None and sol.status == "time_limit" and max_count is None:
+        local = greedy_cover(mat, _ones(n_rows), cost[cols].astype(np.float64), None)
+        return _fallback(sol, cols, local, 0.0, stats)
+    return _outcome(sol, cols, 0.0, stats)
 
 
 # ------------------------------------------------------------------------ maximal covering ---
@@ -135,7 +169,7 @@ def _mclp_reduce(cover: sp.csr_array, weights: FloatArray, fixed: IntArray,
     rows = np.flatnonzero((weights > 0) & ~by_fixed & (np.diff(sub.indptr) > 0))
     sub = sp.csr_array(sub[rows])
     first, inverse = group_identical_rows([sub])
-    w = np.bincount(inverse, weights=weights[rows], minlength=first.size)
+    w = np.bincount(inverse, weights=weights[rows], minlength=first.size).astype(np.float64)
     sub = sp.csr_array(sub[first])
     counts = np.asarray(sub.sum(axis=0)).ravel()
     rank = np.empty(free_cols.size, dtype=np.int64)
@@ -164,7 +198,10 @@ def solve_mclp(cover: sp.csr_array, weights: FloatArray, p: int, fixed: IntArray
         integral=np.concatenate([np.ones(n_cols, bool), np.zeros(n_rows, bool)]),
         maximize=True,
     )
-    return _outcome(solve_milp(problem, time_limit), cols, base, stats)
+    sol = solve_milp(problem, time_limit)
+    if sol.x is None and sol.status == "time_limit":
+        return _fallback(sol, cols, greedy_cover(mat, w, None, p), base, stats)
+    return _outcome(sol, cols, base, stats)
 
 
 # ------------------------------------------------------------------------- backup covering ---
@@ -213,13 +250,14 @@ def solve_backup(cover: sp.csr_array, weights: FloatArray, p: int, fixed: IntArr
     rows = np.flatnonzero((weights > 0) & (f_all < 2) & (np.diff(sub.indptr) > 0))
     sub = sp.csr_array(sub[rows])
     first, inverse = group_identical_rows([sub], extra=f_all[rows])
-    w = np.bincount(inverse, weights=weights[rows], minlength=first.size)
+    w = np.bincount(inverse, weights=weights[rows], minlength=first.size).astype(np.float64)
     f = f_all[rows][first]
     sub = sp.csr_array(sub[first])
     used = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() > 0)
     mat, cols = sp.csr_array(sub[:, used]), free_cols[used]
     base1 -= float((w * (f >= 1)).sum())  # those rows stay in the model with y forced to 1
-    stats: dict[str, float] = {"rows_reduced": float(mat.shape[0]), "cols_reduced": float(cols.size)}
+    stats: dict[str, float] = {"rows_reduced": float(mat.shape[0]),
+                               "cols_reduced": float(cols.size)}
     if p >= cols.size or mat.shape[0] == 0 or p == 0:
         return ModelOutcome(cols if p >= cols.size else _empty(), stats=stats)
     return _backup_stages(mat, w, f, p, cols, (base1, base2), time_limit, stats)
@@ -235,6 +273,10 @@ def _backup_stages(mat: sp.csr_array, w: FloatArray, f: FloatArray, p: int, cols
     u_obj = np.concatenate([np.zeros(n_cols), np.zeros(n_rows), w])
     first = solve_milp(_with_row(problem, np.zeros(y_obj.size), -np.inf, y_obj), time_limit)
     if first.x is None:
+        if first.status == "time_limit":
+            fallback = _fallback(first, cols, greedy_cover(mat, w, None, p), bases[1], stats)
+            return ModelOutcome(fallback.new_sites, "time_limit", None, math.inf,
+                                first.seconds, fallback.stats)
         return _outcome(first, cols, bases[1], stats)
     x1 = np.round(first.x)
     z1 = float(w @ x1[n_cols:n_cols + n_rows])
@@ -355,7 +397,7 @@ def _median_data(costs: Costs, weights: FloatArray, p: int, fixed: IntArray) -> 
     active = np.flatnonzero(weights > 0)
     sub = _restrict_rows(costs, active)
     first, inverse = group_identical_rows([sub.pattern(), sub.matrix()])
-    w = np.bincount(inverse, weights=weights[active], minlength=first.size)
+    w = np.bincount(inverse, weights=weights[active], minlength=first.size).astype(np.float64)
     sub = _restrict_rows(sub, first)
     on_fixed = is_fixed[sub.col]
     fixed_cap = _first_per_row(sub.row[on_fixed], sub.n_rows, sub.val[on_fixed])

@@ -29,8 +29,8 @@ __all__ = [
     "as_fixed",
     "as_p",
     "as_weights",
-    "dominated_columns",
     "describe_rows",
+    "dominated_columns",
     "group_identical_rows",
     "reachable_coverage",
 ]
@@ -45,12 +45,12 @@ BoolArray = NDArray[np.bool_]
 _DOMINANCE_BLOCK = 2048
 
 
-def describe_rows(rows: NDArray[Any], what: str = "row", limit: int = 5) -> str:
+def describe_rows(rows: NDArray[Any], what: str = "rows", limit: int = 5) -> str:
     """``"rows 3, 7, 9, ... (12 in total)"`` — the first few indices and the count."""
     rows = np.asarray(rows).ravel()
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     more = ", ..." if rows.size > limit else ""
-    return f"{what}s {shown}{more} ({rows.size} in total)"
+    return f"{what} {shown}{more} ({rows.size} in total)"
 
 
 def _check_2d(shape: tuple[int, ...], name: str) -> None:
@@ -167,7 +167,7 @@ def as_fixed(fixed: Any, n_sites: int) -> IntArray:
     if bad.size:
         raise InfeasibleModelError(
             f"fixed site indices out of range 0..{n_sites - 1}: "
-            f"{describe_rows(bad, 'index')}; pass valid column indices"
+            f"{describe_rows(bad, 'indices')}; pass valid column indices"
         )
     return arr
 

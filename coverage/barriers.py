@@ -236,7 +236,10 @@ def _barrier_arrays(barriers: Any, crs: str | None) -> tuple[ObjArray, ObjArray]
         kinds = np.full(geoms.size, "barrier", dtype=object)
     ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     ok &= np.isin(shapely.get_type_id(geoms), _LINE_TYPES + _POLY_TYPES)
-    return shapely.make_valid(geoms[ok]), kinds[ok]
+    # make_valid may return collections (a polygon plus a stray line): keep their parts
+    parts, owner = shapely.get_parts(shapely.make_valid(geoms[ok]), return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES + _POLY_TYPES)
+    return parts[keep], kinds[ok][owner[keep]]
 
 
 def _split_types(geoms: ObjArray) -> tuple[ObjArray, ObjArray]:

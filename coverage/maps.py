@@ -184,9 +184,17 @@ def _draw_gaps(ax: Axes, gaps: gpd.GeoDataFrame, budget: str, legend: _Legend) -
     legend.add(Patch(**style), f"Not reached in {budget} min", f"{budget}分钟未覆盖")
 
 
+def _at_budget(areas: gpd.GeoDataFrame, response: float) -> gpd.GeoDataFrame:
+    """The rows for the response budget when the layer holds several time breaks."""
+    minutes = areas["minutes"].astype(float)
+    match = areas[np.isclose(minutes, response)]
+    return match if len(match) else areas
+
+
 def _draw_service_areas(
     ax: Axes, areas: gpd.GeoDataFrame, colours: dict[str, str], budget: str, legend: _Legend
 ) -> None:
+    areas = _at_budget(areas, float(budget))
     union = areas[areas["station"].astype(str) == "(all)"]
     if len(union):
         halo = [patheffects.withStroke(linewidth=4.0, foreground="white", alpha=0.9)]
@@ -201,12 +209,15 @@ def _draw_service_areas(
 
 
 def _draw_cells(ax: Axes, cells: gpd.GeoDataFrame, response: float) -> Any:
+    """Colour cells by fastest response; return the mappable for the colour bar."""
     values = cells["best_min"].astype(float).to_numpy()
-    collection = cells.assign(_v=np.where(np.isfinite(values), values, np.nan)).plot(
+    first = len(ax.collections)
+    cells.assign(_v=np.where(np.isfinite(values), values, np.nan)).plot(
         ax=ax, column="_v", cmap="RdYlGn_r", vmin=0.0, vmax=2.0 * response, alpha=0.55,
         edgecolor="none", zorder=0.8, missing_kwds={"color": "#bdbdbd", "alpha": 0.55},
     )  # fmt: skip
-    return collection.collections[-1]
+    mapped = [c for c in ax.collections[first:] if c.get_array() is not None]
+    return mapped[0] if mapped else None
 
 
 def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> None:

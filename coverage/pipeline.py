@@ -159,6 +159,7 @@ def coverage_from_files(
     turnout_min: float | None = None,
     driving_min: float | None = None,
     cell_size_m: float | None = None,
+    within_barrier_zones: bool = False,
     focus: str = "all",
     html: bool = True,
 ) -> tuple[CoverageRun, dict[str, Path]]:
@@ -168,6 +169,7 @@ def coverage_from_files(
     srcs = (*inp.sources, Path(stations))
     run = analyse(inp.net, specs, inp.demand, minutes=minutes, turnout_min=turnout_min,
                   driving_min=driving_min, barriers=barriers,
+                  within_barrier_zones=within_barrier_zones,
                   meta={"title": Path(stations).stem, "synthetic": inp.synthetic})  # fmt: skip
     paths = write_run(run, out_dir, focus=focus, html=html, inputs=srcs)
     paths |= _write_reports([("Coverage 覆盖", run)], Path(out_dir), Path(stations).stem, srcs)

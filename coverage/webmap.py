@@ -263,6 +263,13 @@ def _polygons(
     return draw
 
 
+def _service_style(row: Any, response: float) -> dict[str, Any]:
+    """The budget isochrone bold; other time breaks thin and dashed."""
+    if math.isclose(float(row["minutes"]), response):
+        return _SERVICE_STYLE
+    return {**_SERVICE_STYLE, "weight": 1, "dashArray": "2 4", "opacity": 0.7}
+
+
 def _add_boundary(group: folium.FeatureGroup, frame: gpd.GeoDataFrame) -> None:
     folium.GeoJson(_geojson(frame, {}), style_function=lambda _f: _BOUNDARY_STYLE,
                    interactive=False).add_to(group)  # fmt: skip
@@ -292,7 +299,7 @@ def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool,
         ("gaps", f"{budget}分钟未覆盖 gaps", True,
          _polygons(lambda r: _gap_rows(r, budget), lambda _r: _GAP_STYLE)),
         ("service_areas", f"{budget}分钟可达范围 service areas", False,
-         _polygons(_service_rows, lambda _r: _SERVICE_STYLE)),
+         _polygons(_service_rows, lambda r: _service_style(r, layers.meta.response_min))),
         ("barriers", "河流/铁路 barriers", True, _polygons(_barrier_rows, _barrier_style)),
         ("boundary", "区界 boundary", True, _add_boundary),
         ("stations", "消防站 stations", True, _add_stations),

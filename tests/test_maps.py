@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.image
+import pandas as pd
 import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -131,6 +132,11 @@ def test_stamp_without_cjk_font_is_latin() -> None:
 
 def test_cells_layer_and_minimal_layers(tmp_path: Path) -> None:
     full = make_layers()
+    cells = full.cells.copy()
+    cells.loc[[0, 5], "best_min"] = float("inf")  # unreachable cells are drawn grey
+    with_inf = CoverageLayers(cells=cells, stations=full.stations, meta=full.meta)
+    fig = maps._draw(with_inf, "t", {"cells", "stations"}, cjk=True)
+    assert len(fig.axes) == 3  # map, side panel, colour bar
     maps.render_map(full, tmp_path / "cells.png", show=("cells", "stations"), dpi=50)
     only_roads = CoverageLayers(roads=full.roads, meta={"synthetic": False})
     assert maps.render_map(only_roads, tmp_path / "roads.png", dpi=50).exists()
@@ -177,3 +183,11 @@ def test_refuses_to_overwrite_input(tmp_path: Path) -> None:
     src.write_bytes(b"input")
     with pytest.raises(OutputError, match="also an input"):
         maps.render_map(make_layers(), src, inputs=[src])
+
+
+def test_service_areas_at_budget_only() -> None:
+    areas = make_layers().service_areas
+    early = areas.assign(minutes=3.0, driving_min=2.0)
+    both = pd.concat([early, areas], ignore_index=True)
+    assert set(maps._at_budget(both, 5.0)["minutes"]) == {5.0}
+    assert len(maps._at_budget(early, 5.0)) == len(early)  # no budget row: draw what there is

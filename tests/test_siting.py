@@ -245,7 +245,7 @@ def test_bad_p_and_fixed() -> None:
     with pytest.raises(DataFormatError):
         siting.pmedian(-np.ones((2, 2)), 1)
     with pytest.raises(DataFormatError):
-        siting.mclp(cover, np.ones(4), 1.5)  # type: ignore[arg-type]
+        siting.mclp(cover, np.ones(4), 1.5)
     with pytest.raises(InfeasibleModelError, match="cannot reach any site"):
         siting.pmedian(sp.csr_array((np.array([1.0]), ([0], [0])), shape=(2, 2)), 1)
 
@@ -281,6 +281,17 @@ def test_time_limit_reports_status_and_gap() -> None:
     assert res.mip_gap >= 0
     if res.status == "optimal":
         assert res.mip_gap < 1e-6
+
+
+def test_lscp_time_limit_still_covers_everything() -> None:
+    rng = np.random.default_rng(5)
+    cover = sp.csr_array(rng.random((800, 600)) < 0.02)
+    cover = sp.csr_array(sp.hstack([cover, sp.eye_array(800, 800, dtype=bool)]))
+    cost = rng.integers(1, 50, cover.shape[1]).astype(float)
+    res = siting.lscp(cover, cost, time_limit=0.01)
+    assert res.status in {"optimal", "time_limit"}
+    assert siting.check_cover(cover, res.sites).size == 0
+    assert res.objective == siting.evaluate_lscp(cover, res.sites, cost)
 
 
 def test_objective_mismatch_raises(monkeypatch: pytest.MonkeyPatch) -> None:
