@@ -232,8 +232,6 @@ def analyse(
         turnout_min=turnout, driving_min=driving, barriers=barriers,
         within_barrier_zones=within_barrier_zones, standards=standards,
     )  # fmt: skip
-    for w in jur.warnings:
-        log.warning("%s", w)
     checks = _checks(jur, stations, limits or {}, standards)
     covered = float(jur.cells.loc[jur.cells["covered"], "area_km2"].sum())
     summary = district_summary(
