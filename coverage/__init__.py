@@ -14,7 +14,8 @@ on first use so the command line starts fast):
 - standards: :func:`load_standards`, :func:`station_class`, :func:`area_limit`,
   :func:`check_stations`, :func:`district_summary`
 - siting: :func:`lscp`, :func:`mclp`, :func:`pmedian`, :func:`pcenter`,
-  :func:`backup_coverage`, :class:`SitingResult`
+  :func:`backup_coverage`, :class:`SitingResult`; candidate sites: :func:`generate_candidates`,
+  :func:`read_exclusions`, :class:`Candidates`
 - plans and files: :func:`load_scenario`, :func:`read_stations_file`, :func:`run_demo`
 - errors: :class:`FirecoverError` and its subclasses; settings: :data:`DEFAULTS`
 """
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
                      "district_summary"), "standards"),
     **dict.fromkeys(("lscp", "mclp", "pmedian", "pcenter", "backup_coverage", "SitingResult"),
                     "siting"),
+    **dict.fromkeys(("Candidates", "generate_candidates", "read_exclusions"), "candidates"),
     **dict.fromkeys(("load_scenario", "Scenario", "StationSpec"), "scenario"),
     "read_stations_file": "stations",
     **dict.fromkeys(("run_demo", "coverage_from_files"), "pipeline"),

@@ -61,11 +61,13 @@ def report_json(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-_STATION_HEAD = (
-    "| 消防站 Station | 类别 Class | 状态 Status | 辖区 District km² | 限值 Limit km² "
-    "| 最远到达 Slowest arrival (min) | 5分钟到达 Reached share | 结论 Result |\n"
-    "|---|---|---|---:|---:|---:|---:|---|\n"
-)
+def _station_head(budget_min: float) -> str:
+    """Header of the station table; the share column names the run's response budget."""
+    return (
+        "| 消防站 Station | 类别 Class | 状态 Status | 辖区 District km² | 限值 Limit km² "
+        f"| 最远到达 Slowest arrival (min) | {budget_min:g}分钟到达 Reached share | 结论 Result |\n"
+        "|---|---|---|---:|---:|---:|---:|---|\n"
+    )
 
 
 def _station_rows(run: CoverageRun) -> str:
@@ -96,7 +98,7 @@ def _run_section(label: str, run: CoverageRun) -> str:
         f"- 不达标站 Non-compliant stations: "
         f"{', '.join(c.name for c in run.checks if not c.compliant) or 'none 无'}",
         "",
-        _STATION_HEAD + _station_rows(run),
+        _station_head(run.budget_min) + _station_rows(run),
     ]
     if run.jurisdictions.warnings or any(c.warnings for c in run.checks):
         lines.append("Notes 说明:\n")

@@ -44,8 +44,18 @@ class Settings:
         Side of a square demand cell, metres.
     candidate_spacing_m : float
         Minimum spacing between generated candidate station sites, metres.
+    candidate_road_classes : tuple of str
+        Road classes that generated candidate sites may face: a station stands on a street
+        frontage with its garage doors opening onto it (建标152-2017 siting rules), so engines
+        must be able to use the street directly. Motorways, trunk roads, ``*_link`` ramps and
+        ``service`` roads are excluded by default.
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
+    cache_dir : str or None
+        Folder of the prepared-road-graph cache (``firecover._cache``). ``"auto"``:
+        ``$FIRECOVER_CACHE_DIR`` if set (``off`` there disables), else the user cache folder
+        (``~/.cache/firecover`` on Linux, ``~/Library/Caches/firecover`` on macOS,
+        ``%LOCALAPPDATA%\\firecover\\Cache`` on Windows); ``"off"`` or ``None``: no cache.
     """
 
     turnout_min: float = 1.0
@@ -58,7 +68,11 @@ class Settings:
     service_fill_holes_km2: float = 0.05
     cell_size_m: float = 100.0
     candidate_spacing_m: float = 200.0
+    candidate_road_classes: tuple[str, ...] = (
+        "primary", "secondary", "tertiary", "residential", "unclassified",
+    )  # fmt: skip
     keep_largest_component: bool = True
+    cache_dir: str | None = "auto"
 
     @property
     def response_min(self) -> float:

@@ -35,14 +35,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._errors import DataFormatError, StationClassError
+from ._standards_check import (
+    _TOL,
+    BoolInput,
+    FloatInput,
+    _budget,
+    _check_one,
+    _flags,
+    _floats,
+    _limit,
+    _names,
+    _split_overrides,
+    _Station,
+    _validate_override_keys,
+)
 from ._standards_data import (
     DEFAULT_PROFILE,
     Budget,
@@ -52,6 +64,7 @@ from ._standards_data import (
     bundled_profiles,
     read_profile,
 )
+from ._standards_results import DistrictSummary, StationCheck
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -69,21 +82,6 @@ __all__ = [
     "load_standards",
     "station_class",
 ]
-
-#: Absolute tolerance when comparing areas (km²) and times (min) with their limits.
-_TOL = 1e-9
-#: A logistics station with more than this jurisdiction (km²) gets a note.
-_AREA_EPS_KM2 = 1e-6
-#: A reached share below ``1 - _SHARE_EPS`` counts as "not all reached".
-_SHARE_EPS = 1e-6
-
-_METHOD = (
-    "stations_needed = ceil(area_km2 / limit_km2): the planners' working estimate (应建数), "
-    "not an official formula"
-)
-
-FloatInput = float | Sequence[float] | npt.NDArray[np.floating[Any]]
-BoolInput = bool | Sequence[bool | None] | npt.NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------- profile and classes
@@ -155,60 +153,6 @@ def station_class(name: str | StationClass, standards: Standards | None = None) 
 # --------------------------------------------------------------------------- area limits
 
 
-def _override_value(key: str, value: Any) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not (math.isfinite(value) and value > 0):
-        raise DataFormatError(
-            f"area-limit override {key!r} = {value!r} is not a positive number of km²; fix it"
-        )
-    return float(value)
-
-
-def _split_overrides(
-    overrides: Mapping[str, float] | None, std: Standards
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Return (by station name, by class key); a class-like key is also kept as a name."""
-    by_name: dict[str, float] = {}
-    by_class: dict[str, float] = {}
-    for key, raw in (overrides or {}).items():
-        value = _override_value(key, raw)
-        by_name[key.strip()] = value
-        cls = std.lookup(key)
-        if cls is None:
-            continue
-        if by_class.get(cls.key, value) != value:
-            raise DataFormatError(
-                f"area-limit overrides give class {cls.key!r} two values "
-                f"({by_class[cls.key]} and {value}); keep one"
-            )
-        by_class[cls.key] = value
-    return by_name, by_class
-
-
-def _limit(
-    cls: StationClass,
-    name: str | None,
-    urban_edge: bool,
-    split: tuple[dict[str, float], dict[str, float]],
-    std: Standards,
-) -> tuple[float | None, str]:
-    """Return the limit (km²) and its basis: ``standard``, ``urban_edge`` or ``override``."""
-    by_name, by_class = split
-    value = by_name.get(name.strip()) if name is not None else None
-    if value is None:
-        value = by_class.get(cls.key)
-    if value is not None:
-        if not cls.district:
-            raise DataFormatError(
-                f"area-limit override for {name or cls.key!r}: a {cls.zh_short} ({cls.key}) "
-                "station has no district; remove the override"
-            )
-        return value, "override"
-    if urban_edge and cls.urban_edge:
-        return std.urban_edge.limit_km2, "urban_edge"
-    return cls.area_limit_km2, "standard"
-
-
 def area_limit(
     cls: str | StationClass,
     *,
@@ -259,422 +203,7 @@ def area_limit(
     return _limit(klass, name, urban_edge, _split_overrides(overrides, std), std)[0]
 
 
-# --------------------------------------------------------------------------- results
-
-
-def _json_float(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-@dataclass(frozen=True)
-class StationCheck:
-    """The standards check of one station.
-
-    Attributes
-    ----------
-    name : str
-        Station name.
-    class_key, class_zh, class_en : str
-        Canonical class key and its Chinese (formal) and English names.
-    limit_km2 : float or None
-        The district area limit applied (``None`` for 战勤保障).
-    limit_basis : str
-        ``"standard"``, ``"urban_edge"`` or ``"override"`` (fire-risk assessment).
-    jurisdiction_km2 : float
-        District area given by the caller (``NaN`` = not given).
-    max_arrival_min : float
-        Farthest arrival in the district, minutes from the dispatch order (``NaN`` = not given).
-    reached_share : float
-        Share of the district reached within the budget, 0–1 (``NaN`` = not given).
-    budget_min : float
-        The response budget checked against, minutes.
-    compliant : bool
-        ``True`` when no rule failed (warnings do not fail a station).
-    checks : dict of str to bool or None
-        Outcome per rule: ``area``, ``five_minute``, ``adjacency``, ``barrier``; ``None`` = not
-        applicable or not checked.
-    reasons : list of str
-        Bilingual reasons for each failed rule.
-    warnings : list of str
-        Bilingual notes that do not fail the station (barrier straddle, rules not checked,
-        logistics station given an area, urban-edge cap not applying to a small station).
-    clauses : list of str
-        Clauses behind the rules applied to this station.
-    """
-
-    name: str
-    class_key: str
-    class_zh: str
-    class_en: str
-    limit_km2: float | None
-    limit_basis: str
-    jurisdiction_km2: float
-    max_arrival_min: float
-    reached_share: float
-    budget_min: float
-    compliant: bool
-    checks: dict[str, bool | None]
-    reasons: list[str]
-    warnings: list[str]
-    clauses: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dictionary with stable snake_case keys (NaN and inf → None)."""
-        return {
-            "name": self.name,
-            "class_key": self.class_key,
-            "class_zh": self.class_zh,
-            "class_en": self.class_en,
-            "limit_km2": _json_float(self.limit_km2),
-            "limit_basis": self.limit_basis,
-            "jurisdiction_km2": _json_float(self.jurisdiction_km2),
-            "max_arrival_min": _json_float(self.max_arrival_min),
-            "reached_share": _json_float(self.reached_share),
-            "budget_min": _json_float(self.budget_min),
-            "compliant": self.compliant,
-            "checks": dict(self.checks),
-            "reasons": list(self.reasons),
-            "warnings": list(self.warnings),
-            "clauses": list(self.clauses),
-        }
-
-
-@dataclass(frozen=True)
-class DistrictSummary:
-    """Area-based summary of a district (urban construction land or built-up area).
-
-    Attributes
-    ----------
-    area_km2, covered_km2, uncovered_km2 : float
-        Total area, area reached within the budget, and the rest, km².
-    covered_share : float
-        ``covered_km2 / area_km2``.
-    limit_class : str
-        Class key whose limit sets the count (default ``level1``).
-    limit_km2 : float
-        That limit, km².
-    stations_needed : int
-        ``ceil(area_km2 / limit_km2)``: the planners' working estimate (应建数); no official
-        formula exists.
-    stations_total : int
-        Every station listed, logistics included.
-    stations_counted : int
-        Stations with a district (logistics stations excluded): what ``stations_needed`` is
-        compared with.
-    counted_classes : list of str
-        Class keys that count (those with a district).
-    by_class : dict of str to int
-        Listed stations per class key.
-    shortfall : int
-        ``max(0, stations_needed - stations_counted)``.
-    population : float or None
-        Population given, persons.
-    stations_per_100k : float or None
-        ``stations_total / population * 100000`` (all stations, as plan indicators such as
-        Liangping's 十万人拥有消防救援站 count them).
-    clauses : list of str
-        Clauses behind the limit used.
-    method : str
-        How ``stations_needed`` is computed, for reports.
-    """
-
-    area_km2: float
-    covered_km2: float
-    covered_share: float
-    uncovered_km2: float
-    limit_class: str
-    limit_km2: float
-    stations_needed: int
-    stations_total: int
-    stations_counted: int
-    counted_classes: list[str]
-    by_class: dict[str, int]
-    shortfall: int
-    population: float | None
-    stations_per_100k: float | None
-    clauses: list[str] = field(default_factory=list)
-    method: str = _METHOD
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dictionary with stable snake_case keys."""
-        return {
-            "area_km2": self.area_km2,
-            "covered_km2": self.covered_km2,
-            "covered_share": self.covered_share,
-            "uncovered_km2": self.uncovered_km2,
-            "limit_class": self.limit_class,
-            "limit_km2": self.limit_km2,
-            "stations_needed": self.stations_needed,
-            "stations_total": self.stations_total,
-            "stations_counted": self.stations_counted,
-            "counted_classes": list(self.counted_classes),
-            "by_class": dict(self.by_class),
-            "shortfall": self.shortfall,
-            "population": _json_float(self.population),
-            "stations_per_100k": _json_float(self.stations_per_100k),
-            "clauses": list(self.clauses),
-            "method": self.method,
-        }
-
-
-# --------------------------------------------------------------------------- input coercion
-
-
-def _floats(
-    values: FloatInput | None, n: int, what: str, *, hi: float = math.inf
-) -> npt.NDArray[np.float64]:
-    """Per-station floats (scalar broadcast; ``None`` → all NaN); negatives or > ``hi`` refused."""
-    if values is None:
-        return np.full(n, np.nan)
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataFormatError(f"{what} must hold numbers; fix the input") from exc
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    elif arr.shape != (n,):
-        raise DataFormatError(
-            f"{what} has shape {arr.shape} for {n} stations; give one number or one per station"
-        )
-    bad = ~np.isnan(arr) & ((arr < 0) | (arr > hi))
-    if bad.any():
-        raise DataFormatError(
-            f"{what} has a value outside 0–{hi:g}: {arr[bad][0]!r}; fix the input"
-        )
-    return arr
-
-
-def _flags(values: BoolInput | None, n: int, what: str) -> list[bool | None]:
-    """Per-station flags (scalar broadcast); ``None`` entries mean "not known"."""
-    if values is None or isinstance(values, bool | np.bool_):
-        return [None if values is None else bool(values)] * n
-    items = list(values)
-    if len(items) != n:
-        raise DataFormatError(f"{what} has {len(items)} values for {n} stations; give one each")
-    if not all(v is None or isinstance(v, bool | np.bool_) for v in items):
-        raise DataFormatError(f"{what} must hold true/false (or None = unknown); fix the input")
-    return [None if v is None else bool(v) for v in items]
-
-
-def _names(names: Sequence[str]) -> list[str]:
-    out = [str(x) for x in names]
-    seen: set[str] = set()
-    for name in out:
-        if name in seen:
-            raise DataFormatError(
-                f"duplicate station name {name!r}; give every station a unique name"
-            )
-        seen.add(name)
-    return out
-
-
-def _validate_override_keys(
-    overrides: Mapping[str, float] | None, names: Sequence[str], std: Standards
-) -> None:
-    known = {n.strip() for n in names}
-    for key in overrides or {}:
-        if key.strip() not in known and std.lookup(key) is None:
-            raise DataFormatError(
-                f"area-limit override key {key!r} is neither a station name nor a class; "
-                f"use a station name or one of: {std.allowed_names()}"
-            )
-
-
-# --------------------------------------------------------------------------- the per-station check
-
-
-def _fmt(x: float) -> str:
-    """Short number: ``8.2``, ``7``, ``5.25``; ``∞`` for infinity."""
-    if math.isinf(x):
-        return "∞"
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _or_list(items: Sequence[str]) -> str:
-    """``a, b or c``."""
-    return items[0] if len(items) < 2 else f"{', '.join(items[:-1])} or {items[-1]}"
-
-
-def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
-
-
-@dataclass
-class _Station:
-    name: str
-    cls: StationClass
-    area: float
-    arrival: float
-    share: float
-    urban_edge: bool
-    adjoins: bool | None
-    barrier_km2: float
-
-
-@dataclass
-class _Findings:
-    checks: dict[str, bool | None] = field(
-        default_factory=lambda: dict.fromkeys(("area", "five_minute", "adjacency", "barrier"))
-    )
-    reasons: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    clauses: list[str] = field(default_factory=list)
-
-    def cite(self, clauses: Sequence[str]) -> None:
-        self.clauses.extend(c for c in clauses if c not in self.clauses)
-
-
-_BASIS_ZH = {"urban_edge": "（城市边缘/新区）", "override": "（火灾风险评估）", "standard": ""}
-_BASIS_EN = {"urban_edge": " urban-edge", "override": " risk-assessment", "standard": ""}
-
-
-def _check_area(
-    st: _Station, limit: float | None, basis: str, std: Standards, out: _Findings
-) -> None:
-    cls = st.cls
-    if not cls.district:
-        if st.area > _AREA_EPS_KM2:
-            out.warnings.append(
-                f"{cls.zh_short}不设辖区，所给 {_fmt(st.area)} km² 应划归其他站 / "
-                f"a {cls.en} has no district; reassign its {_fmt(st.area)} km²"
-            )
-            out.cite(cls.clauses)
-        return
-    if limit is None or math.isnan(st.area):
-        out.warnings.append("未提供辖区面积，未检查面积 / no district area given; area not checked")
-        return
-    out.cite(cls.clauses)
-    extra = {"urban_edge": std.urban_edge.clauses, "override": std.risk_assessment.clauses}
-    out.cite(extra.get(basis, ()))
-    out.checks["area"] = st.area <= limit + _TOL
-    if not out.checks["area"]:
-        out.reasons.append(
-            f"辖区面积 {_fmt(st.area)} km² 超过 {_fmt(limit)} km² 限值{_BASIS_ZH[basis]} / "
-            f"district {_fmt(st.area)} km² exceeds the {_fmt(limit)} km²{_BASIS_EN[basis]} limit"
-        )
-    if st.urban_edge and not cls.urban_edge and basis == "standard":
-        edge = _fmt(std.urban_edge.limit_km2 or math.nan)
-        out.warnings.append(
-            f"{edge} km² 城市边缘限值不适用于{cls.zh_short} / "
-            f"the {edge} km² urban-edge limit does not apply to a {cls.en}"
-        )
-
-
-def _check_time(st: _Station, budget: float, std: Standards, out: _Findings) -> None:
-    if not st.cls.district:
-        return
-    share_known = not math.isnan(st.share)
-    if math.isnan(st.arrival) and not share_known:
-        out.warnings.append(
-            "未提供到达时间，未检查 5 分钟规则 / no arrival time given; 5-minute rule not checked"
-        )
-        return
-    out.cite(std.budget.clauses)
-    if not math.isnan(st.arrival):
-        ok = st.arrival <= budget + _TOL
-        tail_zh = f"（{_fmt(budget)} min 内到达 {_pct(st.share)}）" if share_known else ""
-        tail_en = f" ({_pct(st.share)} reached within {_fmt(budget)} min)" if share_known else ""
-        msg = (
-            f"辖区最远到达 {_fmt(st.arrival)} min 超过 {_fmt(budget)} min{tail_zh} / "
-            f"farthest arrival {_fmt(st.arrival)} min exceeds {_fmt(budget)} min{tail_en}"
-        )
-        if ok and share_known and st.share < 1 - _SHARE_EPS:
-            out.warnings.append(
-                f"最远到达在限时内但到达比例仅 {_pct(st.share)}，请核对输入 / farthest arrival is "
-                f"within the budget but only {_pct(st.share)} is reached; check the inputs"
-            )
-    else:
-        ok = st.share >= 1 - _SHARE_EPS
-        msg = (
-            f"{_fmt(budget)} min 内仅到达辖区 {_pct(st.share)} / "
-            f"only {_pct(st.share)} of the district is reached within {_fmt(budget)} min"
-        )
-    out.checks["five_minute"] = ok
-    if not ok:
-        out.reasons.append(msg)
-
-
-def _check_adjacency(st: _Station, std: Standards, out: _Findings) -> None:
-    if not st.cls.needs_full_neighbour:
-        return
-    full = [c for c in std.classes.values() if c.counts_as_full]
-    names_zh = "、".join(c.zh_short for c in full)
-    names_en = "/".join(c.key for c in full)
-    if st.adjoins is None:
-        out.warnings.append(
-            f"未提供相邻关系，未检查{st.cls.zh_short}相邻规则 / adjacency not given; "
-            f"the {st.cls.en} adjacency rule was not checked"
-        )
-        return
-    out.cite(std.adjacency.clauses)
-    out.checks["adjacency"] = st.adjoins
-    if not st.adjoins:
-        out.reasons.append(
-            f"{st.cls.zh_short}辖区未与{names_zh}辖区相邻 / "
-            f"{st.cls.en} district adjoins no {names_en} district"
-        )
-
-
-def _check_barrier(st: _Station, std: Standards, fail: bool, out: _Findings) -> None:
-    if not st.cls.district or math.isnan(st.barrier_km2):
-        return
-    out.cite(std.barriers.clauses)
-    ok = st.barrier_km2 <= _AREA_EPS_KM2
-    out.checks["barrier"] = ok
-    if ok:
-        return
-    kinds_zh = "、".join(std.barriers.kinds_zh)
-    kinds_en = _or_list(std.barriers.kinds_en)
-    msg = (
-        f"辖区跨越{kinds_zh}等（{_fmt(st.barrier_km2)} km² 在障碍另一侧），宜缩小辖区 / "
-        f"district crosses {kinds_en} ({_fmt(st.barrier_km2)} km² beyond the barrier); "
-        "reduce it"
-    )
-    (out.reasons if fail else out.warnings).append(msg)
-
-
-def _check_one(
-    st: _Station,
-    budget: float,
-    split: tuple[dict[str, float], dict[str, float]],
-    barrier_fail: bool,
-    std: Standards,
-) -> StationCheck:
-    limit, basis = _limit(st.cls, st.name, st.urban_edge, split, std)
-    out = _Findings()
-    _check_area(st, limit, basis, std, out)
-    _check_time(st, budget, std, out)
-    _check_adjacency(st, std, out)
-    _check_barrier(st, std, barrier_fail, out)
-    return StationCheck(
-        name=st.name,
-        class_key=st.cls.key,
-        class_zh=st.cls.zh,
-        class_en=st.cls.en,
-        limit_km2=limit,
-        limit_basis=basis if st.cls.district else "none",
-        jurisdiction_km2=float(st.area),
-        max_arrival_min=float(st.arrival),
-        reached_share=float(st.share),
-        budget_min=budget,
-        compliant=not out.reasons,
-        checks=out.checks,
-        reasons=out.reasons,
-        warnings=out.warnings,
-        clauses=out.clauses,
-    )
-
-
-def _budget(budget_min: float | None, std: Standards) -> float:
-    if budget_min is None:
-        return std.budget.response_min
-    if not (math.isfinite(budget_min) and budget_min > 0):
-        raise DataFormatError(
-            f"budget_min must be a positive number of minutes, not {budget_min!r}; fix it"
-        )
-    return float(budget_min)
+# --------------------------------------------------------------------------- the standards check
 
 
 def check_stations(

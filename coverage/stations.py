@@ -2,9 +2,16 @@
 
 A station file gives at least ``name``, ``lon``, ``lat`` and ``class`` per station. Optional
 columns are those of a scenario's ``[[station]]`` table (``status``, ``year``, ``build_type``,
-``urban_edge``, ``datum``, ``source``, ``name_en``) plus ``crs``: a datum name (``wgs84``,
-``gcj02``, ``bd09``, ``cgcs2000``), ``EPSG:4326`` / ``EPSG:4490``, or a projected EPSG code, in
-which case ``lon``/``lat`` (or ``x``/``y``) hold projected metres and are converted to WGS-84.
+``urban_edge``, ``datum``, ``source``, ``name_en``) plus ``crs`` (a GeoJSON ``crs`` member
+fills it for every feature):
+
+* a datum name (``wgs84``, ``gcj02``, ``bd09``, ``cgcs2000``) or ``EPSG:4326`` only labels the
+  coordinates' datum; gcj02/bd09 are converted later by :mod:`firecover.coords`;
+* any other CRS pyproj reads (EPSG code, URN, WKT) is converted to WGS-84 longitude/latitude with
+  pyproj here: a geographic CRS (``EPSG:4490`` CGCS2000, ``EPSG:4214`` Beijing 1954, …) takes
+  ``lon``/``lat`` in degrees, a projected one metres in ``lon``/``lat`` (or ``x``/``y``). Where
+  PROJ knows no transformation for the place it uses a ballpark offset (logged as a warning,
+  except for CGCS2000, which is within centimetres of WGS-84).
 Missing ``status`` means ``existing``; missing ``source`` is filled with the file name.
 
 Every row is validated exactly like a scenario station (same messages, same class aliases).
@@ -15,10 +22,11 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import DataFormatError, ScenarioError, UnsupportedCRSError
 from ._io import require_file
@@ -26,11 +34,16 @@ from ._scenario_schema import Context, Table
 from ._scenario_sections import name_key, read_stations, station_keys
 from .scenario import StationSpec
 
+if TYPE_CHECKING:
+    from pyproj import CRS
+
 __all__ = ["read_stations_file"]
 
 log = logging.getLogger(__name__)
 
-_DATUM_CRS = {"epsg:4326": "wgs84", "epsg:4490": "cgcs2000", "wgs84": "wgs84", "wgs-84": "wgs84"}
+_DATUM_CRS = {"epsg:4326": "wgs84", "wgs84": "wgs84", "wgs-84": "wgs84"}
+#: Datums a ballpark (no-shift) transformation to WGS-84 is accurate for (centimetres).
+_NEAR_WGS84 = frozenset({"China 2000"})
 
 
 def read_stations_file(
@@ -200,24 +213,58 @@ def _normalise(row: dict[str, Any], p: Path) -> dict[str, Any]:
 
 
 def _apply_crs(out: dict[str, Any], crs: str, p: Path) -> None:
-    from pyproj import CRS, Transformer
+    """Label a datum name, or convert a geographic / projected CRS to WGS-84 lon/lat."""
+    from pyproj import CRS
     from pyproj.exceptions import CRSError
 
     key = crs.lower()
     if key in _DATUM_CRS or key in {"gcj02", "bd09", "cgcs2000"}:
         out.setdefault("datum", _DATUM_CRS.get(key, key))
         return
+    where = f"{p}: station {out.get('name', '?')!r}"
     try:
         src = CRS.from_user_input(crs)
     except CRSError:
         raise UnsupportedCRSError(
-            f"{p}: station {out.get('name', '?')!r}: unknown crs {crs!r}; use wgs84, gcj02, "
-            "bd09 or an EPSG code"
+            f"{where}: unknown crs {crs!r}; use wgs84, gcj02, bd09 or an EPSG code"
         ) from None
-    if src.is_geographic:
-        return
+    if not (src.is_geographic or src.is_projected):
+        raise UnsupportedCRSError(
+            f"{where}: crs {crs!r} is a {src.type_name}; use a geographic or projected CRS"
+        )
+    if src.equals("EPSG:4326", ignore_axis_order=True):
+        return  # already WGS-84 longitude/latitude (e.g. OGC:CRS84)
     if not all(isinstance(out.get(k), int | float) for k in ("lon", "lat")):
         return  # validation reports the missing coordinates
+    if src.is_geographic and not (abs(out["lon"]) <= 180 and abs(out["lat"]) <= 90):
+        return  # validation reports out-of-range or swapped degrees
+    _to_wgs84(out, src, crs, where)
+
+
+def _to_wgs84(out: dict[str, Any], src: CRS, crs: str, where: str) -> None:
+    """Replace ``out``'s lon/lat (degrees or metres in ``src``) by WGS-84 lon/lat."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
     tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
-    out["lon"], out["lat"] = (float(v) for v in tr.transform(out["lon"], out["lat"]))
-    log.info("station %s: converted from %s to WGS-84", out.get("name"), crs)
+    lon, lat = (float(v) for v in tr.transform(out["lon"], out["lat"]))
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise UnsupportedCRSError(
+            f"{where}: ({out['lon']}, {out['lat']}) cannot be converted from {crs} to WGS-84; "
+            "check the coordinates and the crs"
+        )
+    out["lon"], out["lat"] = lon, lat
+    try:  # a CRS with several candidate transformations picks one per point
+        used = tr.get_last_used_operation().description
+    except ProjError:
+        used = tr.description
+    datum = src.datum.name if src.datum is not None else crs
+    if "ballpark" in used.lower() and datum not in _NEAR_WGS84:
+        log.warning(
+            "%s: PROJ has no %s to WGS-84 transformation here; used a ballpark offset (may be "
+            "off by tens of metres or more); give WGS-84 coordinates if accuracy matters",
+            where,
+            datum,
+        )
+    else:
+        log.info("%s: converted from %s to WGS-84 (%s)", where, crs, used)

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from ._csr import CSRNetwork
+from ._tt_sparse import _augmented, _csr_from_parts, _subgraph
 from .snapping import Snapped, canonical_position
 
 __all__ = [
@@ -122,46 +123,6 @@ def _source_legs(net: CSRNetwork, src: _Pts) -> tuple[IntArray, IntArray, FloatA
     to_u = src.a + src.f * np.where(twin >= 0, net.edge_time[np.maximum(twin, 0)], 0.0)
     return (np.concatenate([rows, rows[back]]), np.concatenate([src.v, src.u[back]]),
             np.concatenate([to_v, to_u[back]]))
-
-
-def _augmented(
-    adj: sp.csr_array, rows: IntArray, cols: IntArray, w: FloatArray, n_virtual: int
-) -> sp.csr_array:
-    """``adj`` plus ``n_virtual`` rows/columns of virtual sources, built from raw arrays.
-
-    Parallel legs keep their minimum; stored zeros survive (no eliminate_zeros anywhere).
-    """
-    n = adj.shape[0]
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, w = rows[first], cols[first], w[first]
-    extra = np.cumsum(np.bincount(rows, minlength=n_virtual)) + adj.indptr[-1]
-    indptr = np.concatenate([adj.indptr.astype(np.int64), extra])
-    indices = np.concatenate([adj.indices.astype(np.int64), cols])
-    data = np.concatenate([adj.data.astype(np.float64), w])
-    size = n + n_virtual
-    itype = np.int32 if max(size, data.size) < 2**31 - 1 else np.int64
-    return sp.csr_array((data, indices.astype(itype), indptr.astype(itype)), shape=(size, size))
-
-
-def _subgraph(adj: sp.csr_array, keep: npt.NDArray[np.bool_]) -> tuple[sp.csr_array, IntArray]:
-    """Induced subgraph on ``keep`` (stored zeros kept) and the global→local node map."""
-    idx = np.flatnonzero(keep)
-    gmap = np.full(adj.shape[0], -1, dtype=np.int64)
-    gmap[idx] = np.arange(idx.size)
-    starts, ends = adj.indptr[idx], adj.indptr[idx + 1]
-    counts = (ends - starts).astype(np.int64)
-    pos = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    cols = gmap[adj.indices[pos]]
-    ok = cols >= 0
-    rows = np.repeat(np.arange(idx.size), counts)[ok]
-    indptr = np.zeros(idx.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=idx.size), out=indptr[1:])
-    sub = sp.csr_array((adj.data[pos][ok], cols[ok].astype(np.int32), indptr.astype(np.int32)),
-                       shape=(idx.size, idx.size))
-    return sub, gmap
 
 
 def _same_edge_pairs(es: IntArray, et: IntArray) -> tuple[IntArray, IntArray]:
@@ -397,22 +358,6 @@ def bounded_matrix(
         parts_c.append(cols[c])
         parts_d.append(block[r, c])
     return _csr_from_parts(parts_r, parts_c, parts_d, (len(sources), n_cols))
-
-
-def _csr_from_parts(
-    rows: list[IntArray], cols: list[IntArray], data: list[FloatArray], shape: tuple[int, int]
-) -> sp.csr_array:
-    """CSR from row-major chunks whose rows are disjoint (stored zeros kept)."""
-    r = np.concatenate(rows) if rows else np.empty(0, np.int64)
-    c = np.concatenate(cols) if cols else np.empty(0, np.int64)
-    d = np.concatenate(data) if data else np.empty(0, np.float64)
-    order = np.argsort(r, kind="stable")  # each row comes from one chunk, columns sorted
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
-    itype = np.int32 if max(d.size, *shape) < 2**31 - 1 else np.int64
-    m = sp.csr_array((d[order], c[order].astype(itype), indptr.astype(itype)), shape=shape)
-    m.has_sorted_indices = True
-    return m
 
 
 def covered(matrix: sp.csr_array, within_s: float | None = None) -> sp.csr_array:

@@ -232,3 +232,40 @@ def split_oracle(net: CSRNetwork, pts: Snapped) -> nx.DiGraph:
         link(("p", i), ("s", i), float(access[i]))
         link(("s", i), ("p", i), float(access[i]))
     return dg
+
+
+def grid_covering(
+    xy: np.ndarray,
+    crs: str,
+    *,
+    spacing: float = 200.0,
+    margin: float = 1000.0,
+    speed_kph: float = 40.0,
+    spurs: bool = False,
+) -> nx.MultiDiGraph:
+    """A two-way street grid in ``crs`` covering the metric points ``xy`` (n × 2) plus ``margin``.
+
+    Grid lines lie on multiples of ``spacing`` (in ``crs`` metres), all at ``speed_kph``. With
+    ``spurs``, each point becomes a node joined to its nearest grid node by a two-way road, so it
+    lies exactly on the network however coarse the grid.
+    """
+    pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+    lo = np.floor((pts.min(axis=0) - margin) / spacing) * spacing
+    hi = np.ceil((pts.max(axis=0) + margin) / spacing) * spacing
+    nx_, ny = (int(np.rint(v)) + 1 for v in (hi - lo) / spacing)
+    g = empty_graph(crs)
+    for j in range(ny):
+        for i in range(nx_):
+            g.add_node(j * nx_ + i, x=float(lo[0] + i * spacing), y=float(lo[1] + j * spacing))
+    for j in range(ny):
+        for i in range(nx_):
+            n = j * nx_ + i
+            for m in ([n + 1] if i + 1 < nx_ else []) + ([n + nx_] if j + 1 < ny else []):
+                add_road(g, n, m, speed_kph, road_class="primary")
+    if spurs:
+        for k, (px, py) in enumerate(pts):
+            i, j = (int(np.rint(v)) for v in (np.array([px, py]) - lo) / spacing)
+            node = nx_ * ny + k
+            g.add_node(node, x=float(px), y=float(py))
+            add_road(g, node, j * nx_ + i, speed_kph, road_class="residential")
+    return g

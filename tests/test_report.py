@@ -29,8 +29,14 @@ def station(name: str, x: float, cls: str, *, status: str = "existing",
                        lat=lat, source="test", year=year)  # fmt: skip
 
 
-def _run(*, synthetic: bool, limits: dict[str, float] | None = None) -> CoverageRun:
-    """5 km road at 36 km/h; 1.5 + 3 min budget reaches 1.8 km along the road.
+def _run(
+    *,
+    synthetic: bool,
+    limits: dict[str, float] | None = None,
+    turnout_min: float = 1.5,
+    driving_min: float = 3.0,
+) -> CoverageRun:
+    """5 km road at 36 km/h; 1.5 + 3 min budget (default) reaches 1.8 km along the road.
 
     东站 at 200 m and 小站 at 2600 m cover the road to 4400 m; the east end is a gap. The logistics
     station 保障站 has no district (NaN figures in its check).
@@ -42,8 +48,8 @@ def _run(*, synthetic: bool, limits: dict[str, float] | None = None) -> Coverage
         station("小站", 2600.0, "small", status="proposed", year=2026),
         station("保障站", 1000.0, "logistics"),
     ]
-    return analyse(net, stations, demand, turnout_min=1.5, driving_min=3.0, limits=limits,
-                   meta={"title": "Test town", "synthetic": synthetic})  # fmt: skip
+    return analyse(net, stations, demand, turnout_min=turnout_min, driving_min=driving_min,
+                   limits=limits, meta={"title": "Test town", "synthetic": synthetic})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +187,34 @@ def test_markdown_several_runs_label_once(run: CoverageRun, real_run: CoverageRu
     md = coverage_markdown([("A", real_run), ("B", run)], title="Both")
     assert md.count(SYNTHETIC_LABEL) == 1
     assert md.index("## A") < md.index("## B")
+
+
+def _table(md: str) -> dict[str, list[str]]:
+    """Cells of the station table's header (key ``""``) and of each station row, by name."""
+    lines = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines]
+    return {("" if r[0].startswith("消防站") else r[0]): r for r in rows}
+
+
+@pytest.mark.parametrize(("turnout", "driving", "label"), [(1.0, 5.0, "6"), (1.5, 3.0, "4.5")])
+def test_markdown_share_column_follows_the_budget(
+    turnout: float, driving: float, label: str
+) -> None:
+    run = _run(synthetic=False, turnout_min=turnout, driving_min=driving)
+    assert run.budget_min == pytest.approx(turnout + driving)
+    md = coverage_markdown([("budget", run)], title="Budget")
+    table = _table(md)
+    head = table[""]
+    assert head[6] == f"{label}分钟到达 Reached share"
+    assert sum("分钟" in cell for cell in head) == 1  # no other column names a budget
+    assert f"= {label} min" in md and f"Reached within {label} min" in md
+    # the column under that header holds each station's share reached within this budget
+    for check in run.checks:
+        share = check.reached_share
+        expected = f"{share:.0%}" if math.isfinite(share) else "—"
+        assert table[check.name][6] == expected
+    shares = {c.name: c.reached_share for c in run.checks}
+    if label == "6":  # 1 + 5 min: 3 km along the road from 东站 and 小站 reaches every cell
+        assert shares["东站"] == shares["小站"] == pytest.approx(1.0)
+    else:
+        assert shares["小站"] < 1.0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
 from firecover._errors import (
     DataFormatError,
@@ -142,6 +143,101 @@ def test_class_aliases(tmp_path: Path, written: str, key: str) -> None:
     (s,) = read_stations_file(_csv(tmp_path, HEADER + f"A,117.2,39.1,{written}\n"))
     assert s.class_key == key
     assert s.class_name == written
+
+
+# --------------------------------------------------------------------------- non-WGS-84 CRS
+
+#: Shenzhen, inside the area of PROJ's "Beijing 1954 to WGS 84 (3)" (Pearl River basin).
+SZ = (114.06, 22.54)
+#: Tianjin, where PROJ has no Beijing 1954 transformation (ballpark offset only).
+TJ = (117.20, 39.12)
+GEOD = Geod(ellps="WGS84")
+
+
+def _shift_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(GEOD.inv(a[0], a[1], b[0], b[1])[2])
+
+
+def _one(tmp_path: Path, x: float, y: float, crs: str) -> StationSpec:
+    (s,) = read_stations_file(_csv(tmp_path, f"name,lon,lat,class,crs\nA,{x!r},{y!r},一级,{crs}\n"))
+    return s
+
+
+def test_beijing1954_geographic_crs_is_converted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="firecover.stations"):
+        s = _one(tmp_path, *SZ, "EPSG:4214")
+    oracle = Transformer.from_crs("EPSG:4214", "EPSG:4326", always_xy=True).transform(*SZ)
+    assert (s.lon, s.lat) == pytest.approx(oracle, abs=1e-9)
+    # the datum shift really happened: tens of metres, not zero and not a unit blunder
+    assert 20.0 < _shift_m(SZ, (s.lon, s.lat)) < 200.0
+    assert s.datum == "wgs84"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "Beijing 1954 to WGS 84" in caplog.text
+
+
+def test_cgcs2000_epsg_code_is_within_centimetres(tmp_path: Path) -> None:
+    s = _one(tmp_path, *TJ, "EPSG:4490")
+    oracle = Transformer.from_crs("EPSG:4490", "EPSG:4326", always_xy=True).transform(*TJ)
+    assert (s.lon, s.lat) == pytest.approx(oracle, abs=1e-9)
+    assert _shift_m(TJ, (s.lon, s.lat)) < 0.05
+    assert s.datum == "wgs84"
+    # the datum name keeps labelling the coordinates (firecover.coords treats it as WGS-84)
+    named = _one(tmp_path, *TJ, "cgcs2000")
+    assert (named.lon, named.lat, named.datum) == (*TJ, "cgcs2000")
+
+
+def test_ballpark_transformation_is_warned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="firecover.stations"):
+        s = _one(tmp_path, *TJ, "EPSG:4214")
+    oracle = Transformer.from_crs("EPSG:4214", "EPSG:4326", always_xy=True).transform(*TJ)
+    assert (s.lon, s.lat) == pytest.approx(oracle, abs=1e-9)
+    (rec,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "ballpark" in rec.getMessage() and "Beijing 1954" in rec.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="firecover.stations"):
+        _one(tmp_path, *TJ, "EPSG:4490")  # CGCS2000: the ballpark offset is accurate
+    assert not caplog.records
+
+
+def test_beijing1954_projected_crs_matches_the_geographic_path(tmp_path: Path) -> None:
+    x, y = Transformer.from_crs("EPSG:4214", "EPSG:2435", always_xy=True).transform(*SZ)
+    s = _one(tmp_path, x, y, "EPSG:2435")  # Beijing 1954 / 3-degree GK CM 114E, metres
+    oracle = Transformer.from_crs("EPSG:2435", "EPSG:4326", always_xy=True).transform(x, y)
+    assert (s.lon, s.lat) == pytest.approx(oracle, abs=1e-9)
+    geo = _one(tmp_path, *SZ, "EPSG:4214")
+    assert _shift_m((s.lon, s.lat), (geo.lon, geo.lat)) < 0.01
+    assert _shift_m(SZ, (s.lon, s.lat)) > 20.0
+
+
+def test_geojson_crs_member_with_a_geographic_crs(tmp_path: Path) -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4214"}},
+        "features": [{"type": "Feature", "properties": {"name": "G", "class": "一级"},
+                      "geometry": {"type": "Point", "coordinates": list(SZ)}}],
+    }  # fmt: skip
+    p = tmp_path / "g.geojson"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    (s,) = read_stations_file(p)
+    oracle = Transformer.from_crs("EPSG:4214", "EPSG:4326", always_xy=True).transform(*SZ)
+    assert (s.lon, s.lat) == pytest.approx(oracle, abs=1e-9)
+    assert _shift_m(SZ, (s.lon, s.lat)) > 20.0
+
+
+def test_geographic_crs_with_swapped_degrees_reports_the_swap(tmp_path: Path) -> None:
+    body = "name,lon,lat,class,crs\nA,22.54,114.06,一级,EPSG:4214\n"
+    msg = _error(_csv(tmp_path, body), ScenarioError)
+    assert "swapped" in msg
+
+
+def test_geocentric_crs_is_refused(tmp_path: Path) -> None:
+    body = "name,lon,lat,class,crs\nA,-2180000,4380000,一级,EPSG:4978\n"
+    msg = _error(_csv(tmp_path, body), UnsupportedCRSError)
+    assert "EPSG:4978" in msg and "geographic or projected" in msg
 
 
 # --------------------------------------------------------------------------- errors

@@ -1,0 +1,126 @@
+"""``firecover site``: choose new station sites on the road network with an integer programme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from firecover._site_files import site_from_files
+from firecover.site import MODELS
+
+_FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """A click progress bar fed by the library's ``progress(done, total)`` callback."""
+    if not enabled:
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="travel-time matrices",
+                                             file=click.get_text_stream("stderr"))  # fmt: skip
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@click.command("site")
+@click.option("--graph", type=_FILE, required=True, help="Road graph (GraphML, OSM, centre-line).")
+@click.option("--boundary", type=_FILE, default=None, help="Planning boundary polygon file.")
+@click.option(
+    "--existing",
+    type=_FILE,
+    default=None,
+    help="Existing stations (CSV/GeoJSON/TOML): always open.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="lscp",
+    show_default=True,
+    help="lscp: fewest stations covering all; mclp: best p; pmedian/pcenter: "
+    "shortest total/longest time; backup: second engine; area: the km² limits.",
+)
+@click.option(
+    "--p",
+    "p",
+    type=int,
+    default=None,
+    help="New stations to add (required for mclp, pmedian, pcenter, backup).",
+)
+@click.option(
+    "--candidates",
+    type=_FILE,
+    default=None,
+    help="Candidate sites file (name, lon, lat); used instead of generated sites.",
+)
+@click.option(
+    "--add-generated", is_flag=True, help="With --candidates: also generate sites along the roads."
+)
+@click.option(
+    "--exclusions",
+    type=_FILE,
+    default=None,
+    help="Exclusion zones (schools, hospitals, hazardous sites; kind / buffer_m).",
+)
+@click.option("--spacing", type=float, default=None, help="Generated-site spacing, m (200).")
+@click.option(
+    "--new-class",
+    default="一级",
+    show_default=True,
+    help="Class of the new stations (一级 / 二级 / 小型 / 特勤).",
+)
+@click.option("--urban-edge", is_flag=True, help="New stations at the urban edge (15 km²).")
+@click.option("--barriers", type=_FILE, default=None, help="Barrier lines/polygons.")
+@click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1).")
+@click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
+@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
+@click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
+@click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.")  # fmt: skip
+def site(**kw: Any) -> None:
+    """Where should the next stations go? Pick sites with the existing stations fixed.
+
+    Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
+    WGS-84), candidates.geojson, and layers.gpkg, map.png, map.html for the resulting stations.
+    """
+    with _progress(not kw["no_progress"]) as progress:
+        srun, paths = site_from_files(
+            kw["graph"], kw["out"], model=kw["model"], p=kw["p"], existing=kw["existing"],
+            boundary=kw["boundary"], candidates=kw["candidates"],
+            add_generated=kw["add_generated"], exclusions=kw["exclusions"],
+            spacing_m=kw["spacing"], new_class=kw["new_class"], urban_edge=kw["urban_edge"],
+            turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
+            time_limit=kw["time_limit"], barriers=kw["barriers"], html=not kw["no_html"],
+            progress=progress,
+        )  # fmt: skip
+    after = srun.run.summary
+    bad = [c.name for c in srun.run.checks if not c.compliant]
+    click.echo(
+        f"{srun.model}: {len(srun.chosen)} new station(s) ({srun.result.status}); "
+        f"{srun.run.budget_min:g}-min coverage {after.covered_share:.1%}; "
+        f"non-compliant: {', '.join(bad) or 'none'}"
+    )
+    for s in srun.chosen:
+        click.echo(f"  + {s.name} {s.class_name} ({s.lon:.5f}, {s.lat:.5f})")
+    for p in paths.values():
+        click.echo(f"  {p}")
+
+
+COMMANDS: list[click.Command] = [site]
