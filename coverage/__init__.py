@@ -14,9 +14,10 @@ on first use so the command line starts fast):
 - standards: :func:`load_standards`, :func:`station_class`, :func:`area_limit`,
   :func:`check_stations`, :func:`district_summary`
 - siting: :func:`lscp`, :func:`mclp`, :func:`pmedian`, :func:`pcenter`,
-  :func:`backup_coverage`, :class:`SitingResult`; candidate sites: :func:`generate_candidates`,
-  :func:`read_exclusions`, :class:`Candidates`
-- plans and files: :func:`load_scenario`, :func:`read_stations_file`, :func:`run_demo`
+  :func:`backup_coverage`, :func:`area_limited`, :class:`SitingResult`; candidate sites:
+  :func:`generate_candidates`, :func:`read_exclusions`, :class:`Candidates`
+- plans and files: :func:`load_scenario`, :func:`read_stations_file`, :func:`run_demo`;
+  many scenarios on Dask: :func:`run_batch`, :class:`BatchResult`
 - errors: :class:`FirecoverError` and its subclasses; settings: :data:`DEFAULTS`
 """
 
@@ -26,6 +27,7 @@ import importlib
 from typing import Any
 
 from ._errors import (
+    BatchError,
     CoordinateError,
     DataFormatError,
     FirecoverError,
@@ -62,16 +64,18 @@ _LAZY: dict[str, str] = {
     "render_webmap": "webmap",
     **dict.fromkeys(("load_standards", "station_class", "area_limit", "check_stations",
                      "district_summary"), "standards"),
-    **dict.fromkeys(("lscp", "mclp", "pmedian", "pcenter", "backup_coverage", "SitingResult"),
-                    "siting"),
+    **dict.fromkeys(("lscp", "mclp", "pmedian", "pcenter", "backup_coverage", "area_limited",
+                     "SitingResult"), "siting"),
     **dict.fromkeys(("Candidates", "generate_candidates", "read_exclusions"), "candidates"),
     **dict.fromkeys(("load_scenario", "Scenario", "StationSpec"), "scenario"),
     "read_stations_file": "stations",
     **dict.fromkeys(("run_demo", "coverage_from_files"), "pipeline"),
+    **dict.fromkeys(("run_batch", "BatchResult"), "batch"),
 }  # fmt: skip
 
 __all__ = [
     "DEFAULTS",
+    "BatchError",
     "CoordinateError",
     "DataFormatError",
     "FirecoverError",

@@ -125,8 +125,11 @@ def _source_files(path: Path) -> list[Path]:
     name = path.name.lower()
     if name.endswith(".shp"):
         stem = name[:-4]
-        files += sorted(p for p in path.parent.iterdir()
-                        if p != path and p.is_file() and p.name.lower().startswith(stem + "."))
+        files += sorted(
+            p
+            for p in path.parent.iterdir()
+            if p != path and p.is_file() and p.name.lower().startswith(stem + ".")
+        )
     wal = path.with_name(path.name + "-wal")
     if wal.is_file():
         files.append(wal)
@@ -208,7 +211,7 @@ def _paths(folder: Path, key: str) -> tuple[Path, Path]:
     return base / f"{key}.json", base
 
 
-class _BadEntry(Exception):
+class _BadEntryError(Exception):
     """A cache entry that must not be used."""
 
 
@@ -216,16 +219,16 @@ def _read_manifest(manifest: Path, key: str) -> dict[str, Any]:
     try:
         meta = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _BadEntry(f"unreadable manifest ({type(exc).__name__})") from None
+        raise _BadEntryError(f"unreadable manifest ({type(exc).__name__})") from None
     if not isinstance(meta, dict):
-        raise _BadEntry("manifest is not a JSON object")
+        raise _BadEntryError("manifest is not a JSON object")
     if meta.get("format") != CACHE_FORMAT or meta.get("firecover") != __version__:
-        raise _BadEntry(f"stale format {meta.get('format')!r} / {meta.get('firecover')!r}")
+        raise _BadEntryError(f"stale format {meta.get('format')!r} / {meta.get('firecover')!r}")
     if meta.get("key") != key:
-        raise _BadEntry("manifest key does not match")
+        raise _BadEntryError("manifest key does not match")
     npz = meta.get("npz")
     if not isinstance(npz, str) or Path(npz).name != npz or not npz.startswith(key):
-        raise _BadEntry("manifest names no valid data file")
+        raise _BadEntryError("manifest names no valid data file")
     return meta
 
 
@@ -235,17 +238,19 @@ def _read_entry(manifest: Path, key: str) -> tuple[dict[str, Any], Any]:
     try:
         raw = data_path.read_bytes()
     except OSError as exc:
-        raise _BadEntry(f"data file unreadable ({exc.strerror or type(exc).__name__})") from None
+        raise _BadEntryError(
+            f"data file unreadable ({exc.strerror or type(exc).__name__})"
+        ) from None
     if len(raw) != meta.get("bytes") or hashlib.sha256(raw).hexdigest() != meta.get("sha256"):
-        raise _BadEntry("data file checksum mismatch (truncated or altered)")
+        raise _BadEntryError("data file checksum mismatch (truncated or altered)")
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         desc = json.loads(arrays.pop("desc").tobytes().decode("utf-8"))
     except Exception as exc:  # a corrupt zip raises many kinds
-        raise _BadEntry(f"data file unreadable ({type(exc).__name__})") from None
+        raise _BadEntryError(f"data file unreadable ({type(exc).__name__})") from None
     if desc.get("n_nodes") != meta.get("nodes") or desc.get("n_edges") != meta.get("edges"):
-        raise _BadEntry("counts differ from the manifest")
+        raise _BadEntryError("counts differ from the manifest")
     return meta, (arrays, desc)
 
 
@@ -280,7 +285,7 @@ def _write_entry(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.nda
         arrays["net.edge_reverse"] = np.asarray(reverse, dtype=np.int64)
     arrays["desc"] = np.frombuffer(json.dumps(desc, ensure_ascii=False).encode(), np.uint8)
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, allow_pickle=False, **arrays)
     raw = buf.getvalue()
     sha = hashlib.sha256(raw).hexdigest()
     manifest, base = _paths(folder, key)
@@ -293,8 +298,14 @@ def _write_entry(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.nda
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     write_text_atomic(manifest, json.dumps(meta, indent=1, ensure_ascii=False))
     _prune(base, key, name)
-    logger.info("cached road graph %s (%d nodes, %d edges, %.1f MB) in %s",
-                key[:12], desc["n_nodes"], desc["n_edges"], len(raw) / 2**20, base)
+    logger.info(
+        "cached road graph %s (%d nodes, %d edges, %.1f MB) in %s",
+        key[:12],
+        desc["n_nodes"],
+        desc["n_edges"],
+        len(raw) / 2**20,
+        base,
+    )
 
 
 def _store(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.ndarray | None,
@@ -318,9 +329,10 @@ def _lookup(folder: Path, key: str) -> tuple[dict[str, Any], Any] | None:
         return None
     try:
         entry = _read_entry(manifest, key)
-    except _BadEntry as exc:
-        logger.warning("graph cache entry %s is unusable: %s; deleting and rebuilding",
-                       key[:12], exc)
+    except _BadEntryError as exc:
+        logger.warning(
+            "graph cache entry %s is unusable: %s; deleting and rebuilding", key[:12], exc
+        )
         _remove_entry(manifest, seen)
         return None
     _prune(manifest.parent, key, entry[0]["npz"])
@@ -340,13 +352,20 @@ def _rebuild(folder: Path, key: str, entry: tuple[dict[str, Any], Any],
     try:
         graph = arrays_to_graph(arrays, desc)
     except Exception as exc:  # arrays that passed the checksum but do not decode
-        logger.warning("graph cache entry %s does not decode (%s); deleting and rebuilding",
-                       key[:12], type(exc).__name__)
+        logger.warning(
+            "graph cache entry %s does not decode (%s); deleting and rebuilding",
+            key[:12],
+            type(exc).__name__,
+        )
         _remove_entry(_paths(folder, key)[0], None)
         return None
     _restore_source_path(graph, source)
-    logger.info("road graph loaded from cache %s (%d nodes, %d edges)", key[:12],
-                graph.number_of_nodes(), graph.number_of_edges())
+    logger.info(
+        "road graph loaded from cache %s (%d nodes, %d edges)",
+        key[:12],
+        graph.number_of_nodes(),
+        graph.number_of_edges(),
+    )
     return graph
 
 

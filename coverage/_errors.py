@@ -8,6 +8,7 @@ exit code the command line uses for it; messages are one line naming the problem
 from __future__ import annotations
 
 __all__ = [
+    "BatchError",
     "CoordinateError",
     "DataFormatError",
     "FirecoverError",
@@ -100,3 +101,9 @@ class OutputError(FirecoverError, OSError):
     """An output cannot be written, or would overwrite an input."""
 
     exit_code = 7
+
+
+class BatchError(FirecoverError, RuntimeError):
+    """A batch run finished but some scenarios failed, or its Dask scheduler is unreachable."""
+
+    exit_code = 8

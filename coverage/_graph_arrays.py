@@ -11,13 +11,15 @@ edge attribute becomes one *column* over the items that carry it:
 * ``json``: anything else that survives a JSON round trip unchanged (lists of OSM ids, …).
 
 A column whose values are of several kinds (``None`` in a float column, say) is split into one
-typed part per kind; a part that does not cover every item records the items' positions. A value that none of these
-represents exactly (a tuple, a custom object) raises :class:`UncacheableGraphError`, so a
-graph is either stored exactly or not at all. Graph attributes are stored as JSON.
+typed part per kind; a part that does not cover every item records the items' positions. A
+value that none of these represents exactly (a tuple, a custom object) raises
+:class:`UncacheableGraphError`, so a graph is either stored exactly or not at all. Graph
+attributes are stored as JSON.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -48,7 +50,7 @@ def _pack_bytes(items: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 def _unpack_bytes(blob: np.ndarray, offsets: np.ndarray) -> list[bytes]:
     raw = blob.tobytes()
     off = offsets.tolist()
-    return [raw[a:b] for a, b in zip(off[:-1], off[1:], strict=True)]
+    return [raw[a:b] for a, b in itertools.pairwise(off)]
 
 
 def _json_exact(value: Any) -> str:
@@ -95,8 +97,10 @@ def _encode_strings(values: Iterable[str], prefix: str, out: Arrays) -> None:
 
 
 def _decode_strings(arrays: Any, prefix: str) -> list[str]:
-    table = [b.decode("utf-8") for b in _unpack_bytes(arrays[f"{prefix}.blob"],
-                                                      arrays[f"{prefix}.offsets"])]
+    table = [
+        b.decode("utf-8")
+        for b in _unpack_bytes(arrays[f"{prefix}.blob"], arrays[f"{prefix}.offsets"])
+    ]
     uniques = np.empty(len(table), dtype=object)
     uniques[:] = table
     return list(uniques[arrays[f"{prefix}.codes"]])

