@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from distributed import Client, Future
 
-__all__ = ["BatchResult", "ScenarioOutcome", "run_batch", "run_scenario_task"]
+__all__ = ["BatchResult", "ScenarioOutcome", "output_folders", "run_batch", "run_scenario_task"]
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
