@@ -171,6 +171,15 @@ def site_markdown(srun: SitingRun, *, title: str) -> str:
         lines += [f"| {r['station']} | {r['assigned_km2']} | {r['limit_km2']} |"
                   for r in d["designed_districts"]]  # fmt: skip
         lines.append("")
+        if d["after"]["noncompliant"]:
+            lines += [
+                "> The designed districts above meet every area limit and the 5-minute rule, but "
+                "the nearest-station jurisdictions below do not (a station's nearest area can be "
+                "larger than its designed district). Adopt the designed districts as the 辖区 "
+                "boundaries, or add stations. 设计辖区满足面积与5分钟要求；"
+                "按最近站划分的辖区仍有超限，应按设计辖区划定管辖范围或增设消防站。",
+                "",
+            ]
     runs = [("Before 现状", srun.baseline)] if srun.baseline is not None else []
     runs.append(("After 新增后", srun.run))
     body = coverage_markdown(runs, title=f"{title}: coverage 覆盖")
