@@ -14,8 +14,9 @@ from typing import Any
 
 import networkx as nx
 
+from ._cache import cached_graph, cached_network
 from ._errors import NetworkUnavailableError
-from ._io import check_not_input, write_text_atomic
+from ._io import check_not_input, require_file, write_text_atomic
 from .analysis import CoverageRun, analyse
 from .demand import build_demand
 from .maps import render_map
@@ -23,12 +24,14 @@ from .network import graph_from_bbox, graph_from_place, graph_from_polygon, load
 from .outputs import write_geopackage
 from .report import coverage_markdown, report_json
 from .scenario import Scenario, StationSpec, default_scenario_path, load_scenario
+from .settings import resolve
 from .stations import read_stations_file
 from .traveltime import CSRNetwork
 from .webmap import render_webmap
 
 __all__ = [
     "RunInputs",
+    "cached_load_graph",
     "coverage_from_files",
     "load_inputs",
     "run_demo",
@@ -59,20 +62,47 @@ class RunInputs:
     sources: tuple[Path, ...]
 
 
+def _file_key(opts: dict[str, Any]) -> dict[str, Any]:
+    """Cache-key parts of load options (defaults resolved so a changed default changes keys)."""
+    key = {k: v for k, v in opts.items() if v is not None}
+    key["congestion_factor"] = resolve(opts.get("congestion_factor"), "congestion_factor")
+    key["keep_largest_component"] = resolve(None, "keep_largest_component")
+    key.setdefault("profile", resolve(None, "speed_profile"))
+    return key
+
+
+def cached_load_graph(source: PathLike, **opts: Any) -> nx.MultiDiGraph:
+    """:func:`~firecover.network.load_graph` through the graph cache (setting ``cache_dir``).
+
+    A second load of the same file with the same options and speed profile skips parsing and
+    preparation; corrupt or stale cache entries are rebuilt (:mod:`firecover._cache`).
+    """
+    path = require_file(source, "road file")
+    return cached_graph(path, lambda: load_graph(path, **opts), key_parts=_file_key(opts))
+
+
 def _graph_for(scenario: Scenario, graph: PathLike | None) -> nx.MultiDiGraph:
     g = scenario.graph
     opts: Any = {"profile": g.profile, "congestion_factor": g.congestion_factor, "crs": g.crs}
     if graph is not None:
-        return load_graph(graph, **opts)
+        return cached_load_graph(graph, **opts)
     if g.kind == "file" and g.file is not None:
-        return load_graph(g.file, class_column=g.class_column, speed_column=g.speed_column,
-                          oneway_column=g.oneway_column, **opts)  # fmt: skip
+        return cached_load_graph(g.file, class_column=g.class_column,
+                                 speed_column=g.speed_column, oneway_column=g.oneway_column,
+                                 **opts)  # fmt: skip
+    key = _file_key(opts)
     if g.kind == "place" and g.place:
-        return graph_from_place(g.place, **opts)
+        place = g.place
+        return cached_graph(f"place:{place}", lambda: graph_from_place(place, **opts),
+                            key_parts=key)  # fmt: skip
     if g.kind == "polygon" and g.polygon is not None:
-        return graph_from_polygon(g.polygon, **opts)
+        poly = g.polygon
+        return cached_graph(f"polygon:{poly}", lambda: graph_from_polygon(poly, **opts),
+                            key_parts={**key, "polygon": Path(poly)})  # fmt: skip
     if g.kind == "bbox" and g.bbox is not None:
-        return graph_from_bbox(*g.bbox, **opts)
+        bbox = g.bbox
+        return cached_graph(f"bbox:{list(bbox)}", lambda: graph_from_bbox(*bbox, **opts),
+                            key_parts=key)  # fmt: skip
     raise NetworkUnavailableError(f"scenario {scenario.name}: no usable road graph source")
 
 
@@ -105,8 +135,11 @@ def load_inputs(
     risk_column: str | None = None,
 ) -> RunInputs:
     """Load (or take) a road graph and build its CSR network and demand surface."""
-    g = graph if isinstance(graph, nx.MultiDiGraph) else load_graph(graph)
-    net = CSRNetwork.from_graph(g)
+    if isinstance(graph, nx.MultiDiGraph):
+        g, net = graph, CSRNetwork.from_graph(graph)
+    else:
+        path = require_file(graph, "road file")
+        g, net = cached_network(path, lambda: load_graph(path), key_parts=_file_key({}))
     demand = build_demand(net, boundary, cell_size_m=cell_size_m, population=population,
                           population_column=population_column, risk=risk,
                           risk_column=risk_column)  # fmt: skip
