@@ -36,6 +36,10 @@ of their zone reaches and cells inside barrier polygons fall back to the overall
 station; zones without a station are named in a warning. In that mode ``best_min`` and
 ``second_min`` stay the overall fastest and second-fastest (coverage), while ``station`` is the
 assigned jurisdiction and :attr:`Jurisdictions.assigned_min` the time from it.
+
+The second-due search is bounded at :data:`SECOND_DUE_FACTOR` × the driving budget (12 minutes
+by default): ``second_min`` is ``inf`` beyond it. The fastest station is always exact (one
+unbounded multi-source search covers the cells no station reaches within the bound).
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from .demand import DemandSurface
 from .settings import resolve
 from .snapping import Snapped
 from .standards import Standards, StationCheck, StationClass, check_stations, station_class
-from .traveltime import k_nearest_times
+from .traveltime import k_nearest_times, node_times, point_times
 
 __all__ = ["ADJACENCY_MIN_M", "Jurisdictions", "assign_jurisdictions", "gap_polygons"]
 
@@ -74,6 +78,9 @@ ObjArray = npt.NDArray[np.object_]
 ADJACENCY_MIN_M = 5.0
 _ADJ_BUFFER_M = 0.5  # buffer used to find a shared boundary despite float noise
 _TOL_MIN = 1e-9
+#: The second-due station is searched up to this multiple of the driving budget (12 min for
+#: the default 4); beyond it ``second_min`` is ``inf``. The fastest station is always exact.
+SECOND_DUE_FACTOR = 3.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,11 +241,21 @@ def _check_demand(net: CSRNetwork, demand: DemandSurface) -> None:
 
 
 def _fastest(net: CSRNetwork, stations: Snapped, members: IntArray, points: Snapped,
-             k: int) -> tuple[FloatArray, IntArray]:
-    """Seconds and station index (into the full list) of the k fastest ``members``."""
+             k: int, cutoff_s: float | None = None) -> tuple[FloatArray, IntArray]:
+    """Seconds and station index (into the full list) of the k fastest ``members``.
+
+    With ``cutoff_s``, the ranks are searched only up to that time (bounded searches, fast on
+    large graphs); points no member reaches by then still get their fastest member from one
+    unbounded multi-source search, with the lower ranks ``inf`` / −1.
+    """
     if members.size == 0 or len(points) == 0:
         return np.full((len(points), k), np.inf), np.full((len(points), k), -1, np.int64)
-    times, index = k_nearest_times(net, stations[members], points, k=k)
+    sub = stations[members]
+    times, index = k_nearest_times(net, sub, points, k=k, limit=cutoff_s)
+    far = ~np.isfinite(times[:, 0])
+    if cutoff_s is not None and far.any():
+        t, ix = point_times(net, node_times(net, sub), points[np.flatnonzero(far)])
+        times[far, 0], index[far, 0] = t, ix
     return times, np.where(index >= 0, members[np.maximum(index, 0)], -1)
 
 
@@ -379,7 +396,8 @@ def assign_jurisdictions(
     if within_barrier_zones and barriers is None:
         raise DataFormatError("within_barrier_zones needs barriers; pass barriers=")
     members = np.array([i for i, c in enumerate(classes) if c is None or c.district], np.int64)
-    times, index = _fastest(net, stations, members, demand.points, 2)
+    cutoff = SECOND_DUE_FACTOR * 60.0 * (budget - turnout)
+    times, index = _fastest(net, stations, members, demand.points, 2, cutoff)
     assigned, seconds = index[:, 0], times[:, 0]
     warns: list[str] = []
     bset = None if barriers is None else BarrierSet.build(demand.boundary, barriers, net.crs,
