@@ -198,7 +198,11 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
     except FirecoverError as exc:
         log.warning("optimum (%s) not available: %s", model, exc)
         return {"status": "error", "error": str(exc)}
-    return {
+    out: dict[str, Any] = {}
+    if "lscp_bound" in res.stats:  # the area model solved the LSCP on the same sites already
+        bound = res.stats["lscp_bound"]
+        out["lscp"] = {"status": "optimal", "objective": bound, "new": round(bound)}
+    return out | {
         "status": res.status,
         "objective": _round(res.objective),
         "new": len(res.new_sites),
@@ -241,7 +245,7 @@ def plan_optimum(
     area_problem = _with_area_weights(problem)
     mclp = _solve(area_problem, "mclp", n_new, time_limit)
     comply = _solve(problem, "area", None, time_limit)
-    cover = _solve(problem, "lscp", None, time_limit)
+    cover = comply.pop("lscp", None) or _solve(problem, "lscp", None, time_limit)
     share = mclp.get("objective", math.nan) / total if total > 0 else math.nan
     return {
         "new_stations": n_new,

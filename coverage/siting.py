@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from . import _siting_area as area_model
+from . import _siting_cost as cost_models
 from . import _siting_models as models
 from ._errors import InfeasibleModelError, SolverError
 from ._siting_flow import flow_assignment
@@ -129,6 +130,7 @@ class SitingResult:
 
 # ------------------------------------------------------------------------------ checkers ---
 
+
 def _site_mask(n_cols: int, sites: Any) -> BoolArray:
     idx = np.asarray(sites, dtype=np.int64).ravel()
     mask = np.zeros(n_cols, dtype=bool)
@@ -152,8 +154,7 @@ def evaluate_lscp(coverage: Any, sites: Any, cost: Any = None, fixed: Any = None
     some row is left uncovered."""
     mat = as_coverage(coverage)
     costs = as_weights(cost, mat.shape[1], "cost")
-    new = _site_mask(mat.shape[1], sites) & ~_site_mask(mat.shape[1], as_fixed(fixed,
-                                                                                 mat.shape[1]))
+    new = _site_mask(mat.shape[1], sites) & ~_site_mask(mat.shape[1], as_fixed(fixed, mat.shape[1]))
     if check_cover(mat, sites).size:
         return math.inf
     return float(costs[new].sum())
@@ -173,7 +174,7 @@ def evaluate_backup(coverage: Any, weights: Any, sites: Any) -> float:
 
 def _nearest(cost: Any, sites: Any) -> tuple[Costs, FloatArray, IntArray]:
     costs = cost if isinstance(cost, Costs) else as_costs(cost)
-    dist, site = models.nearest_open(costs, _site_mask(costs.n_cols, sites))
+    dist, site = cost_models.nearest_open(costs, _site_mask(costs.n_cols, sites))
     return costs, dist, site
 
 
@@ -194,6 +195,7 @@ def evaluate_pcenter(cost: Any, sites: Any) -> float:
 
 # ------------------------------------------------------------------------------- helpers ---
 
+
 def _pad(new: IntArray, p: int, n_cols: int, fixed: IntArray) -> IntArray:
     """Top ``new`` up to exactly ``p`` sites with the lowest unused free indices."""
     new = np.unique(new)
@@ -212,8 +214,15 @@ def _require_rows(empty: NDArray[np.bool_], what: str) -> None:
         )
 
 
-def _finish(model: str, out: models.ModelOutcome, fixed: IntArray, new: IntArray,
-            evaluate: Callable[[IntArray], float], started: float, **arrays: Any) -> SitingResult:
+def _finish(
+    model: str,
+    out: models.ModelOutcome,
+    fixed: IntArray,
+    new: IntArray,
+    evaluate: Callable[[IntArray], float],
+    started: float,
+    **arrays: Any,
+) -> SitingResult:
     """Verify the model's objective against ``evaluate`` and build the result.
 
     An optimal claim must match the evaluated value; a time-limited incumbent may be valued
@@ -221,12 +230,20 @@ def _finish(model: str, out: models.ModelOutcome, fixed: IntArray, new: IntArray
     have to be at least as good as claimed, and the gap is recomputed from the dual bound.
     """
     if out.status == "infeasible":
-        return SitingResult(model, fixed.copy(), np.zeros(0, dtype=np.int64), math.nan,
-                            "infeasible", math.inf, time.perf_counter() - started,
-                            stats=dict(out.stats))
+        return SitingResult(
+            model,
+            fixed.copy(),
+            np.zeros(0, dtype=np.int64),
+            math.nan,
+            "infeasible",
+            math.inf,
+            time.perf_counter() - started,
+            stats=dict(out.stats),
+        )
     if out.objective is not None and math.isnan(out.objective):
-        raise SolverError(f"{model}: no feasible solution found within the time limit; "
-                          "raise time_limit")
+        raise SolverError(
+            f"{model}: no feasible solution found within the time limit; raise time_limit"
+        )
     sites = np.union1d(fixed, new).astype(np.int64)
     value = evaluate(sites)
     gap = float(out.mip_gap)
@@ -234,20 +251,32 @@ def _finish(model: str, out: models.ModelOutcome, fixed: IntArray, new: IntArray
         tol = OBJECTIVE_RTOL * max(1.0, abs(value))
         excess = (out.objective - value) * (1.0 if model in _MAXIMISE else -1.0)
         if excess > tol or (out.status == "optimal" and excess < -tol):
-            raise SolverError(f"{model}: solver objective {out.objective!r} but the sites give "
-                              f"{value!r}; report this as a bug")
+            raise SolverError(
+                f"{model}: solver objective {out.objective!r} but the sites give "
+                f"{value!r}; report this as a bug"
+            )
     if out.status != "optimal" and math.isfinite(out.bound):
         gap = max(0.0, abs(out.bound - value) / max(abs(value), 1e-12))
     log.info("%s: %d sites, objective %.6g, %s", model, sites.size, value, out.status)
-    return SitingResult(model, sites, np.setdiff1d(new, fixed).astype(np.int64), value,
-                        out.status, gap, time.perf_counter() - started,
-                        stats=dict(out.stats), **arrays)
+    return SitingResult(
+        model,
+        sites,
+        np.setdiff1d(new, fixed).astype(np.int64),
+        value,
+        out.status,
+        gap,
+        time.perf_counter() - started,
+        stats=dict(out.stats),
+        **arrays,
+    )
 
 
 # ------------------------------------------------------------------------------- models ---
 
-def lscp(coverage: Any, cost: Any = None, fixed: Any = None,
-         time_limit: float | None = None) -> SitingResult:
+
+def lscp(
+    coverage: Any, cost: Any = None, fixed: Any = None, time_limit: float | None = None
+) -> SitingResult:
     """Location set covering problem (Toregas et al. 1971): cheapest set of sites covering all.
 
     Model::
@@ -285,13 +314,20 @@ def lscp(coverage: Any, cost: Any = None, fixed: Any = None,
     fix = as_fixed(fixed, mat.shape[1])
     _require_rows(np.diff(mat.indptr) == 0, "cannot be covered by any site")
     out = models.solve_lscp(mat, costs, fix, time_limit)
-    return _finish("lscp", out, fix, out.new_sites,
-                   lambda s: evaluate_lscp(mat, s, costs, fix), started,
-                   covered=np.ones(mat.shape[0], dtype=bool))
+    return _finish(
+        "lscp",
+        out,
+        fix,
+        out.new_sites,
+        lambda s: evaluate_lscp(mat, s, costs, fix),
+        started,
+        covered=np.ones(mat.shape[0], dtype=bool),
+    )
 
 
-def mclp(coverage: Any, weights: Any, p: int, fixed: Any = None,
-         time_limit: float | None = None) -> SitingResult:
+def mclp(
+    coverage: Any, weights: Any, p: int, fixed: Any = None, time_limit: float | None = None
+) -> SitingResult:
     """Maximal covering location problem (Church & ReVelle 1974).
 
     Model::
@@ -327,12 +363,14 @@ def mclp(coverage: Any, weights: Any, p: int, fixed: Any = None,
     out = models.solve_mclp(mat, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     covered = _cover_count(mat, np.union1d(fix, new)) >= 1
-    return _finish("mclp", out, fix, new, lambda s: evaluate_mclp(mat, w, s), started,
-                   covered=covered)
+    return _finish(
+        "mclp", out, fix, new, lambda s: evaluate_mclp(mat, w, s), started, covered=covered
+    )
 
 
-def backup_coverage(coverage: Any, weights: Any, p: int, fixed: Any = None,
-                    time_limit: float | None = None) -> SitingResult:
+def backup_coverage(
+    coverage: Any, weights: Any, p: int, fixed: Any = None, time_limit: float | None = None
+) -> SitingResult:
     """Backup covering (BACOP, Hogan & ReVelle 1986), solved lexicographically.
 
     Stage 1 is the MCLP: ``Z1 = max Σ_i w_i y_i``. Stage 2 maximises the weight covered at
@@ -365,17 +403,31 @@ def backup_coverage(coverage: Any, weights: Any, p: int, fixed: Any = None,
     single = evaluate_mclp(mat, w, sites)
     model_single = out.stats.get("single_weight_model")
     if model_single is not None and abs(model_single - single) > 1e-6 * max(1.0, single):
-        raise SolverError(f"backup: stage-1 cover {model_single!r} but the sites cover "
-                          f"{single!r}; report this as a bug")
+        raise SolverError(
+            f"backup: stage-1 cover {model_single!r} but the sites cover "
+            f"{single!r}; report this as a bug"
+        )
     stats = {**out.stats, "single_weight": single}
-    out = models.ModelOutcome(out.new_sites, out.status, out.objective, out.mip_gap,
-                              out.seconds, stats, out.bound)
-    return _finish("backup", out, fix, new, lambda s: evaluate_backup(mat, w, s), started,
-                   covered=_cover_count(mat, sites) >= 1)
+    out = models.ModelOutcome(
+        out.new_sites, out.status, out.objective, out.mip_gap, out.seconds, stats, out.bound
+    )
+    return _finish(
+        "backup",
+        out,
+        fix,
+        new,
+        lambda s: evaluate_backup(mat, w, s),
+        started,
+        covered=_cover_count(mat, sites) >= 1,
+    )
 
 
-def _cost_inputs(cost: Any, weights: Any, fixed: Any, p: int,
-                 ) -> tuple[Costs, FloatArray, IntArray, int]:
+def _cost_inputs(
+    cost: Any,
+    weights: Any,
+    fixed: Any,
+    p: int,
+) -> tuple[Costs, FloatArray, IntArray, int]:
     costs = as_costs(cost)
     w = as_weights(weights, costs.n_rows)
     fix = as_fixed(fixed, costs.n_cols)
@@ -383,13 +435,14 @@ def _cost_inputs(cost: Any, weights: Any, fixed: Any, p: int,
     reach = np.bincount(costs.row, minlength=costs.n_rows)
     _require_rows((reach == 0) & (w > 0), "cannot reach any site")
     if p == 0:
-        dist = models.nearest_open(costs, _site_mask(costs.n_cols, fix))[0]
+        dist = cost_models.nearest_open(costs, _site_mask(costs.n_cols, fix))[0]
         _require_rows(~np.isfinite(dist) & (w > 0), "cannot reach any fixed site and p=0")
     return costs, w, fix, p
 
 
-def pmedian(cost: Any, p: int, weights: Any = None, fixed: Any = None,
-            time_limit: float | None = None) -> SitingResult:
+def pmedian(
+    cost: Any, p: int, weights: Any = None, fixed: Any = None, time_limit: float | None = None
+) -> SitingResult:
     """p-median (Hakimi 1964; ReVelle & Swain 1970): minimise total weighted travel cost.
 
     Solved in the compact formulation of Cornuéjols, Nemhauser & Wolsey (1980) / Elloumi
@@ -425,15 +478,21 @@ def pmedian(cost: Any, p: int, weights: Any = None, fixed: Any = None,
     """
     started = time.perf_counter()
     costs, w, fix, p = _cost_inputs(cost, weights, fixed, p)
-    out = models.solve_pmedian(costs, w, p, fix, time_limit)
+    out = cost_models.solve_pmedian(costs, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
-    return _finish("pmedian", out, fix, new, lambda s: evaluate_pmedian(costs, s, w), started,
-                   assignment=assignment)
+    return _finish(
+        "pmedian",
+        out,
+        fix,
+        new,
+        lambda s: evaluate_pmedian(costs, s, w),
+        started,
+        assignment=assignment,
+    )
 
 
-def pcenter(cost: Any, p: int, fixed: Any = None,
-            time_limit: float | None = None) -> SitingResult:
+def pcenter(cost: Any, p: int, fixed: Any = None, time_limit: float | None = None) -> SitingResult:
     """Vertex p-center (Hakimi 1965): minimise the largest cost from a row to its nearest site.
 
     Model::
@@ -462,12 +521,18 @@ def pcenter(cost: Any, p: int, fixed: Any = None,
     """
     started = time.perf_counter()
     costs, _, fix, p = _cost_inputs(cost, None, fixed, p)
-    out = models.solve_pcenter(costs, p, fix, time_limit)
+    out = cost_models.solve_pcenter(costs, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
-    return _finish("pcenter", out, fix, new, lambda s: evaluate_pcenter(costs, s), started,
-                   assignment=assignment)
-
+    return _finish(
+        "pcenter",
+        out,
+        fix,
+        new,
+        lambda s: evaluate_pcenter(costs, s),
+        started,
+        assignment=assignment,
+    )
 
 
 # ---------------------------------------------------------------- area-limited siting ---
@@ -539,22 +604,27 @@ def _verify_area(
 
 
 def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, fix: IntArray,
-                  split: bool) -> area_model.AreaOutcome | None:  # fmt: skip
+                  split: bool, time_limit: float | None,
+                  ) -> tuple[area_model.AreaOutcome | None, dict[str, float]]:  # fmt: skip
     """Min form: the LSCP optimum is a lower bound; if its sites can carry every cell within
-    the limits (a max flow, :mod:`firecover._siting_flow`) it is optimal here too."""
+    the limits (a max flow, :mod:`firecover._siting_flow`) it is optimal here too.
+
+    Returns the outcome (``None``: solve the full model) and the LSCP facts for the stats.
+    """
     t0 = time.perf_counter()
-    cover = lscp(mat, cost=costs, fixed=fix)
+    cover = lscp(mat, cost=costs, fixed=fix, time_limit=time_limit)
+    facts = {"lscp_seconds": time.perf_counter() - t0}
     if cover.status != "optimal":
-        return None
+        return None, facts
+    facts["lscp_bound"] = float(cover.objective)
     shares = flow_assignment(mat, a, lim, cover.sites, split)
     if shares is None:
         log.info("area model: the LSCP sites cannot carry the area; solving the full model")
-        return None
+        return None, facts
     seconds = time.perf_counter() - t0
-    stats = {"lscp_bound": float(cover.objective), "flow_shortcut": 1.0}
     out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0, seconds,
-                              stats)  # fmt: skip
-    return area_model.AreaOutcome(out, shares)
+                              {**facts, "flow_shortcut": 1.0})  # fmt: skip
+    return area_model.AreaOutcome(out, shares), facts
 
 
 def area_limited(
@@ -642,8 +712,12 @@ def area_limited(
         area_model.precheck(mat, a, lim, split)
     else:
         p = as_p(p, n_cols - fix.size)
-    res = (_area_by_flow(mat, a, lim, costs, fix, split) if p is None else None) or (
-        area_model.solve_area(mat, a, lim, costs, w, p, fix, split, time_limit))
+    res, facts = (_area_by_flow(mat, a, lim, costs, fix, split, time_limit) if p is None
+                  else (None, {}))  # fmt: skip
+    if res is None:
+        left = None if time_limit is None else max(1.0, time_limit - facts.get("lscp_seconds", 0))
+        res = area_model.solve_area(mat, a, lim, costs, w, p, fix, split, left)
+        res.outcome.stats.update(facts)
     if res.outcome.status == "infeasible":
         raise InfeasibleModelError(
             "no assignment of every cell within the area limits exists; add candidate sites, "
