@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -122,8 +123,15 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         check_not_input(p, inputs)
     for yr in ev.years:
         render_map(yr.run.layers, paths[f"png_{yr.year}"], inputs=inputs)
-        write_geopackage(yr.run.layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]),
-                         inputs=inputs)  # fmt: skip
+        # the roads are the same every year: only the final layers.gpkg carries them
+        layers = (
+            yr.run.layers
+            if yr is final
+            else dataclasses.replace(
+                yr.run.layers, roads=gpd.GeoDataFrame(geometry=[], crs=yr.run.layers.meta.crs)
+            )
+        )
+        write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs)
     if html:
         render_webmap(final.run.layers, paths["html"], offline=True, inputs=inputs)
     frame = _optimum_frame(ev)

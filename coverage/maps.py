@@ -20,8 +20,10 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -113,12 +115,28 @@ class _Legend:
         self.items.append((handle, self.text(en, zh)))
 
 
+def _segments(lines: Any) -> list[Any]:
+    """Vertex arrays of (multi)line geometries, built with vectorised shapely (a city's roads
+    are hundreds of thousands of lines; geopandas' per-geometry plotting is far slower)."""
+    parts = shapely.get_parts(lines)
+    xy, idx = shapely.get_coordinates(parts, return_index=True)
+    cuts = np.flatnonzero(np.diff(idx)) + 1
+    return np.split(xy, cuts) if xy.size else []
+
+
 def _draw_roads(ax: Axes, roads: gpd.GeoDataFrame, legend: _Legend) -> None:
     classes = roads["road_class"].astype(str).fillna("residential")
     for road_class in sorted(classes.unique(), key=lambda c: -_road_style(c)[0]):
         width, colour = _road_style(road_class)
-        part = roads[classes == road_class]
-        part.plot(ax=ax, linewidth=width, color=colour, zorder=2.0 + width / 10, capstyle="round")
+        ax.add_collection(
+            LineCollection(
+                _segments(roads.geometry.to_numpy()[(classes == road_class).to_numpy()]),
+                linewidths=width,
+                colors=colour,
+                zorder=2.0 + width / 10,
+                capstyle="round",
+            )
+        )
     if classes.str.removesuffix("_link").isin(_MAJOR).any():
         legend.add(Line2D([], [], color="#757575", lw=1.8), "Arterial road", "主次干路")
     legend.add(Line2D([], [], color="#aaaaaa", lw=0.6), "Local road", "支路")
@@ -153,7 +171,11 @@ def _label_point(geom: Any, station: str, stations: Any) -> tuple[float, float, 
 
 
 def _draw_jurisdictions(
-    ax: Axes, gdf: gpd.GeoDataFrame, colours: dict[str, str], legend: _Legend, stations: Any,
+    ax: Axes,
+    gdf: gpd.GeoDataFrame,
+    colours: dict[str, str],
+    legend: _Legend,
+    stations: Any,
     fill: bool = True,
 ) -> None:
     fills = [colours.get(str(s), "#9e9e9e") for s in gdf["station"]]
@@ -278,8 +300,11 @@ def _summary(layers: CoverageLayers, budget: str, legend: _Legend) -> list[str]:
     if layers.has("stations"):
         status = layers.stations["status"].astype(str).str.lower()
         n_new = int((status == "proposed").sum())
-        lines.append(legend.text("Stations", "消防站") + f": {len(status)}"
-                     + (f" ({len(status) - n_new} existing, {n_new} proposed)" if n_new else ""))
+        lines.append(
+            legend.text("Stations", "消防站")
+            + f": {len(status)}"
+            + (f" ({len(status) - n_new} existing, {n_new} proposed)" if n_new else "")
+        )
     if layers.has("cells"):
         area = layers.cells["area_km2"].astype(float)
         share = float(area[layers.cells["covered"].astype(bool)].sum() / max(area.sum(), 1e-12))

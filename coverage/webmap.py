@@ -202,8 +202,9 @@ def _add_stations(group: folium.FeatureGroup, stations: gpd.GeoDataFrame) -> Non
     fills = ["#ffffff" if str(r["status"]).lower() == "proposed" else _STATION_RED for r in rows]
     layer = folium.GeoJson(
         _geojson(stations, props),
-        marker=folium.CircleMarker(radius=7, weight=2.5, color=_STATION_RED, fill=True,
-                                   fill_opacity=1.0),
+        marker=folium.CircleMarker(
+            radius=7, weight=2.5, color=_STATION_RED, fill=True, fill_opacity=1.0
+        ),
         style_function=lambda feature: {"fillColor": fills[int(feature["id"])]},
         on_each_feature=JsCode(_LABEL_JS),
     )
@@ -227,12 +228,20 @@ def _cell_colour(response: float) -> Callable[[Any], dict[str, Any]]:
 def _barrier_style(row: Any) -> dict[str, Any]:
     water = str(row["kind"]).lower() in {"river", "water", "lake", "canal"}
     colour = "#64b5f6" if water else "#546e7a"
-    return {"fillColor": colour, "fillOpacity": 0.6, "color": colour,
-            "weight": 1 if water else 3, "dashArray": None if water else "6 3"}
+    return {
+        "fillColor": colour,
+        "fillOpacity": 0.6,
+        "color": colour,
+        "weight": 1 if water else 3,
+        "dashArray": None if water else "6 3",
+    }
 
 
 def _add_roads(group: folium.FeatureGroup, roads: gpd.GeoDataFrame) -> None:
     major = {"motorway", "trunk", "primary", "secondary"}
+    if len(roads) > MAX_WEB_ROADS:
+        logger.info("web map: %d roads > %d, only arterials drawn", len(roads), MAX_WEB_ROADS)
+        roads = roads[roads["road_class"].astype(str).str.removesuffix("_link").isin(major)]
     for is_major, part in roads.groupby(
         roads["road_class"].astype(str).str.removesuffix("_link").isin(major)
     ):
@@ -304,7 +313,21 @@ def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool,
         ("boundary", "区界 boundary", True, _add_boundary),
         ("stations", "消防站 stations", True, _add_stations),
     ]  # fmt: skip
-    return [spec for spec in specs if layers.has(spec[0])]
+    return [spec for spec in specs if layers.has(spec[0]) and _fits_web(layers, spec[0])]
+
+
+#: Larger layers are left out of (cells) or thinned in (roads) the HTML map, which would
+#: otherwise grow to hundreds of megabytes on a city-sized graph; layers.gpkg has them all.
+MAX_WEB_CELLS = 20_000
+MAX_WEB_ROADS = 30_000
+
+
+def _fits_web(layers: CoverageLayers, name: str) -> bool:
+    if name == "cells" and len(layers.cells) > MAX_WEB_CELLS:
+        logger.info("web map: %d cells > %d, cells layer left out (see layers.gpkg)",
+                 len(layers.cells), MAX_WEB_CELLS)  # fmt: skip
+        return False
+    return True
 
 
 def _header(layers: CoverageLayers, title: str, offline: bool) -> str:
@@ -392,9 +415,11 @@ def _make_offline(page: str) -> str:
 
 
 def _build(layers: CoverageLayers, title: str, offline: bool) -> str:
-    minx, miny, maxx, maxy = gpd.GeoSeries(
-        [shapely.box(*layers.total_bounds())], crs=layers.crs
-    ).to_crs(_WGS84).total_bounds
+    minx, miny, maxx, maxy = (
+        gpd.GeoSeries([shapely.box(*layers.total_bounds())], crs=layers.crs)
+        .to_crs(_WGS84)
+        .total_bounds
+    )
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13,
                       tiles=None if offline else "OpenStreetMap", control_scale=True,
                       prefer_canvas=True)  # fmt: skip

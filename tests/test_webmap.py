@@ -103,3 +103,16 @@ def test_failed_write_leaves_existing_html(
 def test_unescape_unicode_keeps_js_meaning() -> None:
     raw = r'"\u6d88\u9632" \\u6d88 \u0041 \u2028 \ud83d'
     assert webmap._unescape_unicode(raw) == r'"消防" \\u6d88 \u0041 \u2028 \ud83d'
+
+
+def test_large_layers_are_left_out_or_thinned(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    layers = make_layers()
+    full = webmap.render_webmap(layers, tmp_path / "full.html", offline=True).read_text("utf-8")
+    assert "需求网格" in full
+    monkeypatch.setattr(webmap, "MAX_WEB_CELLS", len(layers.cells) - 1)
+    monkeypatch.setattr(webmap, "MAX_WEB_ROADS", len(layers.roads) - 1)
+    small = webmap.render_webmap(layers, tmp_path / "small.html", offline=True).read_text("utf-8")
+    assert "需求网格" not in small  # the cells layer is gone
+    assert len(small) < len(full)
+    assert "辖区 jurisdictions" in small and "道路 roads" in small
