@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +63,12 @@ class MilpSolution:
     seconds: float
 
 
-def solve_milp(problem: MilpProblem, time_limit: float | None = None) -> MilpSolution:
+def solve_milp(problem: MilpProblem, time_limit: float | None = None,
+               highs_options: Mapping[str, float | bool] | None = None) -> MilpSolution:
     """Solve ``problem`` with HiGHS and classify the outcome.
+
+    ``highs_options`` are extra HiGHS options (e.g. ``mip_heuristic_run_rins``) that scipy
+    passes on verbatim; its "unrecognized option" warning is silenced for them.
 
     Raises
     ------
@@ -74,6 +80,7 @@ def solve_milp(problem: MilpProblem, time_limit: float | None = None) -> MilpSol
     options: dict[str, float | bool] = {"mip_rel_gap": MIP_REL_GAP, "disp": False}
     if time_limit is not None:
         options["time_limit"] = max(float(time_limit), 1e-3)
+    options.update(highs_options or {})
     constraints = []
     if problem.A.shape[0] > 0:
         constraints.append(LinearConstraint(problem.A, problem.row_lb, problem.row_ub))
@@ -82,13 +89,15 @@ def solve_milp(problem: MilpProblem, time_limit: float | None = None) -> MilpSol
         problem.c.size, int(problem.integral.sum()), problem.A.shape[0], problem.A.nnz,
     )
     start = time.perf_counter()
-    res = milp(
-        sign * problem.c,
-        integrality=problem.integral.astype(np.uint8),
-        bounds=Bounds(problem.lb, problem.ub),
-        constraints=constraints,
-        options=options,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+        res = milp(
+            sign * problem.c,
+            integrality=problem.integral.astype(np.uint8),
+            bounds=Bounds(problem.lb, problem.ub),
+            constraints=constraints,
+            options=options,
+        )
     seconds = time.perf_counter() - start
     return _classify(res, sign, seconds)
 
