@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firecover import _siting_area, siting
+from firecover import _siting_area, _siting_area_api, siting
 from firecover._errors import DataFormatError, InfeasibleModelError, SolverError
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -264,14 +264,14 @@ def test_checker_rejects_a_wrong_solver_answer(monkeypatch: pytest.MonkeyPatch) 
         return _siting_area.AreaOutcome(out.outcome, shares)
 
     monkeypatch.setattr(_siting_area, "solve_area", overloaded)
-    monkeypatch.setattr(siting, "flow_assignment", lambda *a, **k: None)  # force the MILP
+    monkeypatch.setattr(_siting_area_api, "flow_assignment", lambda *a, **k: None)  # force the MILP
     with pytest.raises(SolverError):
         siting.area_limited(COVER, AREA, [4.0, 4.0])
 
 
 def test_checker_rejects_a_wrong_flow_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = sp.csr_array((np.ones(4), (np.arange(4), np.ones(4, int))), shape=(4, 2))
-    monkeypatch.setattr(siting, "flow_assignment", lambda *a, **k: bad)
+    monkeypatch.setattr(_siting_area_api, "flow_assignment", lambda *a, **k: bad)
     with pytest.raises(SolverError):
         siting.area_limited(COVER, AREA, [4.0, 4.0])
 
