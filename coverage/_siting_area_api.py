@@ -105,7 +105,8 @@ def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, f
     from .siting import lscp
 
     cover = lscp(mat, cost=costs, fixed=fix, time_limit=time_limit)
-    facts = {"lscp_seconds": time.perf_counter() - t0}
+    facts = {"lscp_seconds": time.perf_counter() - t0, "lscp_new": float(cover.new_sites.size),
+             "lscp_optimal": float(cover.status == "optimal")}  # fmt: skip
     if cover.status != "optimal":
         return None, facts
     facts["lscp_bound"] = float(cover.objective)

@@ -199,9 +199,10 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
         log.warning("optimum (%s) not available: %s", model, exc)
         return {"status": "error", "error": str(exc)}
     out: dict[str, Any] = {}
-    if "lscp_bound" in res.stats:  # the area model solved the LSCP on the same sites already
-        bound = res.stats["lscp_bound"]
-        out["lscp"] = {"status": "optimal", "objective": bound, "new": round(bound)}
+    if "lscp_new" in res.stats:  # the area model solved the LSCP on the same sites already
+        done = res.stats.get("lscp_optimal") == 1.0
+        out["lscp"] = {"status": "optimal" if done else "time_limit",
+                       "new": round(res.stats["lscp_new"])}  # fmt: skip
     return out | {
         "status": res.status,
         "objective": _round(res.objective),
