@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import shapely
 
-from firecover import _cache
 from firecover._cache import (
     cache_folder,
     cached_graph,
@@ -121,7 +120,7 @@ def test_key_follows_source_bytes_profile_content_and_options(tmp_path: Path) ->
         graph_cache_key(src, key_parts=PARTS)  # fmt: skip
     # a profile counts by content, not by name or path
     prof = tmp_path / "mine.toml"
-    text = Path(_cache.__file__).parent.parent / "data" / "speeds" / "china_urban.toml"
+    text = Path(__file__).resolve().parents[1] / "data" / "speeds" / "china_urban.toml"
     prof.write_text(text.read_text(encoding="utf-8"), encoding="utf-8")
     k1 = graph_cache_key(src, key_parts={"profile": str(prof)})
     prof.write_text(text.read_text(encoding="utf-8").replace("primary = 45.0", "primary = 44.0"),
