@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _siting_area as area_model
 from . import _siting_models as models
@@ -111,6 +112,8 @@ def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, f
         return None, facts
     facts["lscp_bound"] = float(cover.objective)
     shares = flow_assignment(mat, a, lim, cover.sites, split)
+    if shares is None and not split and flow_assignment(mat, a, lim, cover.sites, True) is not None:
+        shares = _whole_cells_on(mat, a, lim, cover.sites, time_limit)
     if shares is None:
         log.info("area model: the LSCP sites cannot carry the area; solving the full model")
         return None, facts
@@ -118,6 +121,22 @@ def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, f
     out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0, seconds,
                               {**facts, "flow_shortcut": 1.0})  # fmt: skip
     return area_model.AreaOutcome(out, shares), facts
+
+
+def _whole_cells_on(mat: Any, a: FloatArray, lim: FloatArray, sites: IntArray,
+                    time_limit: float | None) -> Any:  # fmt: skip
+    """Indivisible assignment of every cell to ``sites`` alone (a small MILP: only these
+    columns), as shares in the original columns; ``None`` if there is none in time."""
+    sub = sp.csr_array(mat[:, sites])
+    everyone = np.arange(sites.size, dtype=np.int64)
+    res = area_model.solve_area(sub, a, lim[sites], np.ones(sites.size), None, None, everyone,
+                                False, time_limit)  # fmt: skip
+    if res.outcome.status != "optimal":
+        return None
+    coo = sp.coo_array(res.shares)
+    out = sp.csr_array((coo.data, (coo.coords[0], sites[coo.coords[1]])), shape=mat.shape)
+    out.sort_indices()
+    return out
 
 
 def area_limited(

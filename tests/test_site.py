@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from click.testing import CliRunner
 
 from firecover import siting
@@ -218,3 +219,30 @@ def test_cli_site_user_candidates_and_bad_input(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--p" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(cli, [*base, "--model", "lscp", "--new-class", "tiny"])
     assert res.exit_code == 2 and "tiny" in res.output
+
+
+def test_area_model_whole_cells_reaches_the_lscp_bound(problem: SiteProblem) -> None:
+    """Regression: HiGHS presolve once proved 32 stations 'optimal' here where 1 suffices."""
+    res, rows = solve_problem(problem, "area", time_limit=60)
+    lscp, _ = solve_problem(problem, "lscp")
+    assert res.status == "optimal"
+    assert len(res.new_sites) == len(lscp.new_sites)  # the LSCP optimum is a lower bound
+    cov, a = problem.coverage[rows], problem.area[rows]
+    assert res.assignment is not None
+    assert siting.check_area_assignment(cov, a, problem.limits, res.sites, res.assignment) == []
+
+
+def test_area_model_milp_without_presolve_finds_the_small_solution(problem: SiteProblem) -> None:
+    """The full area MILP on a column subset (shortcut bypassed) is not mis-reduced."""
+    from firecover import _siting_area
+
+    rows = np.flatnonzero(problem.coverable)
+    cov, a = sp.csr_array(problem.coverage[rows]), problem.area[rows]
+    lscp, _ = solve_problem(problem, "lscp")
+    sub = np.unique(np.r_[problem.fixed, lscp.new_sites, np.arange(3, 20)])
+    lim, ones = problem.limits[sub], np.ones(sub.size)
+    fixed = np.arange(3)
+    out = _siting_area.solve_area(sp.csr_array(cov[:, sub]), a, lim, ones, None, None, fixed,
+                                  False, 60)  # fmt: skip
+    assert out.outcome.status == "optimal"
+    assert len(out.outcome.new_sites) == len(lscp.new_sites)
