@@ -214,13 +214,9 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
 
 
 def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
-    from .coords import _transformer
-
-    idx = np.asarray(sites, dtype=np.int64) - problem.n_fixed
-    if idx.size == 0:
+    if np.asarray(sites).size == 0:
         return []
-    c = problem.candidates
-    lon, lat = _transformer(problem.demand.crs, "EPSG:4326").transform(c.x[idx], c.y[idx])
+    lon, lat = problem.candidate_lonlat(sites)
     return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
 
 

@@ -129,6 +129,15 @@ class SiteProblem:
         k = self.n_fixed
         return self.existing[j].name if j < k else self.candidates.name[j - k]
 
+    def candidate_lonlat(self, sites: Any) -> tuple[FloatArray, FloatArray]:
+        """WGS-84 ``(lon, lat)`` of candidate sites given by site index (not existing ones)."""
+        from .coords import _transformer
+
+        idx = np.asarray(sites, dtype=np.int64).reshape(-1) - self.n_fixed
+        c = self.candidates
+        lon, lat = _transformer(self.demand.crs, "EPSG:4326").transform(c.x[idx], c.y[idx])
+        return np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+
 
 @dataclass(frozen=True, eq=False)
 class SitingRun:
@@ -317,15 +326,12 @@ def solve_problem(
     return siting.pcenter(times, int(p or 0), fixed=fixed, time_limit=time_limit), rows
 
 
-def _chosen_specs(net: CSRNetwork, problem: SiteProblem, new_sites: IntArray,
+def _chosen_specs(problem: SiteProblem, new_sites: IntArray,
                   model: str) -> list[StationSpec]:  # fmt: skip
-    from .coords import _transformer
-
-    k = problem.n_fixed
-    idx = np.asarray(new_sites, dtype=np.int64) - k
+    idx = np.asarray(new_sites, dtype=np.int64) - problem.n_fixed
     cand = problem.candidates
     zh = station_class(problem.new_class).zh_short
-    lon, lat = _transformer(net.crs, "EPSG:4326").transform(cand.x[idx], cand.y[idx])
+    lon, lat = problem.candidate_lonlat(new_sites)
     return [
         StationSpec(
             name=str(cand.name[i]),
@@ -387,7 +393,7 @@ def site_stations(
             f"the {model} model has no solution with these candidates; add candidate sites, "
             "relax the area limits or raise --p"
         )
-    chosen = _chosen_specs(net, problem, result.new_sites, model)
+    chosen = _chosen_specs(problem, result.new_sites, model)
     m = {**(meta or {}), "synthetic": bool((meta or {}).get("synthetic", False))}
     kw: dict[str, Any] = {"turnout_min": problem.turnout_min, "driving_min": problem.driving_min,
                           "barriers": barriers, "standards": standards}  # fmt: skip
