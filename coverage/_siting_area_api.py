@@ -21,7 +21,7 @@ from ._siting_common import (
     _require_rows,
     _site_mask,
 )
-from ._siting_flow import flow_assignment
+from ._siting_flow import flow_assignment, whole_cells
 from ._siting_reduce import FloatArray, IntArray, as_coverage, as_fixed, as_p, as_weights
 
 __all__ = ["area_limited", "check_area_assignment", "evaluate_area"]
@@ -111,9 +111,11 @@ def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, f
     if cover.status != "optimal":
         return None, facts
     facts["lscp_bound"] = float(cover.objective)
-    shares = flow_assignment(mat, a, lim, cover.sites, split)
-    if shares is None and not split and flow_assignment(mat, a, lim, cover.sites, True) is not None:
-        shares = _whole_cells_on(mat, a, lim, cover.sites, time_limit)
+    shares = flow_assignment(mat, a, lim, cover.sites)
+    if shares is not None and not split:
+        rounded = whole_cells(shares, a, lim)
+        shares = rounded if rounded is not None else _whole_cells_on(mat, a, lim, cover.sites,
+                                                                       time_limit)  # fmt: skip
     if shares is None:
         log.info("area model: the LSCP sites cannot carry the area; solving the full model")
         return None, facts

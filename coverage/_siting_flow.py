@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import maximum_flow
 
-__all__ = ["flow_assignment"]
+__all__ = ["flow_assignment", "whole_cells"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -37,12 +37,12 @@ def _units(area: FloatArray, limits: FloatArray) -> tuple[NDArray[np.int64], NDA
 
 
 def flow_assignment(
-    cover: sp.csr_array, area: FloatArray, limits: FloatArray, sites: IntArray, split: bool
+    cover: sp.csr_array, area: FloatArray, limits: FloatArray, sites: IntArray
 ) -> sp.csr_array | None:
-    """Shares (cells × sites) assigning every cell to open ``sites`` within their limits.
+    """Shares (cells × sites) assigning every cell to open ``sites`` within their limits,
+    cells split where the flow splits them (see :func:`whole_cells`).
 
-    Returns ``None`` when the open sites cannot carry every cell (or, with ``split=False``,
-    when rounding the flow to whole cells breaks a limit). Cells must all be covered by
+    Returns ``None`` when the open sites cannot carry every cell. Cells must all be covered by
     ``sites`` (the caller passes a cover).
     """
     n, m = cover.shape
@@ -62,10 +62,6 @@ def flow_assignment(
     flow = sp.csr_array(flow.maximum(0))
     shares = sp.csr_array(flow.multiply(1.0 / np.maximum(a, 1)[:, None]))
     shares = _zero_area_rows(sp.csr_array(shares), sub, a)
-    if not split:
-        shares = _round(shares, area, limits[sites])
-        if shares is None:
-            return None
     coo = shares.tocoo()
     out = sp.csr_array((coo.data, (coo.row, sites[coo.col])), shape=(n, m))
     out.sort_indices()
@@ -83,8 +79,9 @@ def _zero_area_rows(shares: sp.csr_array, sub: sp.csr_array, a: NDArray[np.int64
     return sp.csr_array(shares + extra)
 
 
-def _round(shares: sp.csr_array, area: FloatArray, limits: FloatArray) -> sp.csr_array | None:
-    """Each cell to its largest share; ``None`` if a limit then breaks."""
+def whole_cells(shares: sp.csr_array, area: FloatArray, limits: FloatArray
+                ) -> sp.csr_array | None:  # fmt: skip
+    """Each cell to the site with its largest share; ``None`` if a limit then breaks."""
     n, k = shares.shape
     best = np.asarray(shares.argmax(axis=1)).ravel()
     load = np.bincount(best, weights=area, minlength=k)

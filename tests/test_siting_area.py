@@ -272,6 +272,7 @@ def test_checker_rejects_a_wrong_solver_answer(monkeypatch: pytest.MonkeyPatch) 
 def test_checker_rejects_a_wrong_flow_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = sp.csr_array((np.ones(4), (np.arange(4), np.ones(4, int))), shape=(4, 2))
     monkeypatch.setattr(_siting_area_api, "flow_assignment", lambda *a, **k: bad)
+    monkeypatch.setattr(_siting_area_api, "whole_cells", lambda *a, **k: bad)
     with pytest.raises(SolverError):
         siting.area_limited(COVER, AREA, [4.0, 4.0])
 
