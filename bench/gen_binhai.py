@@ -23,7 +23,7 @@ Roads are laid on a square lattice of ``step`` metres; every lattice point on a 
 road length divided by ``step`` (about 250,000 nodes and 560,000 directed edges at the
 default 50 m). :func:`generate` picks the step that gives at least ``nodes`` nodes. The
 graph is emitted directly in the DESIGN.md form (``length``, ``road_class``, ``speed_kph`` and
-``travel_time`` from the ``china_urban`` profile via :mod:`firecover.speeds`, ``oneway``;
+``travel_time`` from the ``china_urban`` profile via :mod:`firecover.network.speeds`, ``oneway``;
 ``geometry`` only on ramps), restricted to its largest strongly connected component.
 """
 
@@ -42,7 +42,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from firecover.speeds import load_profile
+from firecover.network.speeds import load_profile
 
 CRS = "EPSG:32650"
 X0, Y0 = 520_000.0, 4_270_000.0  # south-west corner (UTM 50N), near 117.2 °E, 38.6 °N

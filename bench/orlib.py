@@ -20,13 +20,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from firecover import siting
-from firecover._orlib import orlib_root, read_optima, read_pmed, read_scp
+from firecover.siting.orlib import orlib_root, read_optima, read_pmed, read_scp
 
-SCP_SETS = {"4": [f"scp4{i}" for i in range(1, 11)], "5": [f"scp5{i}" for i in range(1, 11)],
-            "6": [f"scp6{i}" for i in range(1, 6)]}
+SCP_SETS = {
+    "4": [f"scp4{i}" for i in range(1, 11)],
+    "5": [f"scp5{i}" for i in range(1, 11)],
+    "6": [f"scp6{i}" for i in range(1, 6)],
+}
 SCP_SETS.update({s: [f"scp{s.lower()}{i}" for i in range(1, 6)] for s in "ABCD"})
-HEADER = f"{'instance':<10} {'model':<8} {'objective':>10} {'optimum':>9} {'match':>6} " \
-         f"{'status':>10} {'seconds':>8}"
+HEADER = (
+    f"{'instance':<10} {'model':<8} {'objective':>10} {'optimum':>9} {'match':>6} "
+    f"{'status':>10} {'seconds':>8}"
+)
 
 
 def pmed_names(spec: str) -> list[str]:
@@ -48,15 +53,17 @@ def scp_names(spec: str) -> list[str]:
     return [spec if spec.startswith("scp") else f"scp{spec.lower()}"]
 
 
-def _line(name: str, model: str, value: float, opt: float | None, status: str,
-          seconds: float) -> str:
+def _line(
+    name: str, model: str, value: float, opt: float | None, status: str, seconds: float
+) -> str:
     match = "-" if opt is None else ("yes" if abs(value - opt) < 1e-6 else "NO")
     opt_s = "?" if opt is None else f"{opt:g}"
     return f"{name:<10} {model:<8} {value:>10g} {opt_s:>9} {match:>6} {status:>10} {seconds:>8.2f}"
 
 
-def run_pmed(root: Path, names: list[str], models: set[str],
-             time_limit: float | None) -> Iterator[str]:
+def run_pmed(
+    root: Path, names: list[str], models: set[str], time_limit: float | None
+) -> Iterator[str]:
     """Solve p-median and/or p-center on each pmed instance."""
     med_opt = read_optima(root / "pmed" / "pmedopt.txt")
     cen_opt = read_optima(root / "pmed" / "pcenteropt.txt")
@@ -65,13 +72,15 @@ def run_pmed(root: Path, names: list[str], models: set[str],
         if "pmedian" in models:
             t = time.perf_counter()
             r = siting.pmedian(dist, p, time_limit=time_limit)
-            yield _line(name, "pmedian", r.objective, med_opt.get(name), r.status,
-                        time.perf_counter() - t)
+            yield _line(
+                name, "pmedian", r.objective, med_opt.get(name), r.status, time.perf_counter() - t
+            )
         if "pcenter" in models:
             t = time.perf_counter()
             r = siting.pcenter(dist, p, time_limit=time_limit)
-            yield _line(name, "pcenter", r.objective, cen_opt.get(name), r.status,
-                        time.perf_counter() - t)
+            yield _line(
+                name, "pcenter", r.objective, cen_opt.get(name), r.status, time.perf_counter() - t
+            )
 
 
 def run_scp(root: Path, names: list[str], time_limit: float | None) -> Iterator[str]:

@@ -54,10 +54,10 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_binhai import BinhaiCase, generate
 
-from firecover.demand import DemandSurface, build_demand
-from firecover.jurisdiction import assign_jurisdictions
+from firecover.analysis.demand import DemandSurface, build_demand
+from firecover.analysis.jurisdiction import assign_jurisdictions
+from firecover.network.snapping import Snapped, snap_stations
 from firecover.siting import evaluate_mclp, mclp
-from firecover.snapping import Snapped, snap_stations
 from firecover.traveltime import (
     CSRNetwork,
     bounded_matrix,
@@ -291,7 +291,7 @@ def figure_4_evaluate(inst: Instance, args: argparse.Namespace) -> Measure | Non
     import os
     import tempfile
 
-    from firecover._plan_files import evaluate_scenario
+    from firecover.plan.files import evaluate_scenario
 
     folder = Path(tempfile.mkdtemp(prefix="firecover-bench-"))
     os.environ["FIRECOVER_CACHE_DIR"] = str(folder / "cache")

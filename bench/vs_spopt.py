@@ -24,10 +24,12 @@ import pulp
 from spopt.locate import LSCP, MCLP, PMedian
 
 from firecover import siting
-from firecover._orlib import orlib_root, read_pmed
+from firecover.siting.orlib import orlib_root, read_pmed
 
-HEADER = f"{'instance':<14} {'model':<8} {'firecover':>11} {'spopt':>11} {'fc s':>8} " \
-         f"{'spopt s':>8} {'ratio':>7}"
+HEADER = (
+    f"{'instance':<14} {'model':<8} {'firecover':>11} {'spopt':>11} {'fc s':>8} "
+    f"{'spopt s':>8} {'ratio':>7}"
+)
 
 
 def euclidean(n_demand: int, n_sites: int, seed: int) -> np.ndarray:
@@ -49,14 +51,16 @@ def _solver(name: str) -> Any:
     return pulp.PULP_CBC_CMD(msg=False)
 
 
-def _row(name: str, model: str, ours: float, theirs: float, t_ours: float,
-         t_theirs: float) -> str:
-    return (f"{name:<14} {model:<8} {ours:>11.4f} {theirs:>11.4f} {t_ours:>8.2f} "
-            f"{t_theirs:>8.2f} {t_theirs / max(t_ours, 1e-9):>7.1f}")
+def _row(name: str, model: str, ours: float, theirs: float, t_ours: float, t_theirs: float) -> str:
+    return (
+        f"{name:<14} {model:<8} {ours:>11.4f} {theirs:>11.4f} {t_ours:>8.2f} "
+        f"{t_theirs:>8.2f} {t_theirs / max(t_ours, 1e-9):>7.1f}"
+    )
 
 
-def compare(name: str, dist: np.ndarray, solver: str, models: set[str], p: int,
-            radius: float) -> list[str]:
+def compare(
+    name: str, dist: np.ndarray, solver: str, models: set[str], p: int, radius: float
+) -> list[str]:
     """Run the selected models in both libraries on one distance matrix."""
     rows = []
     cover = dist <= radius
@@ -65,28 +69,32 @@ def compare(name: str, dist: np.ndarray, solver: str, models: set[str], p: int,
         r_all = max(radius, 1.1 * float(dist.min(axis=1).max()))
         ours, t1 = _timed(lambda: siting.lscp(dist <= r_all))
         theirs, t2 = _timed(lambda: LSCP.from_cost_matrix(dist, r_all).solve(_solver(solver)))
-        rows.append(_row(name, "lscp", ours.objective, pulp.value(theirs.problem.objective),
-                         t1, t2))
+        rows.append(
+            _row(name, "lscp", ours.objective, pulp.value(theirs.problem.objective), t1, t2)
+        )
     if "mclp" in models:
         ours, t1 = _timed(lambda: siting.mclp(cover, w, p))
-        theirs, t2 = _timed(lambda: MCLP.from_cost_matrix(dist, w, radius, p).solve(
-            _solver(solver)))
-        rows.append(_row(name, "mclp", ours.objective, pulp.value(theirs.problem.objective),
-                         t1, t2))
+        theirs, t2 = _timed(
+            lambda: MCLP.from_cost_matrix(dist, w, radius, p).solve(_solver(solver))
+        )
+        rows.append(
+            _row(name, "mclp", ours.objective, pulp.value(theirs.problem.objective), t1, t2)
+        )
     if "pmedian" in models:
         ours, t1 = _timed(lambda: siting.pmedian(dist, p, w))
-        theirs, t2 = _timed(lambda: PMedian.from_cost_matrix(dist, w, p).solve(
-            _solver(solver)))
-        rows.append(_row(name, "pmedian", ours.objective, pulp.value(theirs.problem.objective),
-                         t1, t2))
+        theirs, t2 = _timed(lambda: PMedian.from_cost_matrix(dist, w, p).solve(_solver(solver)))
+        rows.append(
+            _row(name, "pmedian", ours.objective, pulp.value(theirs.problem.objective), t1, t2)
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="100x50,400x100,1000x200",
-                    help="comma-separated DEMANDxSITES")
+    ap.add_argument(
+        "--sizes", default="100x50,400x100,1000x200", help="comma-separated DEMANDxSITES"
+    )
     ap.add_argument("--p", type=int, default=10)
     ap.add_argument("--radius", type=float, default=0.15, help="coverage radius (unit square)")
     ap.add_argument("--solver", choices=["cbc", "highs"], default="cbc")

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from firecover._errors import BatchError
-from firecover.batch import BatchResult, run_batch
+from firecover.plan.batch import run_batch
+from firecover.plan.batch_summary import BatchResult
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 

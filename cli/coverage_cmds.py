@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from firecover.pipeline import coverage_from_files
+from firecover.analysis.files import coverage_from_files
 
 _EXISTING = click.Path(exists=False, dir_okay=False, path_type=Path)
 

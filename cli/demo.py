@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from firecover.pipeline import run_demo
+from firecover.plan.demo_run import run_demo
 
 
 @click.command("demo")

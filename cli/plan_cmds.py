@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from firecover._plan_files import check_scenario, evaluate_scenario
 from firecover.plan import PlanEvaluation
+from firecover.plan.files import check_scenario, evaluate_scenario
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 #: Exit status of ``check`` when a station fails the standard.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,8 +10,8 @@ from typing import Any
 
 import click
 
-from firecover._site_files import site_from_files
 from firecover.site import MODELS
+from firecover.site.files import site_from_files
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -26,7 +27,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     def update(done: int, total: int) -> None:
         if "bar" not in state:
             state["bar"] = click.progressbar(length=total, label="travel-time matrices",
-                                             file=click.get_text_stream("stderr"))  # fmt: skip
+                                             file=sys.stderr)  # fmt: skip
             state["bar"].__enter__()
         bar = state["bar"]
         bar.update(done - bar.pos)

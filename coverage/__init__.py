@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._errors import (
+from firecover._errors import (
     BatchError,
     CoordinateError,
     DataFormatError,
@@ -42,35 +42,39 @@ from ._errors import (
     StationClassError,
     UnsupportedCRSError,
 )
-from ._version import __version__
-from .settings import DEFAULTS, Settings
+from firecover._version import __version__
+from firecover.settings import DEFAULTS, Settings
 
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(
-        ("load_graph", "prepare_graph", "save_graph", "graph_info", "graph_from_place",
-         "graph_from_polygon", "graph_from_bbox"), "network"),
-    "load_profile": "speeds",
-    "CSRNetwork": "traveltime",
+    **dict.fromkeys(("load_graph", "save_graph", "graph_from_place", "graph_from_polygon",
+                     "graph_from_bbox"), "network.load"),
+    "prepare_graph": "network.prepare",
+    "graph_info": "network.info",
+    "load_profile": "network.speeds",
+    "CSRNetwork": "network.csr",
     **dict.fromkeys(("node_times", "point_times", "bounded_matrix", "k_nearest_times"),
-                    "traveltime"),
-    **dict.fromkeys(("Snapped", "snap_points", "snap_stations"), "snapping"),
-    **dict.fromkeys(("to_wgs84", "project_points"), "coords"),
-    **dict.fromkeys(("build_demand", "DemandSurface"), "demand"),
-    "service_areas": "service_area",
-    **dict.fromkeys(("assign_jurisdictions", "Jurisdictions"), "jurisdiction"),
-    **dict.fromkeys(("analyse", "CoverageRun"), "analysis"),
-    **dict.fromkeys(("CoverageLayers", "write_geopackage"), "outputs"),
-    "render_map": "maps",
-    "render_webmap": "webmap",
+                    "traveltime.search"),
+    **dict.fromkeys(("Snapped", "snap_points", "snap_stations"), "network.snapping"),
+    **dict.fromkeys(("to_wgs84", "project_points"), "network.coords"),
+    **dict.fromkeys(("build_demand", "DemandSurface"), "analysis.demand"),
+    "service_areas": "analysis.service_area",
+    "assign_jurisdictions": "analysis.jurisdiction",
+    "Jurisdictions": "analysis.districts",
+    **dict.fromkeys(("analyse", "CoverageRun"), "analysis.run"),
+    **dict.fromkeys(("CoverageLayers", "write_geopackage"), "outputs.layers"),
+    "render_map": "outputs.maps",
+    "render_webmap": "outputs.webmap",
     **dict.fromkeys(("load_standards", "station_class", "area_limit", "check_stations",
-                     "district_summary"), "standards"),
+                     "district_summary"), "standards.check"),
     **dict.fromkeys(("lscp", "mclp", "pmedian", "pcenter", "backup_coverage", "area_limited",
                      "SitingResult"), "siting"),
-    **dict.fromkeys(("Candidates", "generate_candidates", "read_exclusions"), "candidates"),
-    **dict.fromkeys(("load_scenario", "Scenario", "StationSpec"), "scenario"),
-    "read_stations_file": "stations",
-    **dict.fromkeys(("run_demo", "coverage_from_files"), "pipeline"),
-    **dict.fromkeys(("run_batch", "BatchResult"), "batch"),
+    **dict.fromkeys(("Candidates", "generate_candidates", "read_exclusions"), "site.candidates"),
+    **dict.fromkeys(("load_scenario", "Scenario"), "plan.scenario"),
+    "StationSpec": "analysis.station_spec",
+    "read_stations_file": "analysis.stations",
+    "coverage_from_files": "analysis.files",
+    "run_demo": "plan.demo_run",
+    **dict.fromkeys(("run_batch", "BatchResult"), "plan"),
 }  # fmt: skip
 
 __all__ = [

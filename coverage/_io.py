@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ._errors import InputFileError, OutputError
+from firecover._errors import InputFileError, OutputError
 
 
 def require_file(path: str | os.PathLike[str], what: str = "input file") -> Path:

@@ -52,7 +52,7 @@ class Settings:
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
     cache_dir : str or None
-        Folder of the prepared-road-graph cache (``firecover._cache``). ``"auto"``:
+        Folder of the prepared-road-graph cache (``firecover.network.cache``). ``"auto"``:
         ``$FIRECOVER_CACHE_DIR`` if set (``off`` there disables), else the user cache folder
         (``~/.cache/firecover`` on Linux, ``~/Library/Caches/firecover`` on macOS,
         ``%LOCALAPPDATA%\\firecover\\Cache`` on Windows); ``"off"`` or ``None``: no cache.

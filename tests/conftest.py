@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 # Tests never write into the user's graph cache: one private cache folder per test process.
-os.environ["FIRECOVER_CACHE_DIR"] = tempfile.mkdtemp(prefix="firecover-test-cache-")
+# It is removed when the process's test session ends (each xdist worker has its own).
+_CACHE_DIR = tempfile.mkdtemp(prefix="firecover-test-cache-")
+os.environ["FIRECOVER_CACHE_DIR"] = _CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove this process's private graph cache folder."""
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 
 _LOG = logging.getLogger("firecover")

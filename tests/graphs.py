@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 from shapely.geometry import LineString
 
-from firecover.snapping import Snapped
+from firecover.network.snapping import Snapped
 from firecover.traveltime import CSRNetwork
 
 CRS = "EPSG:32650"
@@ -131,8 +131,11 @@ def random_graph(
     for i, (px, py) in enumerate(pts):
         g.add_node(i, x=X0 + float(px), y=Y0 + float(py))
     tri = Delaunay(pts)
-    pairs = {tuple(sorted((int(a), int(b)))) for s in tri.simplices for a, b in
-             ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))}
+    pairs = {
+        tuple(sorted((int(a), int(b))))
+        for s in tri.simplices
+        for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))
+    }
     for a, b in sorted(pairs):
         if rng.random() < 0.15:
             continue  # drop a few roads
@@ -140,11 +143,18 @@ def random_graph(
         speed = float(rng.uniform(15.0, 70.0))
         oneway = bool(rng.random() < oneway_share)
         geom = _curve(g, u, v, float(rng.uniform(-80, 80))) if rng.random() < 0.4 else None
-        add_road(g, u, v, speed, oneway=oneway, geometry=geom,
-                 with_geometry=bool(rng.random() < 0.9))
+        add_road(
+            g, u, v, speed, oneway=oneway, geometry=geom, with_geometry=bool(rng.random() < 0.9)
+        )
         if rng.random() < parallel_share:
-            add_road(g, u, v, float(rng.uniform(15.0, 70.0)), oneway=bool(rng.random() < 0.5),
-                     geometry=_curve(g, u, v, float(rng.uniform(100, 250))))
+            add_road(
+                g,
+                u,
+                v,
+                float(rng.uniform(15.0, 70.0)),
+                oneway=bool(rng.random() < 0.5),
+                geometry=_curve(g, u, v, float(rng.uniform(100, 250))),
+            )
     if zero_length:
         add_zero_length_edge(g)
     return g

@@ -1,0 +1,52 @@
+"""One coverage run: stations, demand, service areas, jurisdictions, barriers, the check.
+
+Owns the station record and station files (:class:`StationSpec`, CSV / GeoJSON / TOML), demand
+cells on the planning area, service areas (isochrone polygons), jurisdictions (network Voronoi
+with second-due times), barriers (expressways, railways, rivers; GB 51080-2015 §4.1.3-4), the
+:func:`analyse` run that ties them to the standards check, its Markdown / JSON report, and
+loading a run's inputs from files.
+
+May import: :mod:`firecover.outputs`, :mod:`firecover.traveltime`, :mod:`firecover.standards`,
+:mod:`firecover.network` and the package root. Not :mod:`firecover.siting` (a sibling).
+"""
+
+from __future__ import annotations
+
+from .area import read_boundary, read_layer
+from .barriers import BarrierSet, load_barriers
+from .demand import DemandSurface, build_demand
+from .districts import Jurisdictions, gap_polygons
+from .files import RunInputs, cached_load_graph, coverage_from_files, load_inputs, write_run
+from .jurisdiction import assign_jurisdictions
+from .report import coverage_markdown, coverage_report, report_json
+from .run import CoverageRun, analyse, place_stations, roads_layer
+from .service_area import service_areas
+from .station_spec import StationSpec
+from .stations import read_stations_file
+
+__all__ = [
+    "BarrierSet",
+    "CoverageRun",
+    "DemandSurface",
+    "Jurisdictions",
+    "RunInputs",
+    "StationSpec",
+    "analyse",
+    "assign_jurisdictions",
+    "build_demand",
+    "cached_load_graph",
+    "coverage_from_files",
+    "coverage_markdown",
+    "coverage_report",
+    "gap_polygons",
+    "load_barriers",
+    "load_inputs",
+    "place_stations",
+    "read_boundary",
+    "read_layer",
+    "read_stations_file",
+    "report_json",
+    "roads_layer",
+    "service_areas",
+    "write_run",
+]

@@ -1,0 +1,272 @@
+"""One coverage run: stations on a road graph → service areas, jurisdictions, gaps, checks.
+
+This module only orchestrates; each step lives in its own module:
+
+1. :func:`place_stations` — project the stations' coordinates (WGS-84 / GCJ-02 / BD-09) into the
+   graph's metric CRS, reject swapped or out-of-extent coordinates, snap to the nearest road.
+2. :func:`firecover.analysis.demand.build_demand` — the demand cells of the planning area.
+3. :func:`~firecover.analysis.jurisdiction.assign_jurisdictions` — network Voronoi (辖区), arrival
+   times, gaps.
+4. :func:`firecover.analysis.service_area.service_areas` — what each station reaches per time break.
+5. :func:`firecover.standards.check_stations` / :func:`~firecover.standards.district_summary`
+   — GB 51080-2015 §4.1.3 and 建标152-2017.
+
+The result's :class:`~firecover.outputs.CoverageLayers` feed the GeoPackage, the maps and the
+reports (:mod:`firecover.analysis.report`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from firecover.analysis.demand import DemandSurface
+from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
+from firecover.analysis.service_area import service_areas
+from firecover.analysis.station_spec import StationSpec
+from firecover.network.coords import project_points
+from firecover.network.snapping import Snapped, snap_stations
+from firecover.outputs.layers import CoverageLayers, CoverageMeta
+from firecover.settings import resolve
+from firecover.standards.check import (
+    DistrictSummary,
+    StationCheck,
+    check_stations,
+    district_summary,
+)
+from firecover.traveltime.search import CSRNetwork
+
+__all__ = ["CoverageRun", "analyse", "place_stations", "roads_layer"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CoverageRun:
+    """Everything one coverage run computed.
+
+    Attributes
+    ----------
+    layers : CoverageLayers
+        The map/GeoPackage layers (DESIGN.md schema).
+    checks : list of StationCheck
+        Standards check per station, in input order.
+    summary : DistrictSummary
+        District totals and the area-based station count.
+    jurisdictions : Jurisdictions
+        Raw jurisdiction result (cells, per-station table, warnings).
+    stations : list of StationSpec
+        The stations analysed.
+    snapped : Snapped
+        Their road positions.
+    """
+
+    layers: CoverageLayers
+    checks: list[StationCheck]
+    summary: DistrictSummary
+    jurisdictions: Jurisdictions
+    stations: list[StationSpec]
+    snapped: Snapped
+
+    @property
+    def budget_min(self) -> float:
+        """Response budget in minutes (turnout + driving)."""
+        return self.jurisdictions.budget_min
+
+    @property
+    def compliant(self) -> bool:
+        """True when every station passes the standards check."""
+        return all(c.compliant for c in self.checks)
+
+
+def place_stations(
+    net: CSRNetwork, stations: Sequence[StationSpec], *, snap_max_m: float | None = None
+) -> Snapped:
+    """Project station coordinates into ``net.crs`` and snap them to the nearest road.
+
+    Raises
+    ------
+    CoordinateError
+        Swapped lat/lon or a station outside the road graph's extent.
+    SnapError
+        A station farther than ``snap_max_m`` from any road.
+    """
+    xs = np.empty(len(stations))
+    ys = np.empty(len(stations))
+    for datum in sorted({s.datum for s in stations}):
+        idx = np.array([i for i, s in enumerate(stations) if s.datum == datum])
+        x, y = project_points(
+            [stations[i].lon for i in idx], [stations[i].lat for i in idx], net.crs,
+            datum=datum, extent=net.bounds,
+        )  # fmt: skip
+        xs[idx], ys[idx] = x, y
+    return snap_stations(net, xs, ys, [s.name for s in stations], max_m=snap_max_m)
+
+
+def roads_layer(net: CSRNetwork) -> gpd.GeoDataFrame:
+    """The ``roads`` layer: one row per road (a two-way pair drawn once)."""
+    keep = (net.edge_reverse < 0) | (np.arange(net.n_edges) < net.edge_reverse)
+    return gpd.GeoDataFrame(
+        {
+            "road_class": net.edge_class[keep],
+            "oneway": net.edge_reverse[keep] < 0,
+            "name": [""] * int(keep.sum()),
+        },
+        geometry=np.asarray(net.edge_geom)[keep],
+        crs=net.crs,
+    )
+
+
+def _stations_layer(net: CSRNetwork, stations: Sequence[StationSpec], snapped: Snapped,
+                    class_zh: Sequence[str]) -> gpd.GeoDataFrame:  # fmt: skip
+    rx, ry = snapped.road_xy(net)
+    return gpd.GeoDataFrame(
+        {
+            "name": [s.name for s in stations],
+            "class_key": [s.class_key for s in stations],
+            "class_zh": list(class_zh),
+            "status": [s.status for s in stations],
+            "year": pd.array([s.year for s in stations], dtype="Int64"),
+            "snap_m": np.round(snapped.distance_m, 1),
+        },
+        geometry=shapely.points(rx, ry),
+        crs=net.crs,
+    )
+
+
+def _jurisdiction_layer(jur: Jurisdictions, checks: Sequence[StationCheck]) -> gpd.GeoDataFrame:
+    table = jur.stations
+    rows = [i for i in range(len(table)) if jur.districts[i] is not None]
+    return gpd.GeoDataFrame(
+        {
+            "station": table["station"].to_numpy()[rows],
+            "class_key": table["class_key"].to_numpy()[rows],
+            "area_km2": table["area_km2"].to_numpy(dtype=float)[rows],
+            "limit_km2": [checks[i].limit_km2 for i in rows],
+            "max_arrival_min": table["max_arrival_min"].to_numpy(dtype=float)[rows],
+            "reached_share": table["reached_share"].to_numpy(dtype=float)[rows],
+            "compliant": [checks[i].compliant for i in rows],
+            "reasons": ["; ".join(checks[i].reasons) for i in rows],
+        },
+        geometry=[jur.districts[i] for i in rows],
+        crs=jur.crs,
+    )
+
+
+def _checks(jur: Jurisdictions, stations: Sequence[StationSpec], limits: Mapping[str, float],
+            standards: Any) -> list[StationCheck]:  # fmt: skip
+    t = jur.stations
+    barrier = t["straddled_barrier_km2"].to_numpy(dtype=float)
+    return check_stations(
+        [s.name for s in stations],
+        [s.class_key for s in stations],
+        t["area_km2"].to_numpy(dtype=float),
+        t["max_arrival_min"].to_numpy(dtype=float),
+        t["reached_share"].to_numpy(dtype=float),
+        budget_min=jur.budget_min,
+        urban_edge=[s.urban_edge for s in stations],
+        overrides=dict(limits) or None,
+        adjoins_full_station=list(t["adjoins_full_station"]),
+        straddled_barrier_km2=None if np.isnan(barrier).all() else barrier,
+        standards=standards,
+    )
+
+
+def analyse(
+    net: CSRNetwork,
+    stations: Sequence[StationSpec],
+    demand: DemandSurface,
+    *,
+    minutes: Sequence[float] | None = None,
+    turnout_min: float | None = None,
+    driving_min: float | None = None,
+    barriers: Any = None,
+    within_barrier_zones: bool = False,
+    limits: Mapping[str, float] | None = None,
+    population: float | None = None,
+    standards: Any = None,
+    snap_max_m: float | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> CoverageRun:
+    """Run the coverage analysis for one set of stations.
+
+    Parameters
+    ----------
+    net : CSRNetwork
+        The road network.
+    stations : sequence of StationSpec
+        Stations in service (any status).
+    demand : DemandSurface
+        Demand cells of the planning area (:func:`firecover.analysis.demand.build_demand`).
+    minutes : sequence of float, optional
+        Service-area breaks in minutes from the dispatch order; default the response budget.
+    turnout_min, driving_min : float, optional
+        Response budget (defaults 1 + 4 min, settings).
+    barriers : optional
+        Barrier lines/polygons for the GB 51080 §4.1.3-4 check (see
+        :mod:`firecover.analysis.barriers`).
+    within_barrier_zones : bool
+        Assign cells only to stations in the same barrier-bounded zone.
+    limits : mapping, optional
+        Area-limit overrides (km²) by class key or station name.
+    population : float, optional
+        District population for the per-100,000 indicator.
+    standards : Standards, optional
+        Standards profile (default GB 51080-2015 / 建标152-2017).
+    snap_max_m : float, optional
+        Maximum station distance from a road (setting ``snap_max_m``).
+    meta : mapping, optional
+        Extra :class:`~firecover.outputs.CoverageMeta` fields (title, synthetic, year).
+
+    Returns
+    -------
+    CoverageRun
+    """
+    turnout = float(resolve(turnout_min, "turnout_min"))
+    driving = float(resolve(driving_min, "driving_min"))
+    snapped = place_stations(net, stations, snap_max_m=snap_max_m)
+    names = [s.name for s in stations]
+    jur = assign_jurisdictions(
+        net, snapped, names, demand, class_keys=[s.class_key for s in stations],
+        turnout_min=turnout, driving_min=driving, barriers=barriers,
+        within_barrier_zones=within_barrier_zones, standards=standards,
+    )  # fmt: skip
+    checks = _checks(jur, stations, limits or {}, standards)
+    covered = float(jur.cells.loc[jur.cells["covered"], "area_km2"].sum())
+    summary = district_summary(
+        jur.total_area_km2, covered, [s.class_key for s in stations],
+        population=population, standards=standards,
+    )  # fmt: skip
+    breaks = sorted(set(minutes or [turnout + driving]))
+    areas = service_areas(net, snapped, names, breaks, turnout_min=turnout,
+                          boundary=demand.boundary, mode="both")  # fmt: skip
+    boundary = gpd.GeoDataFrame(geometry=[demand.boundary], crs=net.crs)
+    layers = CoverageLayers(
+        stations=_stations_layer(net, stations, snapped, [c.class_zh for c in checks]),
+        service_areas=areas,
+        jurisdictions=_jurisdiction_layer(jur, checks),
+        cells=jur.cells,
+        gaps=gap_polygons(jur.cells),
+        roads=roads_layer(net),
+        boundary=boundary,
+        barriers=_barrier_layer(barriers, net.crs),
+        meta=CoverageMeta.from_mapping(
+            {**(meta or {}), "turnout_min": turnout, "driving_min": driving, "crs": net.crs}
+        ),
+    )
+    return CoverageRun(layers, checks, summary, jur, list(stations), snapped)
+
+
+def _barrier_layer(barriers: Any, crs: str) -> gpd.GeoDataFrame | None:
+    if barriers is None:
+        return None
+    from firecover.analysis.barriers import load_barriers
+
+    return load_barriers(barriers, crs)

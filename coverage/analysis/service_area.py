@@ -1,0 +1,458 @@
+"""Service areas: the ground each fire station reaches within T minutes of the dispatch order.
+
+For each station and each time break (e.g. 3, 4, 5 and 8 minutes of response) the driving budget
+is ``minutes − turnout`` (建标152-2017: 1 min turnout). The roads reached within that budget
+come from :func:`reached_edges` (whole edges plus the partial edge where the budget runs out,
+interpolated along the geometry). The service area is the ground within an **access distance**
+of those road pieces (settings ``service_buffer_m``, 100 m): it stands for the crew laying hose
+or walking to buildings from where the engine stops, so ground far from any reached road does
+not count even when it lies between reached roads.
+
+The buffered pieces are unioned (shapely 2, vectorised ``buffer`` with round caps and joins at
+:data:`QUAD_SEGS` segments per quarter circle, then ``union_all``). Enclosed holes smaller than
+``fill_holes_km2`` (:data:`FILL_HOLES_KM2` = 0.05 km², about a 220 m × 220 m block interior) are
+filled: such pockets are surrounded by reached roads and are served through courtyards and
+lanes missing from the graph. Larger holes (parks, water, rail yards, unreached blocks) stay.
+The result is clipped to the planning boundary when one is given.
+
+Polygon modes, as in ArcGIS Network Analyst:
+
+* ``"per_station"`` (alias ``"overlapping"``): one polygon per station and break; polygons of
+  different stations overlap;
+* ``"dissolved"``: one polygon per break, the union of all stations (``station = "(all)"``);
+* ``"both"``: the per-station rows followed by the dissolved rows.
+
+ArcGIS's third choice, "not overlapping" (each place given to its fastest station), is the
+jurisdiction layer (:mod:`firecover.analysis.jurisdiction`), not a service-area mode.
+
+With ``rings=True`` each break holds only the ground between the previous break and itself
+(break 3 = 0–3 min, break 5 = 3–5 min) instead of the whole area up to the break ("disks").
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from firecover.network.csr import CSRNetwork
+from firecover.network.snapping import Snapped
+from firecover.settings import DEFAULTS, resolve
+from firecover.traveltime.reach import (
+    FRACTION_TOL,
+    ReachedEdges,
+    merge_intervals,
+    piece_geometries,
+    reached_edges,
+    reached_multi,
+)
+
+__all__ = [
+    "ALL_STATIONS",
+    "FILL_HOLES_KM2",
+    "QUAD_SEGS",
+    "ReachedEdges",
+    "buffer_lines",
+    "fill_holes",
+    "reach_lengths",
+    "reached_edges",
+    "service_areas",
+]
+
+logger = logging.getLogger(__name__)
+
+ObjArray = npt.NDArray[np.object_]
+IntArray = npt.NDArray[np.int64]
+Mode = Literal["per_station", "overlapping", "dissolved", "both"]
+
+ALL_STATIONS = "(all)"
+"""``station`` value of the dissolved rows."""
+FILL_HOLES_KM2 = 0.05
+"""Default hole-filling threshold, km² (a setting ``service_fill_holes_km2`` overrides it)."""
+QUAD_SEGS = 4
+"""Segments per quarter circle of the round buffer caps (≤ 2 % radial error)."""
+_MODES = ("per_station", "overlapping", "dissolved", "both")
+
+
+@dataclass(frozen=True)
+class _Break:
+    minutes: float
+    driving_min: float
+
+    @property
+    def limit_s(self) -> float:
+        return self.driving_min * 60.0
+
+
+# --- geometry helpers ------------------------------------------------------------------------
+
+
+def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon:
+    """The polygonal part of ``geom`` as a Polygon (possibly empty) or MultiPolygon."""
+    if geom is None or geom.is_empty:
+        return Polygon()
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon) and not p.is_empty]
+    if not parts:
+        return Polygon()
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def buffer_lines(lines: ObjArray, buffer_m: float) -> Polygon | MultiPolygon:
+    """Ground within ``buffer_m`` of any of ``lines``: vectorised buffer, then ``union_all``.
+
+    Round caps and joins (:data:`QUAD_SEGS`), so junctions and piece ends are covered like
+    everything else within the distance. ``buffer_m = 0`` gives an empty polygon.
+    """
+    if buffer_m <= 0.0 or len(lines) == 0:
+        return Polygon()
+    shapes = shapely.buffer(np.asarray(lines, dtype=object), buffer_m, quad_segs=QUAD_SEGS)
+    return _polygonal(shapely.union_all(shapes))
+
+
+def fill_holes(geom: BaseGeometry, max_area_m2: float) -> Polygon | MultiPolygon:
+    """Fill the interior rings enclosing less than ``max_area_m2`` (m²); 0 keeps every hole.
+
+    A hole's size is the area inside its ring. Parts that end up inside a filled hole merge.
+    """
+    geom = _polygonal(geom)
+    if max_area_m2 <= 0.0 or geom.is_empty:
+        return geom
+    parts = list(shapely.get_parts(geom))
+    changed = False
+    for i, part in enumerate(parts):
+        rings = np.asarray(shapely.get_parts(shapely.get_rings(part))[1:], dtype=object)
+        if rings.size == 0:
+            continue
+        keep = shapely.area(shapely.polygons(rings)) >= max_area_m2
+        if not keep.all():
+            parts[i] = Polygon(part.exterior, list(rings[keep]))
+            changed = True
+    if not changed:
+        return geom
+    return _polygonal(shapely.union_all(parts)) if len(parts) > 1 else parts[0]
+
+
+def _boundary_geometry(boundary: Any, crs: str) -> BaseGeometry | None:
+    """One valid polygon geometry in ``crs`` from a shapely geometry, GeoSeries or GeoDataFrame."""
+    if boundary is None:
+        return None
+    if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        if boundary.crs is not None:
+            boundary = boundary.to_crs(crs)
+        geom = shapely.union_all(np.asarray(boundary.geometry.values, dtype=object))
+    elif isinstance(boundary, BaseGeometry):
+        geom = boundary
+    else:
+        raise TypeError("boundary must be a shapely geometry, GeoSeries or GeoDataFrame")
+    geom = _polygonal(shapely.make_valid(geom))
+    if geom.is_empty:
+        raise ValueError("the planning boundary has no area; pass the district polygon")
+    return geom
+
+
+def _finish(
+    raw: BaseGeometry, fill_m2: float, boundary: BaseGeometry | None
+) -> Polygon | MultiPolygon:
+    out = fill_holes(raw, fill_m2)
+    if boundary is not None and not out.is_empty:
+        out = _polygonal(shapely.intersection(out, boundary))
+    return out
+
+
+# --- argument checks -------------------------------------------------------------------------
+
+
+def _breaks(minutes: Sequence[float] | float, turnout_min: float) -> list[_Break]:
+    values = np.atleast_1d(np.asarray(minutes, dtype=np.float64))
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError(f"minutes must be positive numbers of minutes, got {minutes!r}")
+    if not (math.isfinite(turnout_min) and turnout_min >= 0):
+        raise ValueError(f"turnout_min must be ≥ 0 minutes, got {turnout_min!r}")
+    out = []
+    for m in np.unique(values).tolist():
+        driving = m - turnout_min
+        if driving <= 0:
+            logger.warning(
+                "the %g min break is not longer than the %g min turnout, so its service area is "
+                "empty; use breaks above the turnout",
+                m,
+                turnout_min,
+            )
+        out.append(_Break(float(m), max(driving, 0.0)))
+    return out
+
+
+def _station_names(names: Sequence[str] | None, n: int) -> list[str]:
+    labels = [f"#{i}" for i in range(n)] if names is None else [str(x) for x in names]
+    if len(labels) != n:
+        raise ValueError(f"names has {len(labels)} entries for {n} stations; give one per station")
+    return labels
+
+
+def _check_mode(mode: str) -> tuple[bool, bool]:
+    """(per-station rows?, dissolved rows?)."""
+    if mode not in _MODES:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(_MODES)}")
+    return mode != "dissolved", mode in ("dissolved", "both")
+
+
+def _fill_m2(fill_holes_km2: float | None) -> float:
+    km2 = getattr(DEFAULTS, "service_fill_holes_km2", FILL_HOLES_KM2)
+    km2 = float(km2 if fill_holes_km2 is None else fill_holes_km2)
+    if not (math.isfinite(km2) and km2 >= 0):
+        raise ValueError(f"fill_holes_km2 must be ≥ 0, got {fill_holes_km2!r}")
+    return km2 * 1e6
+
+
+def _reach_by_break(
+    net: CSRNetwork, sources: Snapped, breaks: list[_Break]
+) -> list[ReachedEdges | None]:
+    """Reached pieces per break (one search at the largest budget); None for empty budgets."""
+    positive = [b.limit_s for b in breaks if b.limit_s > 0]
+    found = iter(reached_multi(net, sources, positive))
+    return [next(found) if b.limit_s > 0 else None for b in breaks]
+
+
+# --- service areas ---------------------------------------------------------------------------
+
+
+def _new_pieces(reach: ReachedEdges, done_full: IntArray) -> tuple[ReachedEdges, IntArray]:
+    """Pieces not already whole at the previous break, and the keys of the whole ones now."""
+    keys = reach.source * max(reach.net.n_edges, 1) + reach.edge
+    full = reach.full
+    fresh = ~full | ~np.isin(keys, done_full)
+    return reach.select(fresh), keys[full]
+
+
+class _Buffers:
+    """Buffered piece shapes; whole edges are buffered once and shared between stations."""
+
+    def __init__(self, net: CSRNetwork, buffer_m: float) -> None:
+        self.net, self.buffer_m = net, buffer_m
+        self.whole: ObjArray = np.full(net.n_edges, None, dtype=object)
+        self.done = np.zeros(net.n_edges, dtype=bool)
+
+    def __call__(self, reach: ReachedEdges) -> ObjArray:
+        full = reach.full
+        need = np.unique(reach.edge[full])
+        need = need[~self.done[need]]
+        if need.size:
+            self.whole[need] = shapely.buffer(
+                self.net.edge_geom[need], self.buffer_m, quad_segs=QUAD_SEGS
+            )
+            self.done[need] = True
+        shapes: ObjArray = np.empty(len(reach), dtype=object)
+        shapes[full] = self.whole[reach.edge[full]]
+        part = ~full
+        pieces = piece_geometries(self.net, reach.edge[part], reach.start[part], reach.end[part])
+        shapes[part] = shapely.buffer(pieces, self.buffer_m, quad_segs=QUAD_SEGS)
+        return shapes
+
+
+def _station_polygons(
+    reaches: list[ReachedEdges | None], net: CSRNetwork, n: int, buffer_m: float
+) -> list[list[Polygon | MultiPolygon]]:
+    """Unioned buffers of each source's pieces per break, ``[break][station]``, unfinished.
+
+    Built incrementally: the polygon of a break is the previous break's polygon united with the
+    buffers of the pieces that are new or grew (pieces only grow with the budget), so a larger
+    break contains the smaller one by construction and whole edges are buffered once.
+    """
+    current: list[Polygon | MultiPolygon] = [Polygon() for _ in range(n)]
+    out = []
+    done_full = np.empty(0, dtype=np.int64)
+    buffers = _Buffers(net, buffer_m)
+    for reach in reaches:
+        if reach is not None and buffer_m > 0.0 and len(reach):
+            fresh, done_full = _new_pieces(reach, done_full)
+            shapes = buffers(fresh)
+            bounds = np.searchsorted(fresh.source, np.arange(n + 1))
+            for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+                if b > a:
+                    both = np.concatenate([np.array([current[i]], dtype=object), shapes[a:b]])
+                    current[i] = _polygonal(shapely.union_all(both))
+        out.append(list(current))
+    return out
+
+
+def _rings(polys: list[Polygon | MultiPolygon]) -> list[Polygon | MultiPolygon]:
+    """Each polygon minus the one before it (polys ordered by break)."""
+    out = polys[:1]
+    for prev, cur in itertools.pairwise(polys):
+        out.append(_polygonal(shapely.difference(cur, prev)) if not prev.is_empty else cur)
+    return out
+
+
+def _frame(rows: list[tuple[str, _Break, BaseGeometry]], crs: str) -> gpd.GeoDataFrame:
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [g for _, _, g in rows]
+    return gpd.GeoDataFrame(
+        {
+            "station": pd.Series([s for s, _, _ in rows], dtype=object),
+            "minutes": np.array([b.minutes for _, b, _ in rows], dtype=np.float64),
+            "driving_min": np.array([b.driving_min for _, b, _ in rows], dtype=np.float64),
+            "area_km2": shapely.area(geoms).astype(np.float64) / 1e6 if rows else [],
+        },
+        geometry=gpd.GeoSeries(geoms, crs=crs),
+        crs=crs,
+    )
+
+
+def service_areas(
+    net: CSRNetwork,
+    sources: Snapped,
+    names: Sequence[str] | None,
+    minutes: Sequence[float] | float,
+    *,
+    turnout_min: float | None = None,
+    buffer_m: float | None = None,
+    boundary: Any = None,
+    fill_holes_km2: float | None = None,
+    mode: Mode = "per_station",
+    rings: bool = False,
+) -> gpd.GeoDataFrame:
+    """Service-area polygons per station and time break (DESIGN.md ``service_areas`` layer).
+
+    Parameters
+    ----------
+    net : CSRNetwork
+        The road network (metric CRS).
+    sources : Snapped
+        The stations on the road network (:func:`firecover.network.snapping.snap_stations`). Their
+        access legs count against the driving budget.
+    names : sequence of str or None
+        One name per station (``"#0"``, ``"#1"``, ... when None).
+    minutes : float or sequence of float
+        Response-time breaks in minutes from the dispatch order, e.g. ``[3, 4, 5, 8]``.
+        Sorted; duplicates dropped. A break not longer than the turnout gives an empty area
+        (with a logged warning).
+    turnout_min : float, optional
+        Turnout time in minutes; default settings ``turnout_min`` (1 min). The driving budget is
+        ``minutes − turnout_min``.
+    buffer_m : float, optional
+        Access distance from a reached road, metres; default settings ``service_buffer_m``
+        (100 m: hose lay / walk from the engine to buildings). 0 gives empty polygons (use
+        :func:`reach_lengths` for road lengths).
+    boundary : shapely geometry, GeoSeries or GeoDataFrame, optional
+        Planning boundary; areas are clipped to it. Geometries without a CRS are taken to be in
+        ``net.crs``.
+    fill_holes_km2 : float, optional
+        Fill enclosed holes smaller than this, km²; default :data:`FILL_HOLES_KM2` (0.05 km²).
+        0 keeps every hole.
+    mode : {"per_station", "overlapping", "dissolved", "both"}
+        Per-station (overlapping) polygons, one dissolved polygon per break (station
+        ``"(all)"``), or both.
+    rings : bool
+        Give each break only the ground beyond the previous break (concentric rings).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``station``, ``minutes``, ``driving_min``, ``area_km2`` (in the metric CRS) and
+        (Multi)Polygon ``geometry`` (empty Polygon when nothing is reached), CRS ``net.crs``.
+        Rows by station in input order, then by break; dissolved rows last.
+    """
+    per_station, dissolved = _check_mode(mode)
+    labels = _station_names(names, len(sources))
+    breaks = _breaks(minutes, float(resolve(turnout_min, "turnout_min")))
+    buf = float(resolve(buffer_m, "service_buffer_m"))
+    if not (math.isfinite(buf) and buf >= 0):
+        raise ValueError(f"buffer_m must be ≥ 0 metres, got {buffer_m!r}")
+    fill_m2 = _fill_m2(fill_holes_km2)
+    clip = _boundary_geometry(boundary, net.crs)
+    t0 = time.perf_counter()
+    n = len(sources)
+    raw = _station_polygons(_reach_by_break(net, sources, breaks), net, n, buf)
+    station_polys: list[list[Polygon | MultiPolygon]] = []  # [break][station]
+    union_polys: list[Polygon | MultiPolygon] = []
+    for polys in raw:
+        finished = [_finish(p, fill_m2, clip) for p in polys]
+        station_polys.append(finished)
+        if dissolved:
+            merged = shapely.union_all(np.asarray(finished, dtype=object)) if n else Polygon()
+            union_polys.append(_finish(merged, fill_m2, clip))
+    rows: list[tuple[str, _Break, BaseGeometry]] = []
+    if per_station:
+        for i, label in enumerate(labels):
+            polys = [station_polys[k][i] for k in range(len(breaks))]
+            polys = _rings(polys) if rings else polys
+            rows.extend((label, b, p) for b, p in zip(breaks, polys, strict=True))
+    if dissolved:
+        polys = _rings(union_polys) if rings else union_polys
+        rows.extend((ALL_STATIONS, b, p) for b, p in zip(breaks, polys, strict=True))
+    logger.info(
+        "service areas: %d station(s) × %d break(s) in %.2f s",
+        n,
+        len(breaks),
+        time.perf_counter() - t0,
+    )
+    return _frame(rows, net.crs)
+
+
+# --- road lengths ----------------------------------------------------------------------------
+
+
+def _union_length_m(reach: ReachedEdges) -> float:
+    """Road length reached by any source (overlaps between sources counted once)."""
+    edge, start, end = merge_intervals(reach.edge, reach.start, reach.end, FRACTION_TOL)
+    return float(np.sum((end - start) * reach.net.edge_length[edge]))
+
+
+def reach_lengths(
+    net: CSRNetwork,
+    sources: Snapped,
+    names: Sequence[str] | None,
+    minutes: Sequence[float] | float,
+    *,
+    turnout_min: float | None = None,
+    mode: Mode = "per_station",
+) -> pd.DataFrame:
+    """Kilometres of road reached per station (and/or by all stations) per time break.
+
+    Each two-way road counts once (not once per direction); a piece's length is its share of
+    the edge's ``length`` attribute. Arguments as in :func:`service_areas`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``station``, ``minutes``, ``driving_min``, ``reached_km``; the dissolved rows
+        (``station = "(all)"``) count road reached by several stations once.
+    """
+    per_station, dissolved = _check_mode(mode)
+    labels = _station_names(names, len(sources))
+    breaks = _breaks(minutes, float(resolve(turnout_min, "turnout_min")))
+    n = len(sources)
+    per: list[np.ndarray] = []
+    total: list[float] = []
+    for reach in _reach_by_break(net, sources, breaks):
+        per.append(np.zeros(n) if reach is None else reach.source_length_m())
+        total.append(0.0 if reach is None else _union_length_m(reach))
+    records: list[tuple[str, float, float, float]] = []
+    if per_station:
+        for i, label in enumerate(labels):
+            records.extend(
+                (label, b.minutes, b.driving_min, float(per[k][i]) / 1000.0)
+                for k, b in enumerate(breaks)
+            )
+    if dissolved:
+        records.extend(
+            (ALL_STATIONS, b.minutes, b.driving_min, total[k] / 1000.0)
+            for k, b in enumerate(breaks)
+        )
+    return pd.DataFrame.from_records(
+        records, columns=["station", "minutes", "driving_min", "reached_km"]
+    )

@@ -1,0 +1,39 @@
+"""Writers of what a planner opens: coverage layers, GeoPackage, PNG and HTML maps, fonts.
+
+Owns the layer schema (:class:`CoverageLayers`, one schema for GeoPackage, maps and reports),
+the GeoPackage writer and reader, the static map (matplotlib, CJK labels, legend, scale bar,
+north arrow), the offline HTML map (folium with vendored Leaflet) and CJK font discovery. Each
+wing above writes its own reports with these (``analysis.report``, ``site.report``,
+``plan.report``); a new document format (Word, Excel, PDF) belongs here.
+
+May import: :mod:`firecover.traveltime`, :mod:`firecover.standards`, :mod:`firecover.network`
+and the package root.
+"""
+
+from __future__ import annotations
+
+from .fonts import find_cjk_font
+from .layers import (
+    GPKG_LAYER_NAMES,
+    LAYER_COLUMNS,
+    SYNTHETIC_LABEL,
+    CoverageLayers,
+    CoverageMeta,
+    read_geopackage,
+    write_geopackage,
+)
+from .maps import render_map
+from .webmap import render_webmap
+
+__all__ = [
+    "GPKG_LAYER_NAMES",
+    "LAYER_COLUMNS",
+    "SYNTHETIC_LABEL",
+    "CoverageLayers",
+    "CoverageMeta",
+    "find_cjk_font",
+    "read_geopackage",
+    "render_map",
+    "render_webmap",
+    "write_geopackage",
+]

@@ -1,0 +1,120 @@
+"""The plan against the optimum with the same number of new stations.
+
+With the same number of new sites on candidate sites generated along the roads, the best
+coverage achievable (maximal covering, MCLP, weights = cell area) with the first-year stations
+that stay in service fixed, against the plan's final coverage; and the fewest new 一级 stations
+for full compliance (the area-limited model: every reachable cell assigned to a station within
+budget and each district within its km² limit) and for full coverage (LSCP).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from firecover._errors import FirecoverError
+from firecover.analysis.demand import DemandSurface
+from firecover.analysis.station_spec import StationSpec
+from firecover.network.csr import CSRNetwork
+from firecover.plan.results import YearResult
+from firecover.plan.scenario import Scenario
+from firecover.settings import resolve
+from firecover.site.candidates import generate_candidates
+from firecover.site.problem import SiteProblem, build_problem, solve_problem
+from firecover.standards.check import station_class
+
+__all__ = ["plan_optimum"]
+
+log = logging.getLogger(__name__)
+
+
+def _fixed_and_new(scenario: Scenario, years: list[YearResult]) -> tuple[list[StationSpec], int]:
+    final = {s.name for s in years[-1].stations}
+    fixed = [s for s in years[0].stations if s.name in final]
+    return fixed, len(final) - len(fixed)
+
+
+def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None
+           ) -> dict[str, Any]:  # fmt: skip
+    try:
+        res, _ = solve_problem(problem, model, p, time_limit=time_limit)
+    except FirecoverError as exc:
+        log.warning("optimum (%s) not available: %s", model, exc)
+        return {"status": "error", "error": str(exc)}
+    out: dict[str, Any] = {}
+    if "lscp_new" in res.stats:  # the area model solved the LSCP on the same sites already
+        done = res.stats.get("lscp_optimal") == 1.0
+        out["lscp"] = {"status": "optimal" if done else "time_limit",
+                       "new": round(res.stats["lscp_new"])}  # fmt: skip
+    return out | {
+        "status": res.status,
+        "objective": _round(res.objective),
+        "new": len(res.new_sites),
+        "sites": [problem.site_name(int(j)) for j in res.new_sites],
+        "lonlat": _lonlat(problem, res.new_sites),
+        "gap": _round(res.mip_gap),
+    }
+
+
+def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
+    if np.asarray(sites).size == 0:
+        return []
+    lon, lat = problem.candidate_lonlat(sites)
+    return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
+
+
+def plan_optimum(
+    net: CSRNetwork,
+    demand: DemandSurface,
+    scenario: Scenario,
+    years: list[YearResult],
+    *,
+    spacing_m: float | None = None,
+    new_class: str = "一级",
+    time_limit: float | None = 120.0,
+) -> dict[str, Any]:
+    """Compare the plan with the optimum on generated candidate sites (see the module notes)."""
+    fixed, n_new = _fixed_and_new(scenario, years)
+    cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m)
+    problem = build_problem(net, demand, fixed, cands, turnout_min=scenario.budget.turnout_min,
+                            driving_min=scenario.budget.driving_min,
+                            new_class=new_class)  # fmt: skip
+    area = problem.area
+    total = float(area.sum())
+    # MCLP with area weights: solve on coverable rows; the objective is covered km².
+    area_problem = _with_area_weights(problem)
+    mclp = _solve(area_problem, "mclp", n_new, time_limit)
+    comply = _solve(problem, "area", None, time_limit)
+    cover = comply.pop("lscp", None) or _solve(problem, "lscp", None, time_limit)
+    share = mclp.get("objective", math.nan) / total if total > 0 else math.nan
+    return {
+        "new_stations": n_new,
+        "covered_share": _round(share),
+        "plan_covered_share": _round(years[-1].run.summary.covered_share),
+        "min_new_for_compliance": comply.get("new"),
+        "min_new_for_coverage": cover.get("new"),
+        "fixed_stations": [s.name for s in fixed],
+        "candidates": len(cands),
+        "candidate_spacing_m": float(resolve(spacing_m, "candidate_spacing_m")),
+        "new_class": station_class(new_class).zh_short,
+        "uncoverable_km2": _round(float(area[~problem.coverable].sum())),
+        "mclp": mclp,
+        "area_model": comply,
+        "lscp": cover,
+    }
+
+
+def _with_area_weights(problem: SiteProblem) -> SiteProblem:
+    import dataclasses
+
+    cells = problem.demand.cells.copy()
+    cells["weight"] = cells["area_km2"]
+    demand = dataclasses.replace(problem.demand, cells=cells)
+    return dataclasses.replace(problem, demand=demand)
+
+
+def _round(x: float) -> float | None:
+    return round(float(x), 6) if math.isfinite(x) else None

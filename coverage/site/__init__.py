@@ -1,0 +1,37 @@
+"""Siting on the road network: candidate sites, the cells × sites problem, reports.
+
+Owns candidate sites (thinned road points on classes a station can face, exclusion zones around
+schools, hospitals and hazardous sites, the planner's own sites), building the coverage / time
+matrices for a :class:`SiteProblem` (existing stations first and fixed), solving it with
+:mod:`firecover.siting`, and the ``site`` command's reports and files.
+
+May import: :mod:`firecover.analysis`, :mod:`firecover.siting` and everything below them.
+"""
+
+from __future__ import annotations
+
+from .candidates import (
+    EXCLUSION_BUFFERS_M,
+    EXCLUSION_KINDS,
+    Candidates,
+    generate_candidates,
+    read_exclusions,
+)
+from .files import site_from_files, write_site
+from .problem import MODELS, SiteProblem, SitingRun, build_problem, site_stations, solve_problem
+
+__all__ = [
+    "EXCLUSION_BUFFERS_M",
+    "EXCLUSION_KINDS",
+    "MODELS",
+    "Candidates",
+    "SiteProblem",
+    "SitingRun",
+    "build_problem",
+    "generate_candidates",
+    "read_exclusions",
+    "site_from_files",
+    "site_stations",
+    "solve_problem",
+    "write_site",
+]

@@ -1,0 +1,405 @@
+"""Standards-aware siting on the road network: where should the next stations go?
+
+The network side of :mod:`firecover.siting`. Demand cells and candidate sites are placed on the
+roads; the travel-time engine builds the (cells × sites) matrices; an integer programme picks the
+new sites with the existing stations fixed; the chosen stations are then analysed like any plan
+(jurisdictions, gaps, the standards check).
+
+Sites are numbered existing stations first (``0 … k-1``, always open) then candidates. A cell is
+*covered* by a site when the site reaches the cell's demand point within the driving budget
+(the response budget minus turnout; GB 51080-2015 §4.1.3: 5 minutes from the dispatch order
+including 1 minute of turnout, 建标152-2017). Models (``model=``):
+
+``lscp``
+    Fewest new stations so that every coverable cell is covered (cells no site can reach are
+    reported as ``uncoverable`` and left out).
+``mclp``
+    ``p`` new stations maximising the covered weight (cell weight; area when no population).
+``backup``
+    ``p`` new stations maximising twice-covered weight among maximal single cover.
+``pmedian`` / ``pcenter``
+    ``p`` new stations minimising the weighted total / the largest travel time to cells.
+``area``
+    The standard itself as a constraint: every coverable cell is assigned to one open station
+    that reaches it within budget and each station's assigned area stays within its class limit
+    (一级 7, 二级 4, 小型 2, urban edge 15 km²); fewest new stations, or with ``p`` the largest
+    assigned area. The assignment is a *designed* district (辖区), not necessarily the nearest
+    station's area; the report gives both.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+import firecover.siting as siting
+from firecover._errors import DataFormatError, InfeasibleModelError
+from firecover.analysis.demand import DemandSurface
+from firecover.analysis.run import CoverageRun, analyse, place_stations
+from firecover.analysis.station_spec import StationSpec
+from firecover.network.snapping import Snapped
+from firecover.settings import resolve
+from firecover.site.candidates import Candidates
+from firecover.standards.check import area_limit, station_class
+from firecover.traveltime.search import CSRNetwork, bounded_matrix, covered
+
+__all__ = ["MODELS", "SiteProblem", "SitingRun", "build_problem", "site_stations", "solve_problem"]
+
+log = logging.getLogger(__name__)
+
+#: The siting models ``site_stations`` accepts.
+MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area")
+_NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup"})
+_COST_MODELS = frozenset({"pmedian", "pcenter"})
+
+Progress = Callable[[int, int], None]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class SiteProblem:
+    """Matrices of one siting problem (cells × sites; existing stations first).
+
+    Attributes
+    ----------
+    demand : DemandSurface
+    existing : tuple of StationSpec
+        Fixed sites ``0 … len(existing)-1``.
+    candidates : Candidates
+        Free sites ``len(existing) …``.
+    coverage : scipy.sparse.csr_array of bool, shape (cells, sites)
+        Site reaches the cell within ``driving_min``.
+    times : scipy.sparse.csr_array or None
+        Driving seconds (cells × sites) for p-median / p-center; missing = unreachable within
+        ``cost_limit_min``.
+    limits : ndarray of float
+        Area limit per site, km² (``inf`` for a class without a district).
+    turnout_min, driving_min : float
+    new_class : str
+        Class key of the stations the solver may add.
+    """
+
+    demand: DemandSurface
+    existing: tuple[StationSpec, ...]
+    candidates: Candidates
+    coverage: sp.csr_array
+    times: sp.csr_array | None
+    limits: FloatArray
+    turnout_min: float
+    driving_min: float
+    new_class: str
+    matrix_seconds: float = 0.0
+
+    @property
+    def n_fixed(self) -> int:
+        """Number of existing (fixed) sites."""
+        return len(self.existing)
+
+    @property
+    def fixed(self) -> IntArray:
+        """Indices of the fixed sites."""
+        return np.arange(self.n_fixed, dtype=np.int64)
+
+    @property
+    def area(self) -> FloatArray:
+        """Cell areas, km²."""
+        return self.demand.cells["area_km2"].to_numpy(dtype=np.float64)
+
+    @property
+    def weights(self) -> FloatArray:
+        """Cell weights (population × risk, or area when no population was given)."""
+        return self.demand.cells["weight"].to_numpy(dtype=np.float64)
+
+    @property
+    def coverable(self) -> NDArray[np.bool_]:
+        """Cells some site (existing or candidate) reaches within budget."""
+        return np.diff(self.coverage.indptr) > 0
+
+    def site_name(self, j: int) -> str:
+        """Name of site ``j`` (an existing station or a candidate)."""
+        k = self.n_fixed
+        return self.existing[j].name if j < k else self.candidates.name[j - k]
+
+    def candidate_lonlat(self, sites: Any) -> tuple[FloatArray, FloatArray]:
+        """WGS-84 ``(lon, lat)`` of candidate sites given by site index (not existing ones)."""
+        from firecover.network.coords import _transformer
+
+        idx = np.asarray(sites, dtype=np.int64).reshape(-1) - self.n_fixed
+        c = self.candidates
+        lon, lat = _transformer(self.demand.crs, "EPSG:4326").transform(c.x[idx], c.y[idx])
+        return np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+
+
+@dataclass(frozen=True, eq=False)
+class SitingRun:
+    """A solved siting problem and the coverage analysis of its stations.
+
+    Attributes
+    ----------
+    model : str
+    problem : SiteProblem
+    result : SitingResult
+        From the array API; site indices as in ``problem``.
+    chosen : list of StationSpec
+        The new stations (status ``proposed``, class ``problem.new_class``).
+    run : CoverageRun
+        Jurisdictions, gaps and the standards check of existing + chosen stations.
+    baseline : CoverageRun or None
+        The same analysis for the existing stations alone (``None`` without any).
+    rows : ndarray of int
+        Cells given to the solver (the coverable ones for covering models).
+    """
+
+    model: str
+    problem: SiteProblem
+    result: siting.SitingResult
+    chosen: list[StationSpec]
+    run: CoverageRun
+    baseline: CoverageRun | None
+    rows: IntArray
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def uncoverable_km2(self) -> float:
+        """Area of cells no site can reach within budget, km²."""
+        return float(self.problem.area[~self.problem.coverable].sum())
+
+
+# --------------------------------------------------------------------------- matrices
+
+
+def _limits(existing: Sequence[StationSpec], n_cand: int, new_class: str, urban_edge: bool,
+            standards: Any) -> FloatArray:  # fmt: skip
+    def lim(cls: str, edge: bool, name: str | None) -> float:
+        v = area_limit(cls, urban_edge=edge, name=name, standards=standards)
+        return math.inf if v is None else float(v)
+
+    old = [lim(s.class_key, s.urban_edge, s.name) for s in existing]
+    return np.array(old + [lim(new_class, urban_edge, None)] * n_cand, dtype=np.float64)
+
+
+def _site_matrix(net: CSRNetwork, sites: Snapped, targets: Snapped, limit_s: float,
+                 progress: Progress | None) -> sp.csr_array:  # fmt: skip
+    """Sites × cells seconds within ``limit_s``, in blocks so progress can be reported."""
+    n = len(sites)
+    step = max(1, math.ceil(n / 20))
+    blocks = []
+    for start in range(0, n, step):
+        idx = np.arange(start, min(n, start + step))
+        blocks.append(bounded_matrix(net, sites[idx], limit_s, targets=targets))
+        if progress is not None:
+            progress(int(idx[-1]) + 1, n)
+    if not blocks:
+        return sp.csr_array((0, len(targets)))
+    return sp.csr_array(sp.vstack(blocks, format="csr"))
+
+
+def build_problem(
+    net: CSRNetwork,
+    demand: DemandSurface,
+    existing: Sequence[StationSpec],
+    candidates: Candidates,
+    *,
+    turnout_min: float | None = None,
+    driving_min: float | None = None,
+    new_class: str = "一级",
+    urban_edge: bool = False,
+    with_times: bool = False,
+    cost_limit_min: float | None = None,
+    standards: Any = None,
+    progress: Progress | None = None,
+) -> SiteProblem:
+    """Place existing stations, then build the cells × sites matrices with the travel-time engine.
+
+    Parameters
+    ----------
+    net, demand : CSRNetwork, DemandSurface
+    existing : sequence of StationSpec
+        Fixed sites (snapped like any station: off-network raises ``SnapError``).
+    candidates : Candidates
+        From :func:`firecover.site.candidates.generate_candidates`.
+    turnout_min, driving_min : float, optional
+        Budget (settings: 1 + 4 minutes). Coverage uses the driving part.
+    new_class : str
+        Class of the stations to add (any alias); sets their area limit.
+    urban_edge : bool
+        New stations are at the urban edge / in a new area (15 km² limit).
+    with_times : bool
+        Also build the travel-time matrix (p-median, p-center).
+    cost_limit_min : float, optional
+        Cut-off of that matrix, driving minutes (default: no cut-off).
+    progress : callable, optional
+        ``progress(done, total)`` as site blocks finish.
+    """
+    if len(candidates) == 0 and not existing:
+        raise DataFormatError("no sites: give existing stations or candidate sites")
+    turnout = float(resolve(turnout_min, "turnout_min"))
+    driving = float(resolve(driving_min, "driving_min"))
+    cls = station_class(new_class, standards).key
+    t0 = time.perf_counter()
+    fixed = place_stations(net, existing) if existing else Snapped.empty()
+    sites = Snapped.concat([fixed, candidates.snapped])
+    limit_s = math.inf if cost_limit_min is None else 60.0 * cost_limit_min
+    limit_s = max(limit_s, 60.0 * driving) if with_times else 60.0 * driving
+    m = _site_matrix(net, sites, demand.points, limit_s, progress)
+    cover = sp.csr_array(covered(m, 60.0 * driving).T.tocsr())
+    times = sp.csr_array(m.T.tocsr()) if with_times else None
+    seconds = time.perf_counter() - t0
+    log.info(
+        "siting matrices: %d cells × %d sites (%d existing), %d pairs within %g min, %.1f s",
+        len(demand),
+        len(sites),
+        len(existing),
+        cover.nnz,
+        driving,
+        seconds,
+    )
+    limits = _limits(existing, len(candidates), cls, urban_edge, standards)
+    return SiteProblem(demand, tuple(existing), candidates, cover, times, limits, turnout,
+                       driving, cls, seconds)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def _rows_for(problem: SiteProblem, model: str) -> IntArray:
+    if model in _COST_MODELS:
+        assert problem.times is not None
+        return np.flatnonzero(np.diff(problem.times.indptr) > 0)
+    return np.flatnonzero(problem.coverable)
+
+
+def _check_p(model: str, p: int | None) -> None:
+    if model not in MODELS:
+        raise DataFormatError(f"unknown siting model {model!r}; use one of {', '.join(MODELS)}")
+    if model in _NEED_P and p is None:
+        raise DataFormatError(f"model {model} needs the number of new stations: give --p N")
+    if p is not None and p < 0:
+        raise DataFormatError(f"--p must be 0 or more, got {p}")
+
+
+def solve_problem(
+    problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
+    split: bool = False,
+) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
+    """Solve ``model`` on ``problem`` with the existing stations fixed.
+
+    Returns the array-level result and the cells (row indices) given to the solver: cells no
+    site can reach are left out and reported by the caller.
+    """
+    _check_p(model, p)
+    if model in _COST_MODELS and problem.times is None:
+        raise DataFormatError(f"model {model} needs travel times: build with with_times=True")
+    rows = _rows_for(problem, model)
+    if rows.size == 0:
+        raise InfeasibleModelError(
+            "no demand cell is reachable from any site within the budget; check the boundary "
+            "and the graph, or add candidate sites"
+        )
+    fixed = problem.fixed
+    cov = problem.coverage[rows]
+    w = problem.weights[rows]
+    if model == "lscp":
+        return siting.lscp(cov, fixed=fixed, time_limit=time_limit), rows
+    if model == "mclp":
+        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit), rows
+    if model == "backup":
+        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed), rows
+    if model == "area":
+        res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
+                                  time_limit=time_limit, split=split)  # fmt: skip
+        return res, rows
+    assert problem.times is not None
+    times = problem.times[rows]
+    if model == "pmedian":
+        return siting.pmedian(times, int(p or 0), weights=w, fixed=fixed,
+                              time_limit=time_limit), rows  # fmt: skip
+    return siting.pcenter(times, int(p or 0), fixed=fixed, time_limit=time_limit), rows
+
+
+def _chosen_specs(problem: SiteProblem, new_sites: IntArray,
+                  model: str) -> list[StationSpec]:  # fmt: skip
+    idx = np.asarray(new_sites, dtype=np.int64) - problem.n_fixed
+    cand = problem.candidates
+    zh = station_class(problem.new_class).zh_short
+    lon, lat = problem.candidate_lonlat(new_sites)
+    return [
+        StationSpec(
+            name=str(cand.name[i]),
+            class_name=zh,
+            class_key=problem.new_class,
+            status="proposed",
+            lon=round(float(lo), 7),
+            lat=round(float(la), 7),
+            source=f"firecover site --model {model}: candidate {cand.name[i]} "
+            f"({cand.origin[i]}, on a {cand.road_class[i]} road)",
+            build_type="new",
+        )
+        for i, lo, la in zip(idx, np.atleast_1d(lon), np.atleast_1d(lat), strict=True)
+    ]
+
+
+def site_stations(
+    net: CSRNetwork,
+    demand: DemandSurface,
+    existing: Sequence[StationSpec],
+    candidates: Candidates,
+    *,
+    model: str = "lscp",
+    p: int | None = None,
+    turnout_min: float | None = None,
+    driving_min: float | None = None,
+    new_class: str = "一级",
+    urban_edge: bool = False,
+    time_limit: float | None = None,
+    split: bool = False,
+    barriers: Any = None,
+    standards: Any = None,
+    meta: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> SitingRun:
+    """Pick new station sites on the network and analyse the resulting station set.
+
+    Parameters
+    ----------
+    model : {"lscp", "mclp", "pmedian", "pcenter", "backup", "area"}
+        See the module notes; ``p`` (new stations) is required except for ``lscp`` and
+        ``area`` (where ``None`` minimises the number of new stations).
+    Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
+
+    Raises
+    ------
+    InfeasibleModelError
+        No solution (e.g. the area limits cannot be met with these candidates).
+    """
+    _check_p(model, p)
+    problem = build_problem(
+        net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
+        new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
+        standards=standards, progress=progress,
+    )  # fmt: skip
+    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split)
+    if result.status == "infeasible":
+        raise InfeasibleModelError(
+            f"the {model} model has no solution with these candidates; add candidate sites, "
+            "relax the area limits or raise --p"
+        )
+    chosen = _chosen_specs(problem, result.new_sites, model)
+    m = {**(meta or {}), "synthetic": bool((meta or {}).get("synthetic", False))}
+    kw: dict[str, Any] = {"turnout_min": problem.turnout_min, "driving_min": problem.driving_min,
+                          "barriers": barriers, "standards": standards}  # fmt: skip
+    run = analyse(net, [*existing, *chosen], demand, meta=m, **kw)
+    baseline = analyse(net, list(existing), demand, meta=m, **kw) if existing else None
+    log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
+             result.status)  # fmt: skip
+    return SitingRun(model, problem, result, chosen, run, baseline, rows,
+                     {"matrix_seconds": problem.matrix_seconds})  # fmt: skip

@@ -1,0 +1,255 @@
+"""Area-limited siting (public functions re-exported by :mod:`firecover.siting`)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+import firecover.siting.area as area_model
+import firecover.siting.models as models
+from firecover._errors import InfeasibleModelError, SolverError
+from firecover.siting.api import lscp
+from firecover.siting.common import (
+    SitingResult,
+    _cover_count,
+    _finish,
+    _pad,
+    _require_rows,
+    _site_mask,
+)
+from firecover.siting.flow import flow_assignment, whole_cells
+from firecover.siting.reduce import FloatArray, IntArray, as_coverage, as_fixed, as_p, as_weights
+
+__all__ = ["area_limited", "check_area_assignment", "evaluate_area"]
+
+log = logging.getLogger(__name__)
+
+
+def _area_inputs(coverage: Any, area: Any, limits: Any) -> tuple[Any, FloatArray, FloatArray]:
+    mat = as_coverage(coverage)
+    a = as_weights(area, mat.shape[0], "area")
+    return mat, a, area_model.as_limits(limits, mat.shape[1])
+
+
+def check_area_assignment(
+    coverage: Any, area: Any, limits: Any, sites: Any, assignment: Any, complete: bool = True
+) -> list[str]:
+    """Violations of an area-limited assignment: one message per violation, empty = feasible.
+
+    ``assignment`` is a (n_rows,) int vector (site of each row, -1 = unassigned) or a
+    (n_rows, n_sites) matrix of shares (``split=True``). Checked: every row assigned exactly
+    once when ``complete`` (min form; otherwise at most once), only to an open site in
+    ``sites`` that covers it, and each site's assigned area ``Σ_i a_i x_ij <= L_j``.
+    """
+    mat, a, lim = _area_inputs(coverage, area, limits)
+    shares, msgs = area_model.as_assignment_shares(assignment, *mat.shape)
+    is_open = _site_mask(mat.shape[1], sites)
+    return msgs + area_model.violations(mat, a, lim, is_open, shares, complete)
+
+
+def evaluate_area(
+    coverage: Any,
+    area: Any,
+    limits: Any,
+    sites: Any,
+    assignment: Any,
+    p: int | None = None,
+    weights: Any = None,
+    cost: Any = None,
+    fixed: Any = None,
+) -> float:
+    """Objective of an area-limited solution, as :func:`area_limited` defines it.
+
+    Min form (``p is None``): cost of the sites that are not fixed, ``inf`` if
+    :func:`check_area_assignment` finds a violation. Max form: assigned weight
+    ``Σ_ij w_i x_ij`` (``weights`` default ``area``), ``-inf`` if the assignment is infeasible
+    or the number of new sites is not ``p``.
+    """
+    mat, a, lim = _area_inputs(coverage, area, limits)
+    fix = as_fixed(fixed, mat.shape[1])
+    new = _site_mask(mat.shape[1], sites) & ~_site_mask(mat.shape[1], fix)
+    if check_area_assignment(mat, a, lim, sites, assignment, complete=p is None):
+        return math.inf if p is None else -math.inf
+    if p is None:
+        return float(as_weights(cost, mat.shape[1], "cost")[new].sum())
+    if int(new.sum()) != p:
+        return -math.inf
+    w = a if weights is None else as_weights(weights, mat.shape[0])
+    shares = area_model.as_assignment_shares(assignment, *mat.shape)[0]
+    return float(w @ np.asarray(shares.sum(axis=1)).ravel())
+
+
+def _verify_area(
+    mat: Any, a: FloatArray, lim: FloatArray, sites: IntArray, given: Any, complete: bool
+) -> None:
+    bad = check_area_assignment(mat, a, lim, sites, given, complete)
+    if bad:
+        raise SolverError(
+            f"area model: the solver's assignment breaks the model ({bad[0]}; "
+            f"{len(bad)} violation(s)); report this as a bug"
+        )
+
+
+def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, fix: IntArray,
+                  split: bool, time_limit: float | None,
+                  ) -> tuple[area_model.AreaOutcome | None, dict[str, float]]:  # fmt: skip
+    """Min form: the LSCP optimum is a lower bound; if its sites can carry every cell within
+    the limits (a max flow, :mod:`firecover.siting.flow`) it is optimal here too.
+
+    Returns the outcome (``None``: solve the full model) and the LSCP facts for the stats.
+    """
+    t0 = time.perf_counter()
+
+    cover = lscp(mat, cost=costs, fixed=fix, time_limit=time_limit)
+    facts = {"lscp_seconds": time.perf_counter() - t0, "lscp_new": float(cover.new_sites.size),
+             "lscp_optimal": float(cover.status == "optimal")}  # fmt: skip
+    if cover.status != "optimal":
+        return None, facts
+    facts["lscp_bound"] = float(cover.objective)
+    shares = flow_assignment(mat, a, lim, cover.sites)
+    if shares is not None and not split:
+        rounded = whole_cells(shares, a, lim)
+        shares = rounded if rounded is not None else _whole_cells_on(mat, a, lim, cover.sites,
+                                                                       time_limit)  # fmt: skip
+    if shares is None:
+        log.info("area model: the LSCP sites cannot carry the area; solving the full model")
+        return None, facts
+    seconds = time.perf_counter() - t0
+    out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0, seconds,
+                              {**facts, "flow_shortcut": 1.0})  # fmt: skip
+    return area_model.AreaOutcome(out, shares), facts
+
+
+def _whole_cells_on(mat: Any, a: FloatArray, lim: FloatArray, sites: IntArray,
+                    time_limit: float | None) -> Any:  # fmt: skip
+    """Indivisible assignment of every cell to ``sites`` alone (a small MILP: only these
+    columns), as shares in the original columns; ``None`` if there is none in time."""
+    sub = sp.csr_array(mat[:, sites])
+    everyone = np.arange(sites.size, dtype=np.int64)
+    res = area_model.solve_area(sub, a, lim[sites], np.ones(sites.size), None, None, everyone,
+                                False, time_limit)  # fmt: skip
+    if res.outcome.status != "optimal":
+        return None
+    coo = sp.coo_array(res.shares)
+    out = sp.csr_array((coo.data, (coo.coords[0], sites[coo.coords[1]])), shape=mat.shape)
+    out.sort_indices()
+    return out
+
+
+def area_limited(
+    coverage: Any,
+    area: Any,
+    limits: Any,
+    p: int | None = None,
+    weights: Any = None,
+    cost: Any = None,
+    fixed: Any = None,
+    time_limit: float | None = None,
+    split: bool = False,
+) -> SitingResult:
+    """Area-limited siting: stations whose assigned districts respect their area limits.
+
+    GB 51080-2015 limits each station's district (一级 7, 二级 4, 小型 2, urban edge 15 km²).
+    Here the limit is a constraint: cell ``i`` (area ``a_i``) is assigned to an open site ``j``
+    that covers it (``N_i = {j : coverage[i, j]}``), and no site holds more than ``L_j``.
+    With ``y_j`` = site open, ``x_ij`` = cell ``i`` assigned to ``j`` (only for ``j ∈ N_i``)::
+
+        min   Σ_{j not fixed} c_j y_j                  (p is None: the min form)
+        s.t.  Σ_{j ∈ N_i} x_ij = 1                     for every cell i
+        or
+        max   Σ_i Σ_{j ∈ N_i} w_i x_ij                 (p given: the max form)
+        s.t.  Σ_{j ∈ N_i} x_ij <= 1                    for every cell i
+              Σ_{j not fixed} y_j = p
+
+        and   x_ij <= y_j ;  Σ_i a_i x_ij <= L_j y_j ;  y_j = 1 for fixed j
+              y_j ∈ {0, 1},  x_ij ∈ {0, 1}  (split: 0 <= x_ij <= 1)
+
+    Exact reductions: pairs with ``a_i > L_j`` are dropped (a whole cell cannot fit), in the
+    max form cells of weight 0 too; free sites left with no cell are dropped; fixed sites get
+    no ``y``. ``x_ij <= y_j`` is aggregated into the capacity rows (``L_j`` tightened to the
+    area ``j`` can take) plus ``Σ_{j ∈ N_i} y_j >= 1`` in the min form: the same solutions,
+    far fewer rows. In the max form ``Σ y_j <= p`` is solved (opening more never hurts) and
+    the result is padded to exactly ``p`` new sites.
+
+    Parameters
+    ----------
+    coverage : (n_rows, n_sites) bool-like matrix, sparse or dense
+        ``coverage[i, j]``: site ``j`` reaches cell ``i`` within the response budget.
+    area : (n_rows,) array-like of float >= 0
+        Cell areas (km²).
+    limits : (n_sites,) array-like of float >= 0
+        Area limit of each site (km²; existing stations their class's limit, candidates the
+        limit of the class to be built); ``inf`` = no limit.
+    p : int, optional
+        Number of new sites; ``None`` = the min form.
+    weights : (n_rows,) array-like of float >= 0, optional
+        Max form only: value of assigning each cell (default ``area`` = assigned km²).
+    cost : (n_sites,) array-like of float >= 0, optional
+        Min form only: cost of opening each site (default 1 = number of new sites).
+    fixed : sequence of int, optional
+        Sites forced open (existing stations); they cost nothing and are not counted in ``p``.
+    time_limit : float, optional
+        Seconds for HiGHS.
+    split : bool, default False
+        Let a cell be divided among several sites (``x`` continuous). Faster, and a bound on
+        the indivisible model: the min form needs at most as many stations, the max form
+        assigns at least as much. ``shares`` then holds the fractions.
+
+    Returns
+    -------
+    SitingResult
+        ``model`` ``"area_min"`` or ``"area_max"``; ``assignment`` = each cell's site (-1
+        unassigned; with ``split`` the largest share); ``covered`` = cells some open site
+        covers; ``objective`` verified by :func:`evaluate_area`.
+
+    Raises
+    ------
+    InfeasibleModelError
+        Min form, before solving: cells no site covers, cells larger than every covering
+        site's limit (with ``split``: than their sum), total area above what all sites can
+        hold (rows named); after solving, when HiGHS proves no assignment exists. Also ``p``
+        above the number of free sites and fixed indices out of range.
+    """
+    started = time.perf_counter()
+    mat, a, lim = _area_inputs(coverage, area, limits)
+    n_cols = mat.shape[1]
+    costs = as_weights(cost, n_cols, "cost")
+    w = a if weights is None else as_weights(weights, mat.shape[0])
+    fix = as_fixed(fixed, n_cols)
+    if p is None:
+        _require_rows(np.diff(mat.indptr) == 0, "cannot be covered by any site")
+        area_model.precheck(mat, a, lim, split)
+    else:
+        p = as_p(p, n_cols - fix.size)
+    res, facts = (_area_by_flow(mat, a, lim, costs, fix, split, time_limit) if p is None
+                  else (None, {}))  # fmt: skip
+    if res is None:
+        left = None if time_limit is None else max(1.0, time_limit - facts.get("lscp_seconds", 0))
+        res = area_model.solve_area(mat, a, lim, costs, w, p, fix, split, left)
+        res.outcome.stats.update(facts)
+    if res.outcome.status == "infeasible":
+        raise InfeasibleModelError(
+            "no assignment of every cell within the area limits exists; add candidate sites, "
+            "raise the limits or use split=True"
+        )
+    new = res.outcome.new_sites if p is None else _pad(res.outcome.new_sites, p, n_cols, fix)
+    assignment = area_model.assignment_from_shares(res.shares)
+    given = res.shares if split else assignment
+    if res.outcome.objective is None or not math.isnan(res.outcome.objective):
+        _verify_area(mat, a, lim, np.union1d(fix, new), given, p is None)
+    return _finish(
+        "area_min" if p is None else "area_max",
+        res.outcome,
+        fix,
+        new,
+        lambda s: evaluate_area(mat, a, lim, s, given, p, w, costs, fix),
+        started,
+        covered=_cover_count(mat, np.union1d(fix, new)) >= 1,
+        assignment=assignment,
+        shares=res.shares if split else None,
+    )

@@ -1,0 +1,396 @@
+"""MILP builders for the covering siting models: LSCP, MCLP and backup covering (private; the
+public API is :mod:`firecover.siting`; p-median and p-center live in :mod:`._siting_cost`).
+
+Each ``solve_*`` takes already validated inputs (see :mod:`._siting_reduce`), reduces the
+problem exactly, builds one sparse constraint matrix with numpy / scipy.sparse, solves it with
+HiGHS and returns a :class:`ModelOutcome` in original site indices. Objective verification,
+padding to exactly ``p`` new sites and the public result type live in :mod:`.siting`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from firecover.siting.lp import LP_FIRST_NNZ, mclp_lp_round
+from firecover.siting.milp import MIP_REL_GAP, MilpProblem, MilpSolution, solve_milp
+from firecover.siting.reduce import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    dominated_columns,
+    group_identical_rows,
+)
+
+__all__ = ["ModelOutcome", "solve_backup", "solve_lscp", "solve_mclp"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelOutcome:
+    """Raw solver outcome in original site indices.
+
+    ``objective`` is the model's own claim (``None`` when no MILP was needed and the public
+    layer should take the evaluated value); ``new_sites`` excludes fixed sites and padding.
+    """
+
+    new_sites: IntArray
+    status: str = "optimal"
+    objective: float | None = None
+    mip_gap: float = 0.0
+    seconds: float = 0.0
+    stats: dict[str, float] = field(default_factory=dict)
+    bound: float = math.nan
+
+
+def _empty() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _fixed_mask(n_cols: int, fixed: IntArray) -> BoolArray:
+    mask = np.zeros(n_cols, dtype=bool)
+    mask[fixed] = True
+    return mask
+
+
+def _ones(n: int) -> FloatArray:
+    return np.ones(n, dtype=np.float64)
+
+
+def _chosen(x: FloatArray | None, cols: IntArray) -> IntArray:
+    if x is None:
+        return _empty()
+    return np.sort(cols[x[: cols.size] > 0.5]).astype(np.int64)
+
+
+def _outcome(
+    sol: MilpSolution,
+    cols: IntArray,
+    offset: float,
+    stats: dict[str, float],
+) -> ModelOutcome:
+    stats = {**stats, "milp_seconds": sol.seconds}
+    if sol.x is None:
+        return ModelOutcome(_empty(), sol.status, math.nan, sol.mip_gap, sol.seconds, stats)
+    return ModelOutcome(
+        _chosen(sol.x, cols),
+        sol.status,
+        offset + sol.objective,
+        sol.mip_gap,
+        sol.seconds,
+        stats,
+        offset + sol.dual_bound,
+    )
+
+
+def greedy_cover(
+    mat: sp.csr_array, weights: FloatArray, cost: FloatArray | None, p: int | None
+) -> IntArray:
+    """Greedy fallback on a reduced covering matrix (model columns): with ``cost``, cover every
+    row choosing the best newly-covered-weight per cost; with ``p``, take ``p`` columns of
+    largest newly covered weight. Loops once per chosen column, never per row."""
+    at = sp.csr_array(mat.T, dtype=np.float64)
+    left = weights.astype(np.float64).copy()
+    chosen: list[int] = []
+    while (p is None and left.any()) or (p is not None and len(chosen) < p):
+        gain = np.asarray(at @ left).ravel()
+        score = gain if cost is None else gain / np.maximum(cost, 1e-12)
+        score[chosen] = -1.0
+        j = int(np.argmax(score))
+        if gain[j] <= 0 and p is None:
+            break
+        chosen.append(j)
+        left[mat[:, [j]].toarray().ravel()] = 0.0
+        if p is not None and len(chosen) >= at.shape[0]:
+            break
+    return np.asarray(sorted(chosen), dtype=np.int64)
+
+
+def _fallback(
+    sol: MilpSolution, cols: IntArray, local: IntArray, offset: float, stats: dict[str, float]
+) -> ModelOutcome:
+    """Time limit hit before HiGHS found any solution: report the greedy one instead."""
+    stats = {**stats, "milp_seconds": sol.seconds, "greedy_fallback": 1.0}
+    return ModelOutcome(
+        np.sort(cols[local]),
+        "time_limit",
+        None,
+        math.inf,
+        sol.seconds,
+        stats,
+        offset + sol.dual_bound,
+    )
+
+
+# --------------------------------------------------------------------------- set covering ---
+
+
+def reduce_cover(
+    cover: sp.csr_array,
+    cost: FloatArray,
+    fixed: IntArray,
+) -> tuple[sp.csr_array, IntArray, dict[str, float]]:
+    """Exact LSCP reduction: drop rows covered by ``fixed``, merge identical rows, drop
+    dominated and empty columns. Returns the reduced matrix and its original column indices."""
+    n_rows, n_cols = cover.shape
+    is_fixed = _fixed_mask(n_cols, fixed)
+    by_fixed = (
+        np.asarray(cover[:, fixed].sum(axis=1)).ravel() > 0
+        if fixed.size
+        else np.zeros(n_rows, dtype=bool)
+    )
+    free_cols = np.flatnonzero(~is_fixed).astype(np.int64)
+    sub = sp.csr_array(cover[np.flatnonzero(~by_fixed)][:, free_cols])
+    first, _ = group_identical_rows([sub])
+    sub = sp.csr_array(sub[first])
+    counts = np.asarray(sub.sum(axis=0)).ravel()
+    rank = np.empty(free_cols.size, dtype=np.int64)
+    rank[np.lexsort((free_cols, -counts, cost[free_cols]))] = np.arange(free_cols.size)
+    keep = (counts > 0) & ~dominated_columns(sub, rank)
+    stats = {
+        "rows": float(n_rows),
+        "cols": float(n_cols),
+        "rows_reduced": float(sub.shape[0]),
+        "cols_reduced": float(keep.sum()),
+    }
+    return sp.csr_array(sub[:, np.flatnonzero(keep)]), free_cols[keep], stats
+
+
+def solve_lscp(
+    cover: sp.csr_array,
+    cost: FloatArray,
+    fixed: IntArray,
+    time_limit: float | None,
+    max_count: int | None = None,
+) -> ModelOutcome:
+    """Location set covering: ``min Σ_j c_j x_j`` s.t. ``Σ_{j∈N_i} x_j >= 1`` for every row
+    not covered by a fixed site, ``x_j ∈ {0,1}`` (and ``Σ_j x_j <= max_count`` if given)."""
+    mat, cols, stats = reduce_cover(cover, cost, fixed)
+    if mat.shape[0] == 0:
+        return ModelOutcome(_empty(), objective=0.0, stats=stats)
+    n_rows, n_cols = mat.shape
+    a = mat.astype(np.float64)
+    row_lb, row_ub = _ones(n_rows), np.full(n_rows, np.inf)
+    if max_count is not None:
+        a = sp.vstack([a, sp.csr_array(_ones(n_cols)[None, :])])
+        row_lb = np.append(row_lb, -np.inf)
+        row_ub = np.append(row_ub, float(max_count))
+    problem = MilpProblem(
+        c=cost[cols].astype(np.float64),
+        A=sp.csr_array(a),
+        row_lb=row_lb,
+        row_ub=row_ub,
+        lb=np.zeros(n_cols),
+        ub=_ones(n_cols),
+        integral=np.ones(n_cols, dtype=bool),
+    )
+    sol = solve_milp(problem, time_limit)
+    if sol.x is None and sol.status == "time_limit" and max_count is None:
+        local = greedy_cover(mat, _ones(n_rows), cost[cols].astype(np.float64), None)
+        return _fallback(sol, cols, local, 0.0, stats)
+    return _outcome(sol, cols, 0.0, stats)
+
+
+# ------------------------------------------------------------------------ maximal covering ---
+
+
+def _mclp_reduce(
+    cover: sp.csr_array,
+    weights: FloatArray,
+    fixed: IntArray,
+) -> tuple[sp.csr_array, FloatArray, IntArray, float]:
+    n_rows, n_cols = cover.shape
+    is_fixed = _fixed_mask(n_cols, fixed)
+    by_fixed = (
+        np.asarray(cover[:, fixed].sum(axis=1)).ravel() > 0
+        if fixed.size
+        else np.zeros(n_rows, dtype=bool)
+    )
+    base = float(weights[by_fixed].sum())
+    free_cols = np.flatnonzero(~is_fixed).astype(np.int64)
+    sub = sp.csr_array(cover[:, free_cols])
+    rows = np.flatnonzero((weights > 0) & ~by_fixed & (np.diff(sub.indptr) > 0))
+    sub = sp.csr_array(sub[rows])
+    first, inverse = group_identical_rows([sub])
+    w = np.bincount(inverse, weights=weights[rows], minlength=first.size).astype(np.float64)
+    sub = sp.csr_array(sub[first])
+    counts = np.asarray(sub.sum(axis=0)).ravel()
+    rank = np.empty(free_cols.size, dtype=np.int64)
+    rank[np.lexsort((free_cols, -counts))] = np.arange(free_cols.size)
+    keep = (counts > 0) & ~dominated_columns(sub, rank)
+    return sp.csr_array(sub[:, np.flatnonzero(keep)]), w, free_cols[keep], base
+
+
+def solve_mclp(
+    cover: sp.csr_array, weights: FloatArray, p: int, fixed: IntArray, time_limit: float | None
+) -> ModelOutcome:
+    """Maximal covering: ``max Σ_i w_i y_i`` s.t. ``y_i <= Σ_{j∈N_i} x_j``, ``Σ_j x_j <= p``,
+    ``x ∈ {0,1}``, ``0 <= y <= 1`` (rows covered by fixed sites are a constant)."""
+    mat, w, cols, base = _mclp_reduce(cover, weights, fixed)
+    stats = {"rows_reduced": float(mat.shape[0]), "cols_reduced": float(cols.size)}
+    if p >= cols.size or mat.shape[0] == 0 or p == 0:
+        return ModelOutcome(cols if p >= cols.size else _empty(), stats=stats)
+    lp = mclp_lp_round(mat, w, p, time_limit) if mat.nnz > LP_FIRST_NNZ else None
+    if lp is not None:
+        stats.update(lp_bound=base + lp.bound, lp_seconds=lp.seconds)
+        if lp.integral or lp.gap <= MIP_REL_GAP:
+            return ModelOutcome(cols[lp.sites], "optimal", base + lp.value, lp.gap, lp.seconds,
+                                stats, base + lp.bound)  # fmt: skip
+        if time_limit is not None:
+            time_limit = max(time_limit - lp.seconds, 1.0)
+    n_rows, n_cols = mat.shape
+    a = sp.vstack(
+        [
+            sp.hstack([-mat.astype(np.float64), sp.eye_array(n_rows, format="csr")]),
+            sp.hstack([sp.csr_array(_ones(n_cols)[None, :]), sp.csr_array((1, n_rows))]),
+        ]
+    ).tocsr()
+    problem = MilpProblem(
+        c=np.concatenate([np.zeros(n_cols), w]),
+        A=a,
+        row_lb=np.full(n_rows + 1, -np.inf),
+        row_ub=np.append(np.zeros(n_rows), float(p)),
+        lb=np.zeros(n_cols + n_rows),
+        ub=_ones(n_cols + n_rows),
+        integral=np.concatenate([np.ones(n_cols, bool), np.zeros(n_rows, bool)]),
+        maximize=True,
+    )
+    sol = solve_milp(problem, time_limit)
+    worse = sol.x is None or sol.objective < (lp.value if lp is not None else -math.inf)
+    if lp is not None and sol.status == "time_limit" and worse:
+        return ModelOutcome(cols[lp.sites], "time_limit", base + lp.value, lp.gap,
+                            lp.seconds + sol.seconds, stats, base + lp.bound)  # fmt: skip
+    if sol.x is None and sol.status == "time_limit":
+        return _fallback(sol, cols, greedy_cover(mat, w, None, p), base, stats)
+    return _outcome(sol, cols, base, stats)
+
+
+# ------------------------------------------------------------------------- backup covering ---
+
+
+def _backup_problem(mat: sp.csr_array, f: FloatArray, p: int) -> MilpProblem:
+    """Variables ``[x (sites), y (once), u (twice)]``; rows ``y + u - A x <= f``,
+    ``u - y <= 0``, ``Σ x <= p``. All binary; ``y`` is forced to 1 where ``f >= 1``."""
+    n_rows, n_cols = mat.shape
+    eye = sp.eye_array(n_rows, format="csr")
+    a = sp.vstack(
+        [
+            sp.hstack([-mat.astype(np.float64), eye, eye]),
+            sp.hstack([sp.csr_array((n_rows, n_cols)), -eye, eye]),
+            sp.hstack([sp.csr_array(_ones(n_cols)[None, :]), sp.csr_array((1, 2 * n_rows))]),
+        ]
+    ).tocsr()
+    n_var = n_cols + 2 * n_rows
+    lb = np.zeros(n_var)
+    lb[n_cols : n_cols + n_rows] = (f >= 1).astype(np.float64)
+    return MilpProblem(
+        c=np.zeros(n_var),
+        A=a,
+        row_lb=np.full(2 * n_rows + 1, -np.inf),
+        row_ub=np.concatenate([f, np.zeros(n_rows), [float(p)]]),
+        lb=lb,
+        ub=_ones(n_var),
+        integral=np.ones(n_var, dtype=bool),
+        maximize=True,
+    )
+
+
+def _with_row(problem: MilpProblem, row: FloatArray, lo: float, c: FloatArray) -> MilpProblem:
+    a = sp.vstack([problem.A, sp.csr_array(row[None, :])]).tocsr()
+    return MilpProblem(
+        c=c,
+        A=a,
+        row_lb=np.append(problem.row_lb, lo),
+        row_ub=np.append(problem.row_ub, np.inf),
+        lb=problem.lb,
+        ub=problem.ub,
+        integral=problem.integral,
+        maximize=True,
+    )
+
+
+def solve_backup(
+    cover: sp.csr_array, weights: FloatArray, p: int, fixed: IntArray, time_limit: float | None
+) -> ModelOutcome:
+    """BACOP (Hogan & ReVelle 1986), lexicographic: stage 1 ``Z1 = max Σ w_i y_i``; stage 2
+    ``max Σ w_i u_i`` s.t. ``Σ w_i y_i >= Z1``, with ``y_i + u_i <= Σ_{j∈N_i} x_j``,
+    ``u_i <= y_i``, ``Σ x_j <= p``. The objective returned is the backup (twice-covered)
+    weight; ``stats['single_weight']`` is the once-covered weight."""
+    n_rows, n_cols = cover.shape
+    is_fixed = _fixed_mask(n_cols, fixed)
+    f_all = (
+        np.asarray(cover[:, fixed].sum(axis=1)).ravel().astype(np.float64)
+        if fixed.size
+        else np.zeros(n_rows)
+    )
+    base1 = float(weights[f_all >= 1].sum())
+    base2 = float(weights[f_all >= 2].sum())
+    free_cols = np.flatnonzero(~is_fixed).astype(np.int64)
+    sub = sp.csr_array(cover[:, free_cols])
+    rows = np.flatnonzero((weights > 0) & (f_all < 2) & (np.diff(sub.indptr) > 0))
+    sub = sp.csr_array(sub[rows])
+    first, inverse = group_identical_rows([sub], extra=f_all[rows])
+    w = np.bincount(inverse, weights=weights[rows], minlength=first.size).astype(np.float64)
+    f = f_all[rows][first]
+    sub = sp.csr_array(sub[first])
+    used = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() > 0)
+    mat, cols = sp.csr_array(sub[:, used]), free_cols[used]
+    base1 -= float((w * (f >= 1)).sum())  # those rows stay in the model with y forced to 1
+    stats: dict[str, float] = {
+        "rows_reduced": float(mat.shape[0]),
+        "cols_reduced": float(cols.size),
+    }
+    if p >= cols.size or mat.shape[0] == 0 or p == 0:
+        return ModelOutcome(cols if p >= cols.size else _empty(), stats=stats)
+    return _backup_stages(mat, w, f, p, cols, (base1, base2), time_limit, stats)
+
+
+def _backup_stages(
+    mat: sp.csr_array,
+    w: FloatArray,
+    f: FloatArray,
+    p: int,
+    cols: IntArray,
+    bases: tuple[float, float],
+    time_limit: float | None,
+    stats: dict[str, float],
+) -> ModelOutcome:
+    n_rows, n_cols = mat.shape
+    start = time.perf_counter()
+    problem = _backup_problem(mat, f, p)
+    y_obj = np.concatenate([np.zeros(n_cols), w, np.zeros(n_rows)])
+    u_obj = np.concatenate([np.zeros(n_cols), np.zeros(n_rows), w])
+    first = solve_milp(_with_row(problem, np.zeros(y_obj.size), -np.inf, y_obj), time_limit)
+    if first.x is None:
+        if first.status == "time_limit":
+            fallback = _fallback(first, cols, greedy_cover(mat, w, None, p), bases[1], stats)
+            return ModelOutcome(
+                fallback.new_sites, "time_limit", None, math.inf, first.seconds, fallback.stats
+            )
+        return _outcome(first, cols, bases[1], stats)
+    x1 = np.round(first.x)
+    z1 = float(w @ x1[n_cols : n_cols + n_rows])
+    positive = w[w > 0]
+    tol = min(1e-6 * max(1.0, abs(z1)), 0.5 * float(positive.min()) if positive.size else 1.0)
+    remaining = (
+        None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
+    )
+    second = solve_milp(_with_row(problem, y_obj, z1 - tol, u_obj), remaining)
+    stats = {**stats, "single_weight_model": bases[0] + z1, "stage1_seconds": first.seconds}
+    out = _outcome(second, cols, bases[1], stats)
+    if second.x is None:  # stage 2 found nothing in time: the stage-1 solution still stands
+        return ModelOutcome(
+            _chosen(x1, cols), "time_limit", None, math.inf, time.perf_counter() - start, stats
+        )
+    status = "optimal" if first.status == second.status == "optimal" else "time_limit"
+    gap = max(first.mip_gap, second.mip_gap)
+    bound = out.bound if first.status == "optimal" else math.nan
+    return ModelOutcome(
+        out.new_sites, status, out.objective, gap, time.perf_counter() - start, out.stats, bound
+    )

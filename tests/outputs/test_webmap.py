@@ -1,0 +1,116 @@
+"""Interactive HTML map: content, popups, offline mode without remote assets, atomic write."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from layer_data import NAMES, make_layers
+
+pytest.importorskip("folium", reason="the web map needs folium")
+
+import firecover.outputs.webmap as webmap
+from firecover._errors import OutputError
+from firecover.outputs import SYNTHETIC_LABEL, CoverageLayers
+
+REMOTE_ASSET = re.compile(
+    r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//"
+    r"|<link\b[^>]*\bhref=[\"']?(?:https?:)?//"
+    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//"
+    r"|url\(\s*[\"']?(?:https?:)?//",
+    re.I,
+)
+
+
+def _needs_leaflet() -> None:
+    pytest.importorskip("xstatic.pkg.leaflet", reason="offline mode needs xstatic-leaflet")
+
+
+def test_online_map_content(tmp_path: Path) -> None:
+    out = webmap.render_webmap(make_layers(), tmp_path / "web" / "coverage.html")
+    page = out.read_text(encoding="utf-8")
+    for name in NAMES:
+        assert name in page
+    assert SYNTHETIC_LABEL in page
+    assert "5 min = 1 turnout + 4 driving" in page
+    assert "L.tileLayer" in page  # online: a base map
+    assert "L.control.layers" in page  # layer control
+    assert re.search(r"\[118\.3\d+, 38\.7\d+\]", page)  # coordinates are WGS-84 lon/lat
+    assert "最快到达 fastest" in page and "面积上限 limit" in page  # cell and limit facts
+    assert "否 no" in page  # a non-compliant jurisdiction
+    assert [p.name for p in out.parent.iterdir()] == ["coverage.html"]
+
+
+def test_offline_map_has_no_remote_assets(tmp_path: Path) -> None:
+    _needs_leaflet()
+    page = webmap.render_webmap(make_layers(), tmp_path / "m.html", offline=True).read_text(
+        encoding="utf-8"
+    )
+    assert REMOTE_ASSET.search(page) is None, REMOTE_ASSET.search(page)
+    assert "L.tileLayer" not in page
+    assert "L.map(" in page and "L.control.layers" in page
+    assert "leaflet-container" in page  # Leaflet's CSS is inlined
+    assert "data:image/png;base64," in page  # ... with its images
+    assert "jquery" not in page.lower() and "$(" not in page
+    for name in NAMES:
+        assert name in page
+
+
+def test_offline_without_leaflet_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "xstatic.pkg.leaflet", None)
+    with pytest.raises(OutputError, match="xstatic-leaflet"):
+        webmap.render_webmap(make_layers(), tmp_path / "m.html", offline=True)
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_names_are_escaped(tmp_path: Path) -> None:
+    layers = make_layers()
+    stations = layers.stations.copy()
+    stations.loc[0, "name"] = "<script>alert(1)</script>站"
+    page = webmap.render_webmap(
+        CoverageLayers(stations=stations, meta=layers.meta), tmp_path / "m.html"
+    ).read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "\\u003cscript" not in page  # not merely JSON-escaped: HTML-escaped first
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;站" in page.replace("\\u0026", "&")
+
+
+def test_minimal_layers(tmp_path: Path) -> None:
+    layers = make_layers()
+    out = webmap.render_webmap(CoverageLayers(roads=layers.roads), tmp_path / "r.html")
+    assert "L.map(" in out.read_text(encoding="utf-8")
+
+
+def test_failed_write_leaves_existing_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "m.html"
+    dest.write_text("old map", encoding="utf-8")
+
+    def crash(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("template crashed")
+
+    monkeypatch.setattr(webmap, "_unescape_unicode", crash)
+    with pytest.raises(RuntimeError, match="template crashed"):
+        webmap.render_webmap(make_layers(), dest)
+    assert dest.read_text(encoding="utf-8") == "old map"
+    with pytest.raises(OutputError, match="also an input"):
+        webmap.render_webmap(make_layers(), dest, inputs=[dest])
+
+
+def test_unescape_unicode_keeps_js_meaning() -> None:
+    raw = r'"\u6d88\u9632" \\u6d88 \u0041 \u2028 \ud83d'
+    assert webmap._unescape_unicode(raw) == r'"消防" \\u6d88 \u0041 \u2028 \ud83d'
+
+
+def test_large_layers_are_left_out_or_thinned(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    layers = make_layers()
+    full = webmap.render_webmap(layers, tmp_path / "full.html", offline=True).read_text("utf-8")
+    assert "需求网格" in full
+    monkeypatch.setattr(webmap, "MAX_WEB_CELLS", len(layers.cells) - 1)
+    monkeypatch.setattr(webmap, "MAX_WEB_ROADS", len(layers.roads) - 1)
+    small = webmap.render_webmap(layers, tmp_path / "small.html", offline=True).read_text("utf-8")
+    assert "需求网格" not in small  # the cells layer is gone
+    assert len(small) < len(full)
+    assert "辖区 jurisdictions" in small and "道路 roads" in small
