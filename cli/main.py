@@ -13,7 +13,15 @@ from firecover._errors import FirecoverError
 from firecover._version import __version__
 
 #: Modules under ``firecover.cli`` that each export ``COMMANDS`` (a list of click commands).
-COMMAND_MODULES: tuple[str, ...] = ("graph", "coverage_cmds", "site", "plan_cmds", "demo", "batch")
+COMMAND_MODULES: tuple[str, ...] = (
+    "graph",
+    "coverage_cmds",
+    "site",
+    "plan_cmds",
+    "demo",
+    "batch",
+    "serve",
+)
 
 
 class FirecoverGroup(click.Group):

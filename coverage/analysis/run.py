@@ -194,6 +194,8 @@ def analyse(
     standards: Any = None,
     snap_max_m: float | None = None,
     meta: Mapping[str, Any] | None = None,
+    with_service_areas: bool = True,
+    with_roads: bool = True,
 ) -> CoverageRun:
     """Run the coverage analysis for one set of stations.
 
@@ -224,6 +226,9 @@ def analyse(
         Maximum station distance from a road (setting ``snap_max_m``).
     meta : mapping, optional
         Extra :class:`~firecover.outputs.CoverageMeta` fields (title, synthetic, year).
+    with_service_areas, with_roads : bool
+        Build the ``service_areas`` and ``roads`` layers (default). Callers that build or
+        cache them themselves (the ``serve`` page) switch them off; the layers are then empty.
 
     Returns
     -------
@@ -245,16 +250,19 @@ def analyse(
         population=population, standards=standards,
     )  # fmt: skip
     breaks = sorted(set(minutes or [turnout + driving]))
-    areas = service_areas(net, snapped, names, breaks, turnout_min=turnout,
-                          boundary=demand.boundary, mode="both")  # fmt: skip
+    areas = (
+        service_areas(net, snapped, names, breaks, turnout_min=turnout,
+                      boundary=demand.boundary, mode="both")
+        if with_service_areas else None
+    )  # fmt: skip
     boundary = gpd.GeoDataFrame(geometry=[demand.boundary], crs=net.crs)
     layers = CoverageLayers(
         stations=_stations_layer(net, stations, snapped, [c.class_zh for c in checks]),
-        service_areas=areas,
+        service_areas=areas if areas is not None else _empty_layer(net.crs),
         jurisdictions=_jurisdiction_layer(jur, checks),
         cells=jur.cells,
         gaps=gap_polygons(jur.cells),
-        roads=roads_layer(net),
+        roads=roads_layer(net) if with_roads else _empty_layer(net.crs),
         boundary=boundary,
         barriers=_barrier_layer(barriers, net.crs),
         meta=CoverageMeta.from_mapping(
@@ -262,6 +270,10 @@ def analyse(
         ),
     )
     return CoverageRun(layers, checks, summary, jur, list(stations), snapped)
+
+
+def _empty_layer(crs: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs=crs)
 
 
 def _barrier_layer(barriers: Any, crs: str) -> gpd.GeoDataFrame | None:
