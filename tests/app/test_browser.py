@@ -131,6 +131,13 @@ def test_edit_a_plan_in_the_browser(server: str, workspace: Workspace, tmp_path:
         state = _api(server, f"/api/sessions/{sid}")
         assert _rows(page) == [r["name"] for r in state["stations"]] and hostile in _rows(page)
         assert page.evaluate("firecover.layers.jurisdictions.getLayers().length") == n0 + 1
+        # hover the new station so its tooltip (where Leaflet would write HTML) is shown
+        new_row = next(
+            r for r in _api(server, f"/api/sessions/{sid}")["stations"] if r["name"] == hostile
+        )
+        page.mouse.move(*_pixel(page, new_row["lon"], new_row["lat"]))
+        page.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+        assert page.inner_text(".leaflet-tooltip") == hostile
         assert page.evaluate("window.pwned === undefined")
         assert page.inner_text(f'#stations tr[data-station="{hostile}"] td') == hostile
         assert "newly covered" in page.inner_text("[data-testid=change]")

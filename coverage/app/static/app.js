@@ -104,7 +104,8 @@ function render(data) {
       html: '<div class="station-icon' + (row.approximate ? " approx" : "") +
             '" style="width:16px;height:16px;background:' + colour(row.name) + '"></div>' });
     const m = L.marker([row.lat, row.lon], { icon: icon, draggable: true, title: row.name });
-    m.bindTooltip(row.name + (row.approximate ? "（位置近似 approximate）" : ""));
+    // a DOM node, not a string: Leaflet writes a string tooltip as HTML
+    m.bindTooltip(el("span", {}, row.name + (row.approximate ? "（位置近似 approximate）" : "")));
     m.on("dragend", () => {
       const p = m.getLatLng();
       edit("move", { name: row.name, lon: p.lng, lat: p.lat });
@@ -119,7 +120,7 @@ function render(data) {
         style: () => ({ color: "#7c3aed", weight: 2, fillColor: "#a78bfa", fillOpacity: 0.3 }) }),
       L.circleMarker([fc.suggestion.lat, fc.suggestion.lon], {
         radius: 7, color: "#7c3aed", fillColor: "#fff", fillOpacity: 1, weight: 3 })
-        .bindTooltip("推荐站址 suggested site " + fc.suggestion.site),
+        .bindTooltip(el("span", {}, "推荐站址 suggested site " + fc.suggestion.site)),
     ]).addTo(fc.map);
   }
   renderTable(data);
