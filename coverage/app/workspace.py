@@ -131,6 +131,7 @@ class Workspace:
         self._to_wgs = Transformer.from_crs(self.net.crs, "EPSG:4326", always_xy=True)
         self._lock = threading.Lock()
         self._evaluations: OrderedDict[Any, Evaluation] = OrderedDict()
+        self._pending: dict[Any, threading.Event] = {}
         self._areas: OrderedDict[Any, Any] = OrderedDict()
         self._boundary_prepared = shapely.prepared.prep(self.demand.boundary)
         self.area_km2 = float(self.demand.cells["area_km2"].sum())
@@ -179,18 +180,29 @@ class Workspace:
     def evaluate(
         self, stations: Sequence[StationSpec], turnout_min: float, driving_min: float
     ) -> Evaluation:
-        """Evaluate the stations in service with the given budget (cached by plan)."""
+        """Evaluate the stations in service with the given budget (cached by plan; tabs asking
+        for the same plan at once share one computation)."""
         key = (tuple(stations), float(turnout_min), float(driving_min))
-        with self._lock:
-            hit = self._evaluations.get(key)
-            if hit is not None:
-                self._evaluations.move_to_end(key)
-                return hit
-        ev = self._evaluate(list(stations), float(turnout_min), float(driving_min))
-        with self._lock:
-            self._evaluations[key] = ev
-            while len(self._evaluations) > EVALUATION_CACHE:
-                self._evaluations.popitem(last=False)
+        while True:
+            with self._lock:
+                hit = self._evaluations.get(key)
+                if hit is not None:
+                    self._evaluations.move_to_end(key)
+                    return hit
+                pending = self._pending.get(key)
+                if pending is None:  # this thread computes it; others with the same plan wait
+                    self._pending[key] = threading.Event()
+                    break
+            pending.wait()
+        try:
+            ev = self._evaluate(list(stations), float(turnout_min), float(driving_min))
+            with self._lock:
+                self._evaluations[key] = ev
+                while len(self._evaluations) > EVALUATION_CACHE:
+                    self._evaluations.popitem(last=False)
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
         return ev
 
     def _evaluate(self, stations: list[StationSpec], turnout: float, driving: float) -> Evaluation:

@@ -124,3 +124,27 @@ def test_evaluations_are_cached_by_plan(workspace: Workspace) -> None:
     b = s.evaluate()
     s.undo()
     assert s.evaluate() is a and b is not a
+
+
+def test_tabs_asking_for_one_plan_at_once_share_one_evaluation(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    s = Session(workspace)
+    s.set_budget(driving_min=3.25)  # a plan no other test evaluates
+    calls = []
+    real = workspace._evaluate
+
+    def counted(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(workspace, "_evaluate", counted)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(s.evaluate())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and all(r is results[0] for r in results)
