@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "batch",
     "serve",
+    "quota",
 )
 
 

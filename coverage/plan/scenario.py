@@ -32,6 +32,9 @@ Schema
     [scenario.standards.limits]  # optional area limits (km²) by class (any alias) or station name
     [scenario.layers]            # optional; population = "path", population_column = "...",
                                  #           risk = "path", risk_column = "..."
+    [[scenario.quota.zone]]      # optional built-up zones for ``firecover quota``
+                                 # (name, area_km2 | required, class, existing, source;
+                                 #  see firecover.plan.quota_section)
 
     [[station]]                  # one table per station, in any order
     name = "小白楼消防救援站"       # required, unique
@@ -102,6 +105,7 @@ from firecover.analysis.station_spec import (
     name_key,
     read_stations,
 )
+from firecover.plan.quota_section import ScenarioZone, read_quota
 from firecover.plan.sections import (
     graph_keys,
     read_boundary,
@@ -132,7 +136,9 @@ __all__ = [
 ]
 
 _SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year")
-_SCENARIO_KEYS = (*_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers")
+_SCENARIO_KEYS = (
+    *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota",
+)  # fmt: skip
 
 
 def _json(value: Any) -> Any:
@@ -255,6 +261,9 @@ class Scenario:
     budget : BudgetSpec
     standards : StandardsSpec
     layers : LayersSpec
+    quota : tuple of ScenarioZone
+        Built-up zones for ``firecover quota`` (``[scenario.quota]``; see
+        :mod:`firecover.plan.quota_section`).
     path : Path or None
         The scenario file (``None`` for text parsed without a path).
     """
@@ -272,6 +281,7 @@ class Scenario:
     standards: StandardsSpec = StandardsSpec()
     layers: LayersSpec = LayersSpec()
     path: Path | None = None
+    quota: tuple[ScenarioZone, ...] = ()
 
     def station(self, name: str) -> StationSpec:
         """The station called ``name`` (NFKC-normalised, trimmed); ``KeyError`` if none."""
@@ -330,6 +340,10 @@ class Scenario:
                 "station_limits": dict(self.standards.station_limits),
             },
             "layers": _json(asdict(self.layers)),
+            "quota": [
+                {**asdict(z.zone), "blanks": list(z.blanks), "reported_rate": z.reported_rate}
+                for z in self.quota
+            ],
             "stations": [s.to_dict() for s in self.stations],
         }
 
@@ -422,6 +436,7 @@ def parse_scenario(
         standards=StandardsSpec(profile=profile, **limits),
         stations=tuple(StationSpec(**kw) for kw in raw),
         path=None if path is None else Path(path),
+        quota=read_quota(sc.table("quota", ("zone",)), standards),
     )
 
 
