@@ -133,8 +133,11 @@ class AuditResult:
     @property
     def compliant(self) -> bool:
         """Every district passes the standards check and there are no overlaps or holes."""
-        return (all(d.check.compliant for d in self.districts)
-                and self.layers["overlaps"].empty and self.layers["holes"].empty)  # fmt: skip
+        return (
+            all(d.check.compliant for d in self.districts)
+            and self.layers["overlaps"].empty
+            and self.layers["holes"].empty
+        )
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -144,7 +147,9 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 def _filled(geom: BaseGeometry) -> BaseGeometry:
     """``geom`` with its interior holes filled (the outline of the drawn districts)."""
-    polys = [shapely.Polygon(p.exterior) for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    polys = [
+        shapely.Polygon(p.exterior) for p in shapely.get_parts(geom) if p.geom_type == "Polygon"
+    ]
     return shapely.union_all(polys)
 
 
@@ -176,10 +181,10 @@ def _pairwise(geoms: Sequence[BaseGeometry], names: Sequence[str], what: str) ->
             if km2 >= MIN_PART_KM2:
                 rows.append((names[i], names[j], km2, inter))
     return gpd.GeoDataFrame(
-        {"a": [r[0] for r in rows], "b": [r[1] for r in rows],
-         "area_km2": [r[2] for r in rows]},
-        geometry=[r[3] for r in rows], crs=what,
-    )  # fmt: skip
+        {"a": [r[0] for r in rows], "b": [r[1] for r in rows], "area_km2": [r[2] for r in rows]},
+        geometry=[r[3] for r in rows],
+        crs=what,
+    )
 
 
 def _parts_frame(geom: BaseGeometry, crs: str, **cols: Any) -> gpd.GeoDataFrame:
@@ -194,19 +199,26 @@ def _adjoins(drawn: list[BaseGeometry], full: list[bool]) -> list[bool]:
     out = []
     for i, g in enumerate(drawn):
         edge = shapely.boundary(g)
-        out.append(any(
-            full[j] and j != i and shapely.length(shapely.intersection(edge, grown[j]))
-            > ADJACENCY_MIN_M for j in range(len(drawn))
-        ))  # fmt: skip
+        out.append(
+            any(
+                full[j]
+                and j != i
+                and shapely.length(shapely.intersection(edge, grown[j])) > ADJACENCY_MIN_M
+                for j in range(len(drawn))
+            )
+        )
     return out
 
 
-def _barrier_names(drawn: list[BaseGeometry], barriers: gpd.GeoDataFrame | None) -> list[dict[str, float]]:
+def _barrier_names(
+    drawn: list[BaseGeometry], barriers: gpd.GeoDataFrame | None
+) -> list[dict[str, float]]:
     out: list[dict[str, float]] = [{} for _ in drawn]
     if barriers is None or barriers.empty:
         return out
-    names = (barriers["name"].astype(str) if "name" in barriers.columns
-             else barriers["kind"].astype(str)).to_numpy()  # fmt: skip
+    names = (
+        barriers["name"].astype(str) if "name" in barriers.columns else barriers["kind"].astype(str)
+    ).to_numpy()
     kinds = barriers["kind"].astype(str).to_numpy()
     for i, g in enumerate(drawn):
         inner = shapely.buffer(g, -1.0)  # a barrier along the drawn line is not inside
@@ -259,8 +271,10 @@ def audit_districts(
     driving = float(resolve(driving_min, "driving_min"))
     std = load_standards() if standards is None else standards
     if name_column not in districts.columns:
-        raise DataFormatError(f"the districts layer has no column {name_column!r}; name it with "
-                              f"--name-column (columns: {', '.join(map(str, districts.columns))})")  # fmt: skip
+        raise DataFormatError(
+            f"the districts layer has no column {name_column!r}; name it with "
+            f"--name-column (columns: {', '.join(map(str, districts.columns))})"
+        )
     names = [str(n) for n in districts[name_column]]
     idx = _match(names, stations)
     raw = [_polygonal(shapely.make_valid(g)) for g in districts.geometry]
@@ -278,7 +292,7 @@ def audit_districts(
     has_district = [j for j, s in enumerate(stations) if std.classes[s.class_key].district]
     audits_in: list[dict[str, Any]] = []
     unreach_frames, sooner_frames = [], []
-    for d, (name, poly, si) in enumerate(zip(names, drawn, idx, strict=True)):
+    for name, poly, si in zip(names, drawn, idx, strict=True):
         hit = tree.query(poly, predicate="intersects")
         pieces = shapely.intersection(cells[hit], poly)
         km2 = shapely.area(pieces) / 1e6
@@ -298,16 +312,26 @@ def audit_districts(
                 if km2[sel].sum() < SOONER_MIN_KM2:
                     continue
                 sooner[who] = float(km2[sel].sum())
-                sooner_frames.append(_parts_frame(shapely.union_all(pieces[sel]), net.crs,
-                                                  station=name, faster_station=who))  # fmt: skip
+                sooner_frames.append(
+                    _parts_frame(
+                        shapely.union_all(pieces[sel]), net.crs, station=name, faster_station=who
+                    )
+                )
         if (~ok).any():
-            unreach_frames.append(_parts_frame(shapely.union_all(pieces[~ok]), net.crs,
-                                               station=name))  # fmt: skip
-        audits_in.append({
-            "station": name, "si": si, "drawn_km2": poly.area / 1e6,
-            "reached_km2": float(km2[ok].sum()), "unreachable_km2": float(km2[~ok].sum()),
-            "max_arrival": float(own.max()) if own.size else float("nan"), "sooner": sooner,
-        })  # fmt: skip
+            unreach_frames.append(
+                _parts_frame(shapely.union_all(pieces[~ok]), net.crs, station=name)
+            )
+        audits_in.append(
+            {
+                "station": name,
+                "si": si,
+                "drawn_km2": poly.area / 1e6,
+                "reached_km2": float(km2[ok].sum()),
+                "unreachable_km2": float(km2[~ok].sum()),
+                "max_arrival": float(own.max()) if own.size else float("nan"),
+                "sooner": sooner,
+            }
+        )
     specs = [stations[a["si"]] for a in audits_in]
     classes = [std.classes[s.class_key] for s in specs]
     adjoins = _adjoins(drawn, [c.counts_as_full for c in classes])
@@ -319,46 +343,70 @@ def audit_districts(
         dist[:] = drawn
         across, _ = BarrierSet.build(area0, bar_gdf, net.crs).straddles(dist, pts)
     checks = check_stations(
-        [s.name for s in specs], [s.class_key for s in specs],
-        [a["drawn_km2"] for a in audits_in], [a["max_arrival"] for a in audits_in],
+        [s.name for s in specs],
+        [s.class_key for s in specs],
+        [a["drawn_km2"] for a in audits_in],
+        [a["max_arrival"] for a in audits_in],
         [min(1.0, a["reached_km2"] / a["drawn_km2"]) for a in audits_in],
-        budget_min=budget, urban_edge=[s.urban_edge for s in specs],
+        budget_min=budget,
+        urban_edge=[s.urban_edge for s in specs],
         adjoins_full_station=adjoins,
-        straddled_barrier_km2=across if bar_gdf is not None else None, standards=std,
-    )  # fmt: skip
+        straddled_barrier_km2=across if bar_gdf is not None else None,
+        standards=std,
+    )
     bnames = _barrier_names(drawn, bar_gdf)
     audits = [
-        DistrictAudit(a["station"], a["drawn_km2"], a["reached_km2"], a["unreachable_km2"],
-                      a["max_arrival"], a["sooner"], bnames[i], float(across[i]), checks[i])
+        DistrictAudit(
+            a["station"],
+            a["drawn_km2"],
+            a["reached_km2"],
+            a["unreachable_km2"],
+            a["max_arrival"],
+            a["sooner"],
+            bnames[i],
+            float(across[i]),
+            checks[i],
+        )
         for i, a in enumerate(audits_in)
-    ]  # fmt: skip
+    ]
     union = shapely.union_all(drawn)
     layers = {
-        "districts": gpd.GeoDataFrame({
-            "station": names, "class_key": [s.class_key for s in specs],
-            "area_km2": [a.drawn_km2 for a in audits],
-            "limit_km2": [a.check.limit_km2 for a in audits],
-            "reached_share": [a.reached_share for a in audits],
-            "max_arrival_min": [a.max_arrival_min for a in audits],
-            "compliant": [a.check.compliant for a in audits],
-            "reasons": ["; ".join(a.check.reasons) for a in audits],
-        }, geometry=drawn, crs=net.crs),  # fmt: skip
+        "districts": gpd.GeoDataFrame(
+            {
+                "station": names,
+                "class_key": [s.class_key for s in specs],
+                "area_km2": [a.drawn_km2 for a in audits],
+                "limit_km2": [a.check.limit_km2 for a in audits],
+                "reached_share": [a.reached_share for a in audits],
+                "max_arrival_min": [a.max_arrival_min for a in audits],
+                "compliant": [a.check.compliant for a in audits],
+                "reasons": ["; ".join(a.check.reasons) for a in audits],
+            },
+            geometry=drawn,
+            crs=net.crs,
+        ),
         "unreachable": _concat(unreach_frames, net.crs, ("station",)),
         "sooner": _concat(sooner_frames, net.crs, ("station", "faster_station")),
         "overlaps": _pairwise(drawn, names, net.crs),
         "holes": _parts_frame(shapely.difference(area0, union), net.crs),
         "stations": gpd.GeoDataFrame(
             {"name": [s.name for s in stations], "class_key": [s.class_key for s in stations]},
-            geometry=shapely.points(*snapped.road_xy(net)), crs=net.crs),
+            geometry=shapely.points(*snapped.road_xy(net)),
+            crs=net.crs,
+        ),
         "roads": roads_layer(net),
         "boundary": gpd.GeoDataFrame(geometry=[area0], crs=net.crs),
-    }  # fmt: skip
+    }
     if bar_gdf is not None:
         layers["barriers"] = bar_gdf
-    without = [s.name for i, s in enumerate(stations) if i not in set(idx)
-               and std.classes[s.class_key].district]  # fmt: skip
-    return AuditResult(audits, layers, area0.area / 1e6, turnout, driving, net.crs, synthetic,
-                       without)  # fmt: skip
+    without = [
+        s.name
+        for i, s in enumerate(stations)
+        if i not in set(idx) and std.classes[s.class_key].district
+    ]
+    return AuditResult(
+        audits, layers, area0.area / 1e6, turnout, driving, net.crs, synthetic, without
+    )
 
 
 def _concat(frames: list[gpd.GeoDataFrame], crs: str, cols: tuple[str, ...]) -> gpd.GeoDataFrame:

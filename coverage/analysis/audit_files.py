@@ -7,7 +7,6 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
 
 from firecover._errors import DataFormatError
 from firecover._io import check_not_input, write_text_atomic
@@ -45,22 +44,29 @@ def audit_json(res: AuditResult, *, title: str) -> str:
         "budget_minutes": {"turnout": res.turnout_min, "driving": res.driving_min},
         "planning_km2": round(res.planning_km2, 6),
         "compliant": res.compliant,
-        "districts": [{
-            "station": d.station, "drawn_km2": round(d.drawn_km2, 6),
-            "limit_km2": d.check.limit_km2, "reached_km2": round(d.reached_km2, 6),
-            "reached_share": _json_num(d.reached_share),
-            "unreachable_km2": round(d.unreachable_km2, 6),
-            "max_arrival_min": _json_num(d.max_arrival_min),
-            "sooner_km2": {k: round(v, 6) for k, v in d.sooner.items()},
-            "barriers_m": {k: round(v, 1) for k, v in d.barriers.items()},
-            "across_barrier_km2": round(d.across_barrier_km2, 6),
-            "check": d.check.to_dict(),
-        } for d in res.districts],
-        "overlaps": [{"a": r.a, "b": r.b, "area_km2": round(r.area_km2, 6)}
-                     for r in res.layers["overlaps"].itertuples()],
+        "districts": [
+            {
+                "station": d.station,
+                "drawn_km2": round(d.drawn_km2, 6),
+                "limit_km2": d.check.limit_km2,
+                "reached_km2": round(d.reached_km2, 6),
+                "reached_share": _json_num(d.reached_share),
+                "unreachable_km2": round(d.unreachable_km2, 6),
+                "max_arrival_min": _json_num(d.max_arrival_min),
+                "sooner_km2": {k: round(v, 6) for k, v in d.sooner.items()},
+                "barriers_m": {k: round(v, 1) for k, v in d.barriers.items()},
+                "across_barrier_km2": round(d.across_barrier_km2, 6),
+                "check": d.check.to_dict(),
+            }
+            for d in res.districts
+        ],
+        "overlaps": [
+            {"a": r.a, "b": r.b, "area_km2": round(r.area_km2, 6)}
+            for r in res.layers["overlaps"].itertuples()
+        ],
         "holes": {"parts": len(res.layers["holes"]), "km2": round(res.hole_km2, 6)},
         "stations_without_district": res.without_district,
-    }  # fmt: skip
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
@@ -72,7 +78,8 @@ def audit_markdown(res: AuditResult, *, title: str) -> str:
     out.append(
         f"Response budget 响应时间: {res.turnout_min:g} min turnout 出动 + {res.driving_min:g} min "
         f"driving 行车 = {res.budget_min:g} min (GB 51080-2015 §4.1.3; 建标152-2017). Drawn "
-        f"districts 手绘辖区 audited on the road network; planning area {res.planning_km2:.2f} km². "
+        "districts 手绘辖区 audited on the road network; planning area "
+        f"{res.planning_km2:.2f} km². "
         f"Result 结论: **{'达标 pass' if res.compliant else '不达标 FAIL'}**.\n"
     )
     out += [
@@ -82,34 +89,50 @@ def audit_markdown(res: AuditResult, *, title: str) -> str:
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for d in res.districts:
-        sooner = ", ".join(f"{k} {v:.2f} km²" for k, v in sorted(d.sooner.items(),
-                                                                 key=lambda kv: -kv[1]))  # fmt: skip
+        sooner = ", ".join(
+            f"{k} {v:.2f} km²" for k, v in sorted(d.sooner.items(), key=lambda kv: -kv[1])
+        )
         verdict = "达标 pass" if d.check.compliant else "不达标 FAIL: " + "; ".join(d.check.reasons)
-        out.append(f"| {d.station} | {d.drawn_km2:.2f} | {_f(d.check.limit_km2, 'g')} | "
-                   f"{_f(100 * d.reached_share, '.0f')} % | {d.unreachable_km2:.2f} | "
-                   f"{_f(d.max_arrival_min)} | {sooner or '—'} | {verdict} |")  # fmt: skip
+        out.append(
+            f"| {d.station} | {d.drawn_km2:.2f} | {_f(d.check.limit_km2, 'g')} | "
+            f"{_f(100 * d.reached_share, '.0f')} % | {d.unreachable_km2:.2f} | "
+            f"{_f(d.max_arrival_min)} | {sooner or '—'} | {verdict} |"
+        )
     ov = res.layers["overlaps"]
-    out += ["", f"## 重叠 Overlaps between drawn districts: {len(ov)} "
-                f"({res.overlap_km2:.3f} km²)", ""]  # fmt: skip
+    out += [
+        "",
+        f"## 重叠 Overlaps between drawn districts: {len(ov)} ({res.overlap_km2:.3f} km²)",
+        "",
+    ]
     out += [f"- {r.a} ∩ {r.b}: {r.area_km2:.3f} km²" for r in ov.itertuples()] or ["- none 无"]
     holes = res.layers["holes"]
-    out += ["", f"## 空白 Holes (planning area in no district): {len(holes)} part(s), "
-                f"{res.hole_km2:.3f} km²", ""]  # fmt: skip
-    out += [f"- {r.area_km2:.3f} km²" for r in holes.sort_values("area_km2",
-                                                                   ascending=False).itertuples()]
+    out += [
+        "",
+        f"## 空白 Holes (planning area in no district): {len(holes)} part(s), "
+        f"{res.hole_km2:.3f} km²",
+        "",
+    ]
+    out += [
+        f"- {r.area_km2:.3f} km²"
+        for r in holes.sort_values("area_km2", ascending=False).itertuples()
+    ]
     if holes.empty:
         out.append("- none 无")
     out += ["", "## 跨越障碍 Barriers crossed (GB 51080-2015 §4.1.3-4)", ""]
     crossed = [d for d in res.districts if d.barriers or d.across_barrier_km2 > 0]
     for d in crossed:
         names = ", ".join(f"{k} ({v:.0f} m inside)" for k, v in d.barriers.items()) or "—"
-        out.append(f"- {d.station}: {names}; area across a barrier from the station "
-                   f"{d.across_barrier_km2:.2f} km²")  # fmt: skip
+        out.append(
+            f"- {d.station}: {names}; area across a barrier from the station "
+            f"{d.across_barrier_km2:.2f} km²"
+        )
     if not crossed:
         out.append("- none 无 (or no barriers layer given)")
     if res.without_district:
-        out += ["", "Stations without a drawn district 无辖区的消防站: "
-                + ", ".join(res.without_district)]  # fmt: skip
+        out += [
+            "",
+            "Stations without a drawn district 无辖区的消防站: " + ", ".join(res.without_district),
+        ]
     notes = [f"{d.station}: {w}" for d in res.districts for w in d.check.warnings]
     if notes:
         out += ["", "Notes 说明:", ""] + [f"- {w}" for w in notes]
@@ -118,31 +141,72 @@ def audit_markdown(res: AuditResult, *, title: str) -> str:
 
 
 def _map(res: AuditResult, path: Path, title: str, inputs: list[Path]) -> Path:
-    L = res.layers
+    lay = res.layers
     overlays = [
-        Overlay(L["districts"], "Drawn district", "手绘辖区", kind="outline", color="#283593",
-                width=1.6, zorder=6),
-        Overlay(L["unreachable"], f"Own station not within {res.budget_min:g} min",
-                f"本站{res.budget_min:g}分钟不可达", color="#d32f2f", alpha=0.45, hatch="//"),
-        Overlay(L["sooner"], "Another station is sooner", "他站更快到达", color="#ff9800",
-                alpha=0.4),
-        Overlay(L["overlaps"], "Overlap", "辖区重叠", color="#6a1b9a", alpha=0.55),
-        Overlay(L["holes"], "Hole (no district)", "辖区空白", color="#212121", alpha=0.35,
-                hatch="xx"),
-    ]  # fmt: skip
-    if "barriers" in L:
-        overlays.append(Overlay(L["barriers"], "Barrier", "障碍", kind="line", color="#1e88e5",
-                                width=2.2, zorder=5))  # fmt: skip
-    overlays.append(Overlay(L["stations"], "Station", "消防站", kind="point", color="#c62828",
-                            size=40, label_column="name", zorder=8))  # fmt: skip
-    return render_panels(path, [Panel("辖区审核 District audit", overlays)], title=title,
-                         subtitle=f"{res.budget_min:g} min from the dispatch order",
-                         roads=L["roads"], synthetic=res.synthetic, crs=res.crs,
-                         inputs=inputs)  # fmt: skip
+        Overlay(
+            lay["districts"],
+            "Drawn district",
+            "手绘辖区",
+            kind="outline",
+            color="#283593",
+            width=1.6,
+            zorder=6,
+        ),
+        Overlay(
+            lay["unreachable"],
+            f"Own station not within {res.budget_min:g} min",
+            f"本站{res.budget_min:g}分钟不可达",
+            color="#d32f2f",
+            alpha=0.45,
+            hatch="//",
+        ),
+        Overlay(
+            lay["sooner"], "Another station is sooner", "他站更快到达", color="#ff9800", alpha=0.4
+        ),
+        Overlay(lay["overlaps"], "Overlap", "辖区重叠", color="#6a1b9a", alpha=0.55),
+        Overlay(
+            lay["holes"], "Hole (no district)", "辖区空白", color="#212121", alpha=0.35, hatch="xx"
+        ),
+    ]
+    if "barriers" in lay:
+        overlays.append(
+            Overlay(
+                lay["barriers"],
+                "Barrier",
+                "障碍",
+                kind="line",
+                color="#1e88e5",
+                width=2.2,
+                zorder=5,
+            )
+        )
+    overlays.append(
+        Overlay(
+            lay["stations"],
+            "Station",
+            "消防站",
+            kind="point",
+            color="#c62828",
+            size=40,
+            label_column="name",
+            zorder=8,
+        )
+    )
+    return render_panels(
+        path,
+        [Panel("辖区审核 District audit", overlays)],
+        title=title,
+        subtitle=f"{res.budget_min:g} min from the dispatch order",
+        roads=lay["roads"],
+        synthetic=res.synthetic,
+        crs=res.crs,
+        inputs=inputs,
+    )
 
 
-def write_audit(res: AuditResult, out_dir: PathLike, *, title: str,
-                inputs: list[Path]) -> dict[str, Path]:  # fmt: skip
+def write_audit(
+    res: AuditResult, out_dir: PathLike, *, title: str, inputs: list[Path]
+) -> dict[str, Path]:
     """Write ``audit.json``, ``audit.md``, ``audit.gpkg`` and ``audit.png``."""
     out = Path(out_dir)
     paths = {k: out / f"audit.{k}" for k in ("json", "md", "gpkg", "png")}
@@ -181,14 +245,23 @@ def audit_from_files(
     layer = read_layer(districts, inp.net.crs, "districts")
     col = name_column or next((c for c in NAME_COLUMNS if c in layer.columns), None)
     if col is None:
-        raise DataFormatError(f"{districts}: no station-name column ({', '.join(NAME_COLUMNS)}); "
-                              "name it with --name-column")  # fmt: skip
+        raise DataFormatError(
+            f"{districts}: no station-name column ({', '.join(NAME_COLUMNS)}); "
+            "name it with --name-column"
+        )
     area = None if boundary is None else read_boundary(boundary, inp.net.crs)
-    res = audit_districts(inp.net, specs, layer, name_column=col, boundary=area,
-                          barriers=barriers, turnout_min=turnout_min, driving_min=driving_min,
-                          cell_size_m=cell_size_m, synthetic=inp.synthetic)  # fmt: skip
+    res = audit_districts(
+        inp.net,
+        specs,
+        layer,
+        name_column=col,
+        boundary=area,
+        barriers=barriers,
+        turnout_min=turnout_min,
+        driving_min=driving_min,
+        cell_size_m=cell_size_m,
+        synthetic=inp.synthetic,
+    )
     inputs = [Path(p) for p in (graph, stations, districts, boundary, barriers) if p is not None]
     title = f"辖区审核 District audit — {Path(districts).stem}"
     return res, write_audit(res, out_dir, title=title, inputs=inputs)
-
-

@@ -81,10 +81,18 @@ def _draw_overlay(ax: Any, o: Overlay, legend: _Legend) -> None:
     if not len(o.frame):
         return
     if o.kind == "fill":
-        o.frame.plot(ax=ax, color=o.color, alpha=o.alpha, edgecolor=o.color, linewidth=0.6,
-                     hatch=o.hatch, zorder=o.zorder)  # fmt: skip
-        legend.add(Patch(facecolor=o.color, alpha=o.alpha, hatch=o.hatch, edgecolor=o.color),
-                   o.en, o.zh)  # fmt: skip
+        o.frame.plot(
+            ax=ax,
+            color=o.color,
+            alpha=o.alpha,
+            edgecolor=o.color,
+            linewidth=0.6,
+            hatch=o.hatch,
+            zorder=o.zorder,
+        )
+        legend.add(
+            Patch(facecolor=o.color, alpha=o.alpha, hatch=o.hatch, edgecolor=o.color), o.en, o.zh
+        )
     elif o.kind == "outline":
         o.frame.boundary.plot(ax=ax, color=o.color, linewidth=o.width, zorder=o.zorder)
         legend.add(Line2D([], [], color=o.color, lw=o.width), o.en, o.zh)
@@ -92,18 +100,39 @@ def _draw_overlay(ax: Any, o: Overlay, legend: _Legend) -> None:
         o.frame.plot(ax=ax, color=o.color, linewidth=o.width, zorder=o.zorder)
         legend.add(Line2D([], [], color=o.color, lw=o.width), o.en, o.zh)
     else:
-        o.frame.plot(ax=ax, color=o.color, markersize=o.size, marker=o.marker,
-                     edgecolor="white", linewidth=0.6, zorder=o.zorder)  # fmt: skip
+        o.frame.plot(
+            ax=ax,
+            color=o.color,
+            markersize=o.size,
+            marker=o.marker,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=o.zorder,
+        )
         legend.add(Line2D([], [], color=o.color, marker=o.marker, ls="", ms=7), o.en, o.zh)
     if o.label_column is not None:
         for text, geom in zip(o.frame[o.label_column], o.frame.geometry, strict=True):
             p = geom.representative_point()
-            ax.text(p.x, p.y, f" {text}", fontsize=7.5, zorder=o.zorder + 1, va="bottom",
-                    path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])  # fmt: skip
+            ax.text(
+                p.x,
+                p.y,
+                f" {text}",
+                fontsize=7.5,
+                zorder=o.zorder + 1,
+                va="bottom",
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+            )
 
 
-def _figure(panels: Sequence[Panel], roads: gpd.GeoDataFrame | None, title: str,
-            subtitle: str, synthetic: bool, cjk: bool, crs: str) -> Figure:  # fmt: skip
+def _figure(
+    panels: Sequence[Panel],
+    roads: gpd.GeoDataFrame | None,
+    title: str,
+    subtitle: str,
+    synthetic: bool,
+    cjk: bool,
+    crs: str,
+) -> Figure:
     x0, y0, x1, y1 = _bounds(roads, panels)
     n = len(panels)
     w_each = 7.0 if n == 1 else max(3.2, min(5.0, 16.0 / n))
@@ -111,11 +140,13 @@ def _figure(panels: Sequence[Panel], roads: gpd.GeoDataFrame | None, title: str,
     h = min(max(h, 2.5), 9.0)
     legend_w = 3.2
     fig = Figure(figsize=(n * w_each + legend_w + 0.4, h + 1.3), facecolor="white")
-    W, H = fig.get_figwidth(), fig.get_figheight()
+    fig_w, fig_h = fig.get_figwidth(), fig.get_figheight()
     bold = _fonts.bold_weight()
     legend = _Legend(cjk, bold)
     for i, p in enumerate(panels):
-        ax = fig.add_axes(((0.2 + i * w_each) / W, 0.35 / H, (w_each - 0.1) / W, h / H))
+        ax = fig.add_axes(
+            ((0.2 + i * w_each) / fig_w, 0.35 / fig_h, (w_each - 0.1) / fig_w, h / fig_h)
+        )
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_aspect("equal", adjustable="box")
@@ -134,11 +165,27 @@ def _figure(panels: Sequence[Panel], roads: gpd.GeoDataFrame | None, title: str,
             _north_arrow(ax, bold)
         if synthetic:
             stamp = SYNTHETIC_LABEL if cjk else SYNTHETIC_LABEL.split(" — ")[0]
-            ax.text(0.5, 0.02, stamp, transform=ax.transAxes, ha="center", va="bottom",
-                    fontsize=8 if n > 1 else 11, color="#b71c1c", fontweight=bold, zorder=12,
-                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.9,
-                          "edgecolor": "#b71c1c"})  # fmt: skip
-    lax = fig.add_axes(((0.3 + n * w_each) / W, 0.35 / H, (legend_w - 0.2) / W, h / H))
+            ax.text(
+                0.5,
+                0.02,
+                stamp,
+                transform=ax.transAxes,
+                ha="center",
+                va="bottom",
+                fontsize=8 if n > 1 else 11,
+                color="#b71c1c",
+                fontweight=bold,
+                zorder=12,
+                bbox={
+                    "boxstyle": "round,pad=0.3",
+                    "facecolor": "white",
+                    "alpha": 0.9,
+                    "edgecolor": "#b71c1c",
+                },
+            )
+    lax = fig.add_axes(
+        ((0.3 + n * w_each) / fig_w, 0.35 / fig_h, (legend_w - 0.2) / fig_w, h / fig_h)
+    )
     lax.axis("off")
     seen: dict[str, Any] = {}
     for handle, label in legend.items:
@@ -146,10 +193,21 @@ def _figure(panels: Sequence[Panel], roads: gpd.GeoDataFrame | None, title: str,
     handles, labels = list(seen.values()), list(seen)
     if handles:
         lax.legend(handles, labels, loc="upper left", fontsize=8, frameon=False)
-    fig.text(0.2 / W, 1 - 0.12 / H, title, ha="left", va="top", fontsize=13, fontweight=bold)
-    fig.text(0.2 / W, 1 - 0.5 / H, subtitle, ha="left", va="top", fontsize=9, color="#37474f")
-    fig.text(0.2 / W, 0.08 / H, f"CRS {crs} (metres) · firecover {__version__}", fontsize=7,
-             color="#616161", ha="left", va="bottom")  # fmt: skip
+    fig.text(
+        0.2 / fig_w, 1 - 0.12 / fig_h, title, ha="left", va="top", fontsize=13, fontweight=bold
+    )
+    fig.text(
+        0.2 / fig_w, 1 - 0.5 / fig_h, subtitle, ha="left", va="top", fontsize=9, color="#37474f"
+    )
+    fig.text(
+        0.2 / fig_w,
+        0.08 / fig_h,
+        f"CRS {crs} (metres) · firecover {__version__}",
+        fontsize=7,
+        color="#616161",
+        ha="left",
+        va="bottom",
+    )
     return fig
 
 
@@ -185,8 +243,11 @@ def render_panels(
     dest = Path(path)
     check_not_input(dest, inputs)
     font = _fonts.find_cjk_font()
-    rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
-                          "hatch.linewidth": 0.6}  # fmt: skip
+    rc: dict[str, Any] = {
+        "font.family": _fonts.font_families(),
+        "axes.unicode_minus": False,
+        "hatch.linewidth": 0.6,
+    }
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")

@@ -1,4 +1,4 @@
-"""``firecover quota`` from files: zones from a polygon layer or a scenario, stations counted, reports.
+"""``firecover quota`` from files: zones from a polygon layer or a scenario, reports.
 
 The arithmetic is :mod:`firecover.standards.quota`; this adapter measures built-up areas (in the
 layer's local UTM zone), counts the existing stations of a station file inside each zone, and
@@ -40,8 +40,7 @@ PathLike = str | os.PathLike[str]
 def count_district_stations(stations: Sequence[StationSpec]) -> int:
     """Existing stations that serve a district (战勤保障 and proposed stations are not counted)."""
     std = load_standards()
-    return sum(1 for s in stations
-               if s.status == "existing" and std.classes[s.class_key].district)  # fmt: skip
+    return sum(1 for s in stations if s.status == "existing" and std.classes[s.class_key].district)
 
 
 def zones_from_layer(
@@ -72,8 +71,9 @@ def zones_from_layer(
     layer = read_layer(path, "EPSG:4326", "zones")
     for col in (name_column, class_column, existing_column):
         if col is not None and col not in layer.columns:
-            raise DataFormatError(f"{path}: no column {col!r}; columns are "
-                                  f"{', '.join(map(str, layer.columns))}")  # fmt: skip
+            raise DataFormatError(
+                f"{path}: no column {col!r}; columns are {', '.join(map(str, layer.columns))}"
+            )
     utm = layer.estimate_utm_crs()
     metric = layer.to_crs(utm)
     points = None
@@ -90,8 +90,9 @@ def zones_from_layer(
             lat.append(float(y[0]))
         points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(utm)
     zones = []
-    for i, (row, geom) in enumerate(zip(layer.itertuples(index=False), metric.geometry,
-                                        strict=True)):  # fmt: skip
+    for i, (row, geom) in enumerate(
+        zip(layer.itertuples(index=False), metric.geometry, strict=True)
+    ):
         d = row._asdict()
         name = str(d[name_column]) if name_column else f"zone {i + 1}"
         area = float(geom.area) / 1e6 if geom is not None else 0.0
@@ -128,8 +129,10 @@ def scenario_zones(scenario: Any) -> tuple[list[QuotaZone], dict[str, float]]:
         text = f"{z.zone.name}: {', '.join(z.blanks)}"
         if z.reported_rate is not None and "existing" not in z.blanks:
             fits = consistent_required(z.reported_rate, z.zone.existing)
-            text += (f" (the plan's {z.reported_rate:g} % with 已建 {z.zone.existing} fits 应建数 "
-                     f"{', '.join(map(str, fits[:5])) or 'none'})")  # fmt: skip
+            text += (
+                f" (the plan's {z.reported_rate:g} % with 已建 {z.zone.existing} fits 应建数 "
+                f"{', '.join(map(str, fits[:5])) or 'none'})"
+            )
         blanks.append(text)
     if blanks:
         raise ScenarioError(
@@ -157,8 +160,12 @@ def _rate_notes(report: QuotaReport, reported: dict[str, float]) -> list[str]:
 
 def quota_json(report: QuotaReport, *, title: str, notes: Sequence[str] = ()) -> str:
     """The JSON document: ``title``, ``firecover_version`` and the report's keys, ``notes``."""
-    doc = {"title": title, "firecover_version": __version__, **report.to_dict(),
-           "notes": list(notes)}  # fmt: skip
+    doc = {
+        "title": title,
+        "firecover_version": __version__,
+        **report.to_dict(),
+        "notes": list(notes),
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
@@ -173,8 +180,8 @@ def quota_markdown(report: QuotaReport, *, title: str, notes: Sequence[str] = ()
         f"规则 Rule: {report.rule} ({'; '.join(report.clauses)}). 按面积应建数是规划常用估算，"
         "并非国家公式 — the area-based count is the planners' working estimate, not an official "
         "formula.\n",
-        "| 分区 Zone | 建成区 Built-up km² | 类别 Class | 上限 Limit km² | 应建 Required | 已建 Existing "
-        "| 缺建 Shortfall | 缺建率 Rate | 依据 Basis |",
+        "| 分区 Zone | 建成区 Built-up km² | 类别 Class | 上限 Limit km² | 应建 Required "
+        "| 已建 Existing | 缺建 Shortfall | 缺建率 Rate | 依据 Basis |",
         "|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for z in (*report.zones, report.total):
@@ -200,9 +207,14 @@ def quota_markdown(report: QuotaReport, *, title: str, notes: Sequence[str] = ()
     return "\n".join(lines)
 
 
-def write_quota(report: QuotaReport, out_dir: PathLike, *, title: str,
-                reported: dict[str, float] | None = None,
-                inputs: Sequence[PathLike] = ()) -> dict[str, Path]:  # fmt: skip
+def write_quota(
+    report: QuotaReport,
+    out_dir: PathLike,
+    *,
+    title: str,
+    reported: dict[str, float] | None = None,
+    inputs: Sequence[PathLike] = (),
+) -> dict[str, Path]:
     """Write ``quota.md`` and ``quota.json`` into ``out_dir`` (never over an input)."""
     out = Path(out_dir)
     notes = _rate_notes(report, reported or {})

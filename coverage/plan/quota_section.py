@@ -26,8 +26,16 @@ from firecover.standards.quota import EDGE_WORDS, QuotaZone
 
 __all__ = ["ScenarioZone", "read_quota"]
 
-_ZONE_KEYS = ("name", "area_km2", "required", "class", "urban_edge", "existing",
-              "reported_rate", "source")  # fmt: skip
+_ZONE_KEYS = (
+    "name",
+    "area_km2",
+    "required",
+    "class",
+    "urban_edge",
+    "existing",
+    "reported_rate",
+    "source",
+)
 _BLANK = re.compile(r"^[Xx]+$")
 
 

@@ -27,8 +27,9 @@ TO_WGS = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
 def _station(name: str, x: float, cls: str = "level1") -> StationSpec:
     lon, lat = TO_WGS.transform(X0 + x, Y0)
-    return StationSpec(name=name, class_name=cls, class_key=cls, status="existing", lon=lon,
-                       lat=lat, source="test")  # fmt: skip
+    return StationSpec(
+        name=name, class_name=cls, class_key=cls, status="existing", lon=lon, lat=lat, source="test"
+    )
 
 
 def _strip(a: float, b: float) -> shapely.Polygon:
@@ -46,10 +47,10 @@ def net() -> CSRNetwork:
 
 def _audit(net: CSRNetwork, drawn: dict[str, tuple[float, float]], **kw: object):  # type: ignore[no-untyped-def]
     stations = [_station("A", 0.0), _station("B", 6000.0)]
-    gdf = gpd.GeoDataFrame({"station": list(drawn)},
-                           geometry=[_strip(*v) for v in drawn.values()], crs=CRS)  # fmt: skip
-    return audit_districts(net, stations, gdf, boundary=_strip(0, 6000), cell_size_m=100.0,
-                           **kw)  # type: ignore[arg-type]  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"station": list(drawn)}, geometry=[_strip(*v) for v in drawn.values()], crs=CRS
+    )
+    return audit_districts(net, stations, gdf, boundary=_strip(0, 6000), cell_size_m=100.0, **kw)  # type: ignore[arg-type]
 
 
 def test_strip_by_hand(net: CSRNetwork) -> None:
@@ -71,8 +72,9 @@ def test_strip_by_hand(net: CSRNetwork) -> None:
 
 def test_overlap_and_area_limit(net: CSRNetwork) -> None:
     stations = [_station("A", 0.0, "small"), _station("B", 6000.0)]
-    gdf = gpd.GeoDataFrame({"station": ["A", "B"]}, geometry=[_strip(0, 3500), _strip(3000, 6000)],
-                           crs=CRS)  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"station": ["A", "B"]}, geometry=[_strip(0, 3500), _strip(3000, 6000)], crs=CRS
+    )
     # A 小型站 limited to 2 km² is fine on area (0.35 km²); overlap [3000, 3500] = 0.05 km².
     res = audit_districts(net, stations, gdf, boundary=_strip(0, 6000), cell_size_m=100.0)
     ov = res.layers["overlaps"]
@@ -82,10 +84,11 @@ def test_overlap_and_area_limit(net: CSRNetwork) -> None:
 
 
 def test_barrier_named_and_area_across(net: CSRNetwork) -> None:
-    river = gpd.GeoDataFrame({"kind": ["river"], "name": ["测试河"]},
-                             geometry=[shapely.LineString([(X0 + 1000, Y0 - 200),
-                                                           (X0 + 1000, Y0 + 200)])],
-                             crs=CRS)  # fmt: skip
+    river = gpd.GeoDataFrame(
+        {"kind": ["river"], "name": ["测试河"]},
+        geometry=[shapely.LineString([(X0 + 1000, Y0 - 200), (X0 + 1000, Y0 + 200)])],
+        crs=CRS,
+    )
     res = _audit(net, {"A": (0, 4000), "B": (4200, 6000)}, barriers=river)
     a, b = res.districts
     assert set(a.barriers) == {"测试河"} and a.barriers["测试河"] == pytest.approx(98.0, abs=1)

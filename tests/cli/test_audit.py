@@ -1,4 +1,4 @@
-"""``firecover audit`` on the demo district: straight-line (Voronoi) districts as a brigade draws them."""
+"""``firecover audit`` on the demo district, with districts drawn as straight lines."""
 
 from __future__ import annotations
 
@@ -29,17 +29,31 @@ def test_demo_audit(tmp_path: Path) -> None:
     mid = (minx + maxx) / 2
     west = shapely.box(minx, miny, mid + 200, maxy).intersection(area)  # 200 m overlap
     east = shapely.box(mid, miny, maxx, maxy).intersection(area)
-    drawn = gpd.GeoDataFrame({"站名": ["文化路消防救援站", "兴业路消防救援站"]},
-                             geometry=[west, east], crs=utm).to_crs(4326)  # fmt: skip
+    drawn = gpd.GeoDataFrame(
+        {"站名": ["文化路消防救援站", "兴业路消防救援站"]}, geometry=[west, east], crs=utm
+    ).to_crs(4326)
     dpath = tmp_path / "drawn.gpkg"
     drawn.to_file(dpath)
     before = dpath.read_bytes()
     out = tmp_path / "out"
-    res = CliRunner().invoke(cli, ["audit", "--graph", str(DEMO / "demo_district.graphml"),
-                                   "--stations", str(st), "--districts", str(dpath),
-                                   "--boundary", str(DEMO / "boundary.geojson"),
-                                   "--barriers", str(DEMO / "barriers.geojson"),
-                                   "--out", str(out)])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            "--graph",
+            str(DEMO / "demo_district.graphml"),
+            "--stations",
+            str(st),
+            "--districts",
+            str(dpath),
+            "--boundary",
+            str(DEMO / "boundary.geojson"),
+            "--barriers",
+            str(DEMO / "barriers.geojson"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 3, res.output  # the overlap alone fails the audit
     doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     assert doc["synthetic"] is True and doc["compliant"] is False
@@ -57,9 +71,21 @@ def test_demo_audit(tmp_path: Path) -> None:
 def test_bad_name_column(tmp_path: Path) -> None:
     st = tmp_path / "stations.csv"
     st.write_text(STATIONS, encoding="utf-8")
-    res = CliRunner().invoke(cli, ["audit", "--graph", str(DEMO / "demo_district.graphml"),
-                                   "--stations", str(st), "--districts",
-                                   str(DEMO / "boundary.geojson"), "--name-column", "nope",
-                                   "--out", str(tmp_path / "o")])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            "--graph",
+            str(DEMO / "demo_district.graphml"),
+            "--stations",
+            str(st),
+            "--districts",
+            str(DEMO / "boundary.geojson"),
+            "--name-column",
+            "nope",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1

@@ -19,9 +19,27 @@ def test_simplest_call_liangping() -> None:
 
 
 def test_json_and_zones(tmp_path: Path) -> None:
-    res = CliRunner().invoke(cli, ["quota", "--area-km2", "10", "--area-km2", "20", "--class", "二级",
-                                   "--class", "edge", "--existing", "1", "--existing", "4",
-                                   "--json", "--out", str(tmp_path / "q")])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        [
+            "quota",
+            "--area-km2",
+            "10",
+            "--area-km2",
+            "20",
+            "--class",
+            "二级",
+            "--class",
+            "edge",
+            "--existing",
+            "1",
+            "--existing",
+            "4",
+            "--json",
+            "--out",
+            str(tmp_path / "q"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert [z["required"] for z in doc["zones"]] == [3, 2] and doc["total"]["shortfall"] == 2
@@ -31,19 +49,27 @@ def test_json_and_zones(tmp_path: Path) -> None:
 def test_demo_district_boundary_and_stations(tmp_path: Path) -> None:
     demo = ROOT / "data" / "demo"
     csv = tmp_path / "st.csv"
-    csv.write_text("name,lon,lat,class\n文化路消防救援站,118.3517199,38.7566858,二级\n",
-                   encoding="utf-8")  # fmt: skip
-    res = CliRunner().invoke(cli, ["quota", "--zones", str(demo / "boundary.geojson"),
-                                   "--stations", str(csv), "--json"])  # fmt: skip
+    csv.write_text(
+        "name,lon,lat,class\n文化路消防救援站,118.3517199,38.7566858,二级\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(
+        cli, ["quota", "--zones", str(demo / "boundary.geojson"), "--stations", str(csv), "--json"]
+    )
     assert res.exit_code == 0, res.output
     z = json.loads(res.output)["zones"][0]
     assert z["existing"] == 1 and z["required"] == -(-z["area_km2"] // 7)
 
 
 def test_bad_input_one_line_exit_2() -> None:
-    for args in (["quota"], ["quota", "--area-km2", "-1", "--existing", "0"],
-                 ["quota", "--area-km2", "3"], [  # no --existing
-                     "quota", str(ROOT / "scenarios" / "laiyuan.toml")]):  # fmt: skip
+    for args in (
+        ["quota"],
+        ["quota", "--area-km2", "-1", "--existing", "0"],
+        ["quota", "--area-km2", "3"],
+        [  # no --existing
+            "quota",
+            str(ROOT / "scenarios" / "laiyuan.toml"),
+        ],
+    ):
         res = CliRunner().invoke(cli, args)
         assert res.exit_code == 2, (args, res.output)
         assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1

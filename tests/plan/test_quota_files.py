@@ -24,7 +24,9 @@ bbox = [117.0, 39.0, 117.1, 39.1]
 
 
 def test_quota_table_parses() -> None:
-    sc = parse_scenario(HEAD + """
+    sc = parse_scenario(
+        HEAD
+        + """
 [[scenario.quota.zone]]
 name = "城区"
 area_km2 = 30.0
@@ -36,7 +38,8 @@ area_km2 = 20.0
 class = "edge"
 existing = 0
 source = "hand"
-""")
+"""
+    )
     zones, rates = scenario_zones(sc)
     r = compute_quota(zones)
     assert [z.required for z in r.zones] == [5, 2] and rates == {}
@@ -73,12 +76,14 @@ def test_zones_layer_area_and_station_count(tmp_path: Path) -> None:
     # Two squares in UTM 50N: 3 km × 3 km = 9 km² and 2 km × 1 km = 2 km².
     a = shapely.box(500_000, 4_300_000, 503_000, 4_303_000)
     b = shapely.box(510_000, 4_300_000, 512_000, 4_301_000)
-    gdf = gpd.GeoDataFrame({"名称": ["A", "B"], "类别": ["一级", "小型站"]}, geometry=[a, b],
-                           crs="EPSG:32650").to_crs("EPSG:4326")  # fmt: skip
+    gdf = gpd.GeoDataFrame(
+        {"名称": ["A", "B"], "类别": ["一级", "小型站"]}, geometry=[a, b], crs="EPSG:32650"
+    ).to_crs("EPSG:4326")
     zpath = tmp_path / "zones.geojson"
     gdf.to_file(zpath)
-    pts = gpd.GeoSeries(shapely.points([501_000, 502_000, 511_000, 520_000], [4_301_000] * 4),
-                        crs="EPSG:32650").to_crs("EPSG:4326")  # fmt: skip
+    pts = gpd.GeoSeries(
+        shapely.points([501_000, 502_000, 511_000, 520_000], [4_301_000] * 4), crs="EPSG:32650"
+    ).to_crs("EPSG:4326")
     rows = ["name,lon,lat,class,status"]
     for i, p in enumerate(pts):
         rows.append(f"s{i},{p.x:.7f},{p.y:.7f},一级,existing")

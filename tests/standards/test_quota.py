@@ -1,4 +1,4 @@
-"""应建数 / 缺建率 arithmetic (firecover.standards.quota) against hand computations and brute force."""
+"""应建数 / 缺建率 (firecover.standards.quota) against hand computations and brute force."""
 
 from __future__ import annotations
 
@@ -37,10 +37,12 @@ def test_exact_multiple_is_not_rounded_up() -> None:
 
 def test_total_sums_zone_shortfalls_not_net() -> None:
     # Core: 10 km² of 二级 → 3 needed, 1 built → 2 missing. Edge: 20 km² → 2 needed, 4 built.
-    r = compute_quota([
-        QuotaZone("core", 10.0, "二级", existing=1),
-        QuotaZone("new area", 20.0, "edge", existing=4),
-    ])  # fmt: skip
+    r = compute_quota(
+        [
+            QuotaZone("core", 10.0, "二级", existing=1),
+            QuotaZone("new area", 20.0, "edge", existing=4),
+        ]
+    )
     assert [z.shortfall for z in r.zones] == [2, 0]
     assert r.zones[1].surplus == 2
     assert (r.total.required, r.total.existing, r.total.shortfall) == (5, 5, 2)
@@ -99,8 +101,11 @@ def test_required_is_the_fewest_districts_that_hold_the_area(
 @given(rate=st.integers(0, 99), existing=st.integers(0, 60))
 def test_consistent_required_matches_brute_force(rate: int, existing: int) -> None:
     got = consistent_required(rate, existing, max_required=400)
-    want = [n for n in range(max(1, existing), 401)
-            if math.floor(100 * (n - existing) / n + 0.5 + 1e-9) == rate]  # fmt: skip
+    want = [
+        n
+        for n in range(max(1, existing), 401)
+        if math.floor(100 * (n - existing) / n + 0.5 + 1e-9) == rate
+    ]
     assert got == want
 
 
