@@ -49,6 +49,19 @@ class Settings:
         frontage with its garage doors opening onto it (建标152-2017 siting rules), so engines
         must be able to use the street directly. Motorways, trunk roads, ``*_link`` ramps and
         ``service`` roads are excluded by default.
+    hydrant_radius_m : float
+        Municipal hydrant protection radius along the roads, metres: GB 50974-2014 §7.2.5 as
+        quoted in the Laiyuan plan (seed 003): 保护半径不超过 150 m.
+    hydrant_spacing_m : float
+        Largest distance between neighbouring hydrants along a road, metres: GB 50974-2014
+        §7.2.5 as quoted in the Laiyuan plan: 间距不大于 120 m.
+    hydrant_demand_step_m : float
+        Step of the road points the hydrant covering model must cover, metres.
+    hydrant_candidate_step_m : float
+        Step of the candidate positions for new hydrants along the roads, metres.
+    hydrant_skip_road_classes : tuple of str
+        Road classes left out of the hydrant analysis (municipal hydrants stand along city
+        streets; expressways and their ramps carry none).
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
     cache_dir : str or None
@@ -71,6 +84,11 @@ class Settings:
     candidate_road_classes: tuple[str, ...] = (
         "primary", "secondary", "tertiary", "residential", "unclassified",
     )  # fmt: skip
+    hydrant_radius_m: float = 150.0
+    hydrant_spacing_m: float = 120.0
+    hydrant_demand_step_m: float = 10.0
+    hydrant_candidate_step_m: float = 20.0
+    hydrant_skip_road_classes: tuple[str, ...] = ("motorway", "motorway_link")
     keep_largest_component: bool = True
     cache_dir: str | None = "auto"
 
