@@ -138,7 +138,8 @@ def _markdown(
         f"{an.spacing_m:g} m, both measured along the roads. Existing hydrants: {n_h}.\n"
     )
     out += [
-        "| 道路等级 Road class | 道路 Road km | 超出保护半径 Beyond radius km | 间距超限 In spacing gaps km |",
+        "| 道路等级 Road class | 道路 Road km | 超出保护半径 Beyond radius km "
+        "| 间距超限 In spacing gaps km |",
         "|---|---:|---:|---:|",
     ]
     for c in sorted(an.road_m, key=lambda c: -an.road_m[c]):

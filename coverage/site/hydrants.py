@@ -21,6 +21,7 @@ not: hoses and crews are not bound by traffic direction), from each hydrant's sn
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -242,7 +243,7 @@ def analyse_hydrants(
             continue
         if abs(a_ - ps[0]) > 1e-3 and a_ + ps[0] > spacing + _TOL and ps[0] > _TOL:
             gaps.append((k, 0.0, ps[0], a_ + ps[0]))
-        for p, q in zip(ps[:-1], ps[1:], strict=True):
+        for p, q in itertools.pairwise(ps):
             if q - p > spacing + _TOL:
                 gaps.append((k, p, q, q - p))
         last = ln - ps[-1]

@@ -28,7 +28,9 @@ def test_demo_hydrants(tmp_path: Path) -> None:
     with h.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "lon", "lat"])
-        w.writerows([f"H{i}", f"{a:.7f}", f"{b:.7f}"] for i, (a, b) in enumerate(zip(lon, lat)))
+        w.writerows(
+            [f"H{i}", f"{a:.7f}", f"{b:.7f}"] for i, (a, b) in enumerate(zip(lon, lat, strict=True))
+        )
     out = tmp_path / "out"
     res = CliRunner().invoke(
         cli, ["hydrants", "--graph", str(GRAPH), "--hydrants", str(h), "--out", str(out)]
