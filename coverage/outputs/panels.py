@@ -86,7 +86,7 @@ def _draw_overlay(ax: Any, o: Overlay, legend: _Legend) -> None:
             color=o.color,
             alpha=o.alpha,
             edgecolor=o.color,
-            linewidth=0.6,
+            linewidth=0.0 if len(o.frame) > 200 else 0.6,  # many cells: no outlines
             hatch=o.hatch,
             zorder=o.zorder,
         )
