@@ -153,7 +153,7 @@ def sequence_scenario(
             relocations.append((key[s.replaces], i))
     snapped = place_stations(net, stations)
     budget_s = 60.0 * scenario.budget.driving_min
-    cov = covered(bounded_matrix(net, snapped, budget_s, targets=demand.points)).n_t
+    cov = covered(bounded_matrix(net, snapped, budget_s, targets=demand.points)).T
     xs, ys = snapped.road_xy(net)
     names = [s.name for s in stations]
     free = candidates is not None or generate
@@ -165,7 +165,7 @@ def sequence_scenario(
             user_sites=candidates,
             user_only=not generate,
         )
-        ccov = covered(bounded_matrix(net, cands.snapped, budget_s, targets=demand.points)).n_t
+        ccov = covered(bounded_matrix(net, cands.snapped, budget_s, targets=demand.points)).T
         cov = sp.hstack([cov, ccov], format="csr")
         names += [str(n) for n in cands.name]
         kinds += ["candidate"] * len(cands.name)
