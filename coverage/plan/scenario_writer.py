@@ -103,6 +103,25 @@ def _station(s: StationSpec) -> list[tuple[str, Any]]:
     ]
 
 
+def _zone(z: Any) -> list[tuple[str, Any]]:
+    """A ``[[scenario.quota.zone]]`` table; template blanks are written back as ``"XX"``."""
+    q = z.zone
+
+    def blank(key: str, value: Any) -> Any:
+        return "XX" if key in z.blanks else value
+
+    return [
+        ("name", q.name),
+        ("area_km2", blank("area_km2", q.area_km2)),
+        ("required", blank("required", q.required)),
+        ("class", q.class_name),
+        ("urban_edge", q.urban_edge or None),
+        ("existing", blank("existing", q.existing)),
+        ("reported_rate", z.reported_rate),
+        ("source", q.source),
+    ]
+
+
 def scenario_toml(
     scenario: Scenario,
     *,
@@ -164,6 +183,8 @@ def scenario_toml(
             ("risk_column", lay.risk_column),
         ],
     )
+    for z in scenario.quota:
+        out += _table("scenario.quota.zone", _zone(z), array=True)
     for s in scenario.stations:
         out += _table("station", _station(s), array=True)
     return "\n".join(out) + "\n"

@@ -97,3 +97,12 @@ def test_zones_layer_area_and_station_count(tmp_path: Path) -> None:
     paths = write_quota(r, tmp_path / "out", title="t", inputs=[zpath, spath])
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert doc["total"]["required"] == 3 and "| A |" in paths["md"].read_text(encoding="utf-8")
+
+
+def test_scenario_writer_keeps_quota_zones() -> None:
+    from firecover.plan.scenario_writer import scenario_toml
+
+    for name in ("fuxin", "laiyuan"):
+        sc = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+        again = parse_scenario(scenario_toml(sc), base_dir=ROOT / "scenarios")
+        assert again.quota == sc.quota
