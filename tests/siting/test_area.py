@@ -393,8 +393,30 @@ def big_cell_instances(draw: Any) -> dict[str, Any]:
     }
 
 
+@st.composite
+def trap_instances(draw: Any) -> dict[str, Any]:
+    """Small-limit sites that cover every cell (fixed, or one of them alone is the LSCP
+    optimum) and can hold the area only split, plus a large site that holds a cell whole."""
+    n = draw(st.integers(1, 4))
+    m = draw(st.integers(2, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    cover = np.zeros((n, m), dtype=bool)
+    cover[:, 1:] = True
+    cover[:, 0] = rng.random(n) < 0.7
+    limits = np.concatenate([[4.0], rng.choice(np.array([1.0, 2.0]), m - 1)])
+    fixed = np.arange(1, m) if draw(st.booleans()) else np.zeros(0, dtype=np.int64)
+    return {
+        "cover": cover,
+        "given": cover,
+        "area": rng.integers(0, 5, n).astype(float),
+        "limits": limits,
+        "cost": np.ones(m),
+        "fixed": fixed,
+    }
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(big_cell_instances())
+@given(st.one_of(big_cell_instances(), trap_instances()))
 def test_min_form_with_cells_larger_than_some_limits_matches_brute_force(
     inst: dict[str, Any],
 ) -> None:
