@@ -105,5 +105,7 @@ def pct(share: float, threshold: float = 1.0, decimals: int = PCT_DECIMALS,
     """
     if share is None or math.isnan(share):
         return "—"
+    if math.isinf(share):
+        return "∞%" if share > 0 else "-∞%"
     shown, d = _share_shown(share, threshold, decimals, tol)
     return f"{_strip(f'{shown:.{d}f}')}%"
