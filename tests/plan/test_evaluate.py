@@ -176,9 +176,26 @@ def test_cli_check_compliant_plan_exits_0(tmp_path: Path) -> None:
     sc = tmp_path / "ok.toml"
     sc.write_text(COMPLIANT.format(graph=GRAPH.as_posix(), boundary=BOUNDARY.as_posix()),
                   encoding="utf-8")  # fmt: skip
-    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"])
+    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200",
+                                   "--barrier-rule", "warn"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "FAIL" not in res.output
+
+
+def test_cli_check_fails_a_plan_on_the_barrier_rule(tmp_path: Path) -> None:
+    """Issue 12: the same plan, areas and times within limits, fails on GB 51080-2015
+    §4.1.3-4 (districts cross the demo's expressway and river), named in the message."""
+    sc = tmp_path / "ok.toml"
+    sc.write_text(COMPLIANT.format(graph=GRAPH.as_posix(), boundary=BOUNDARY.as_posix()),
+                  encoding="utf-8")  # fmt: skip
+    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"])
+    assert res.exit_code == 3, res.output
+    assert "澜河" in res.output and "滨海快速路" in res.output and "km²" in res.output
+    warn = sc.read_text(encoding="utf-8").replace(
+        "[[station]]", '[scenario.standards]\nbarrier_rule = "warn"\n\n[[station]]', 1
+    )
+    sc.write_text(warn, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"]).exit_code == 0
 
 
 def test_cli_check_bad_input_exits_2(tmp_path: Path) -> None:
