@@ -44,7 +44,8 @@ def _echo_years(ev: PlanEvaluation) -> None:
                    f"non-compliant: {', '.join(bad) or 'none'}")  # fmt: skip
         if yr.built_up is not None:
             b = yr.built_up
-            click.echo(f"  建成区 built-up {figure(b['area_km2'])} km²: 应建 {b['stations_needed']} "
+            click.echo(f"  建成区 built-up {figure(b['area_km2'])} km²: "
+                       f"应建 {b['stations_needed']} "
                        f"needed, {b['stations_counted']} with a district, shortfall 缺 "
                        f"{b['shortfall']}")  # fmt: skip
 

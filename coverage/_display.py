@@ -49,7 +49,7 @@ def _up(x: float, d: int) -> float:
     return math.ceil(x * f - _EPS) / f
 
 
-def figure(x: float, decimals: int = DECIMALS) -> str:
+def figure(x: float | None, decimals: int = DECIMALS) -> str:
     """A figure without a limit: nearest, trailing zeros dropped (``8.2``, ``7``, ``∞``, ``—``)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
@@ -58,7 +58,9 @@ def figure(x: float, decimals: int = DECIMALS) -> str:
     return _strip(f"{x:.{decimals}f}")
 
 
-def at_most(x: float, limit: float | None, decimals: int = DECIMALS, tol: float = TOL) -> str:
+def at_most(
+    x: float | None, limit: float | None, decimals: int = DECIMALS, tol: float = TOL
+) -> str:
     """A figure checked against "``x`` ≤ ``limit``", rounded towards its verdict.
 
     Fails (``x > limit + tol``, the standards check's own test): rounded up, so the shown

@@ -31,7 +31,10 @@ def test_at_most_is_on_the_verdicts_side(data: st.DataObject, limit: float) -> N
     assert abs(shown - x) <= 0.01 + 1e-9 or shown == limit
 
 
-@given(st.floats(0, 1, allow_nan=False), st.one_of(st.just(1.0), st.integers(1, 10_000).map(lambda k: k / 10_000)))
+@given(
+    st.floats(0, 1, allow_nan=False),
+    st.one_of(st.just(1.0), st.integers(1, 10_000).map(lambda k: k / 10_000)),
+)
 def test_pct_is_on_the_verdicts_side(share: float, threshold: float) -> None:
     text = pct(share, threshold)
     shown = float(text.rstrip("%")) / 100.0

@@ -136,6 +136,10 @@ def _stations_layer(net: CSRNetwork, stations: Sequence[StationSpec], snapped: S
             "status": [s.status for s in stations],
             "year": pd.array([s.year for s in stations], dtype="Int64"),
             "snap_m": np.round(snapped.distance_m, 1),
+            "approximate": [bool(s.approximate) for s in stations],
+            "precision_m": [
+                np.nan if s.precision_m is None else float(s.precision_m) for s in stations
+            ],
         },
         geometry=shapely.points(rx, ry),
         crs=net.crs,
@@ -167,7 +171,7 @@ def barrier_failure(rule: str | None) -> bool | None:
         return None
     key = str(rule).strip().lower()
     if key not in ("fail", "warn"):
-        raise DataFormatError(f"barrier_rule must be \"fail\" or \"warn\", not {rule!r}")
+        raise DataFormatError(f'barrier_rule must be "fail" or "warn", not {rule!r}')
     return key == "fail"
 
 

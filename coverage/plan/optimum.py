@@ -112,11 +112,15 @@ def plan_optimum(
     if uncoverable > _UNCOVERABLE_EPS_KM2:
         why = (f"{uncoverable:.2f} km² is reached by no candidate site within "
                f"{options['driving_min']:g} min of driving")  # fmt: skip
-        comply = {"status": "infeasible", "error": why}
-        cover = {"status": "infeasible", "error": why}
+        comply: dict[str, Any] = {"status": "infeasible", "error": why}
+        cover: dict[str, Any] = {"status": "infeasible", "error": why}
     else:
         comply = _solve(problem, "area", None, time_limit)
-        cover = comply.pop("lscp", None) or _solve(problem, "lscp", None, time_limit)
+        # the area model's own LSCP bound is on zone-restricted pairs when zoned: full
+        # coverage ignores barriers (any station may reach any cell), so solve it apart then
+        inner = comply.pop("lscp", None)
+        cover = (inner if inner is not None and not zoned
+                 else _solve(problem, "lscp", None, time_limit))  # fmt: skip
     share = mclp.get("objective", math.nan) / total if total > 0 else math.nan
     return {
         "new_stations": n_new,
@@ -130,9 +134,13 @@ def plan_optimum(
         "new_class": station_class(new_class).zh_short,
         "uncoverable_km2": _round(uncoverable),
         "budget_minutes": {"turnout": problem.turnout_min, "driving": problem.driving_min},
-        "limits_km2": {"new_sites": _round(float(problem.limits[-1])) if len(cands) else None,
-                       "fixed": {s.name: _round(float(v)) for s, v in
-                                 zip(fixed, problem.limits[: len(fixed)], strict=True)}},
+        "limits_km2": {
+            "new_sites": _round(float(problem.limits[-1])) if len(cands) else None,
+            "fixed": {
+                s.name: _round(float(v))
+                for s, v in zip(fixed, problem.limits[: len(fixed)], strict=True)
+            },
+        },
         "barrier_zones": zoned,
         "mclp": mclp,
         "area_model": comply,

@@ -111,9 +111,9 @@ from firecover.plan.sections import (
     BARRIER_KEYS,
     graph_keys,
     read_barrier_rule,
-    read_built_up,
     read_boundary,
     read_budget,
+    read_built_up,
     read_graph,
     read_layers,
     read_limits,
@@ -458,12 +458,14 @@ def parse_scenario(
     raw, tables = read_stations(data.get("station", []), top, standards)
     first, last = read_years(sc, raw, tables)
     check_relocations(raw, tables)
-    limits = {k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()}
+    limits: dict[str, Any] = {
+        k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()
+    }
     return Scenario(
         **head,
         first_year=first,
         last_year=last,
-        standards=StandardsSpec(profile=profile, **limits, **read_barrier_rule(std_table)),
+        standards=StandardsSpec(profile, **limits, **read_barrier_rule(std_table)),
         built_up=BuiltUpSpec(**read_built_up(sc.table("built_up", ("file", "area_km2")))),
         stations=tuple(StationSpec(**kw) for kw in raw),
         path=None if path is None else Path(path),

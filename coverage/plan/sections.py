@@ -14,10 +14,10 @@ from firecover._schema import Table, quote_list
 from firecover.analysis.station_spec import name_key
 
 __all__ = [
-    "graph_keys",
-    "read_boundary",
     "BARRIER_KEYS",
+    "graph_keys",
     "read_barrier_rule",
+    "read_boundary",
     "read_budget",
     "read_built_up",
     "read_graph",

@@ -182,7 +182,8 @@ class SitingRun:
 
 
 def _limits(existing: Sequence[StationSpec], n_cand: int, new_class: str, urban_edge: bool,
-            standards: Any, overrides: Mapping[str, float] | None = None) -> FloatArray:  # fmt: skip
+            standards: Any, overrides: Mapping[str, float] | None = None
+            ) -> FloatArray:  # fmt: skip
     # candidates take the class overrides (a name override names an existing station)
     def lim(cls: str, edge: bool, name: str | None) -> float:
         v = area_limit(cls, urban_edge=edge, name=name, standards=standards,

@@ -49,7 +49,9 @@ def restrict_to_zones(coverage: Any, zones: Any) -> sp.csr_array:
         cz = np.asarray(zones[0], dtype=np.int64).ravel()
         sz = np.asarray(zones[1], dtype=np.int64).ravel()
     except (TypeError, ValueError, IndexError) as exc:
-        raise DataFormatError(f"zones must be (cell_zone, site_zone) integer arrays ({exc})") from exc
+        raise DataFormatError(
+            f"zones must be (cell_zone, site_zone) integer arrays ({exc})"
+        ) from exc
     if cz.size != mat.shape[0] or sz.size != mat.shape[1]:
         raise DataFormatError(
             f"zones have {cz.size} cell and {sz.size} site labels; expected "

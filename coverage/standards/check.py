@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -57,9 +58,9 @@ from firecover.standards.profile import (
 from firecover.standards.results import DistrictSummary, StationCheck
 from firecover.standards.rules import (
     _TOL,
-    BoolInput,
     BarrierCrossing,
     BarrierThresholds,
+    BoolInput,
     FloatInput,
     _budget,
     _check_one,

@@ -241,7 +241,8 @@ def _check_area(
     out.checks["area"] = st.area <= limit + _TOL
     if not out.checks["area"]:
         out.reasons.append(
-            f"辖区面积 {at_most(st.area, limit)} km² 超过 {_fmt(limit)} km² 限值{_BASIS_ZH[basis]} / "
+            f"辖区面积 {at_most(st.area, limit)} km² 超过 {_fmt(limit)} km² "
+            f"限值{_BASIS_ZH[basis]} / "
             f"district {at_most(st.area, limit)} km² exceeds the {_fmt(limit)} km²"
             f"{_BASIS_EN[basis]} limit"
         )
@@ -312,7 +313,10 @@ def _check_adjacency(st: _Station, std: Standards, out: _Findings) -> None:
 def _crossing_text(c: BarrierCrossing) -> tuple[str, str]:
     zh = _KIND_ZH.get(c.kind, c.kind)
     name = f"「{c.name}」" if c.name else ""
-    return f"{zh}{name} {_fmt(c.km2)} km²", f"{c.kind}{' ' + c.name if c.name else ''} {_fmt(c.km2)} km²"
+    return (
+        f"{zh}{name} {_fmt(c.km2)} km²",
+        f"{c.kind}{' ' + c.name if c.name else ''} {_fmt(c.km2)} km²",
+    )
 
 
 def _check_barrier(st: _Station, std: Standards, fail: bool, thr: BarrierThresholds,
@@ -373,8 +377,9 @@ def _check_one(
         reasons=out.reasons,
         warnings=out.warnings,
         clauses=out.clauses,
-        barriers_crossed=[{"kind": c.kind, "name": c.name, "km2": float(c.km2)}
-                          for c in st.crossings],  # fmt: skip
+        barriers_crossed=[
+            {"kind": c.kind, "name": c.name, "km2": float(c.km2)} for c in st.crossings
+        ],
         has_district=st.cls.district,
     )
 
