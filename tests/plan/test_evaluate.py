@@ -231,3 +231,40 @@ def test_evaluate_real_scenario_offline_on_a_given_graph(tmp_path: Path) -> None
     assert "hull" in doc["boundary"]
     assert all(s["approximate_location"] for s in doc["stations"])
     assert doc["optimum"]["new_stations"] == 2
+
+
+def test_report_shows_each_station_in_each_year(ev: PlanEvaluation) -> None:
+    """Issue 12: the plan table has a row per station and evaluated year in service."""
+    doc = plan_report(ev)
+    rows = {(r["year"], r["name"]) for r in doc["station_years"]}
+    assert rows == {(y.year, n) for y in ev.years for n in y.names}
+    md = plan_markdown(ev)
+    for y in ev.years:
+        for n in y.names:
+            assert any(line.startswith(f"| {y.year} | {n}") for line in md.splitlines()), (y, n)
+
+
+def test_logistics_and_outside_stations_are_never_shown_as_passing(inputs) -> None:  # type: ignore[no-untyped-def]
+    """A 战勤保障 station has no district ("无辖区"); a station left with 0 km² inside the
+    boundary (here: a twin placed on another station's site, which wins every tie) is listed
+    apart as outside the planning area, not "达标 pass"."""
+    import dataclasses
+
+    sc = load_scenario(DEMO_SCENARIO)
+    first = sc.stations[0]
+    extra = (
+        dataclasses.replace(first, name="战勤保障站", class_name="战勤保障",
+                            class_key="logistics", index=90),
+        dataclasses.replace(first, name="孪生站", index=91),
+    )  # fmt: skip
+    sc = dataclasses.replace(sc, stations=sc.stations + extra)
+    ev = evaluate_plan(sc, inputs.net, inputs.demand, synthetic=True, optimum=False)
+    doc = plan_report(ev)
+    verdicts = {r["name"]: r["verdict"] for r in doc["station_years"] if r["year"] == 2024}
+    assert verdicts["战勤保障站"] == "no_district" and verdicts["孪生站"] == "outside"
+    md = plan_markdown(ev).splitlines()
+    logistic = [ln for ln in md if ln.startswith("| 2024 | 战勤保障站")]
+    assert logistic and all("无辖区 no district" in ln and "达标 pass" not in ln for ln in logistic)
+    apart = md.index(next(ln for ln in md if ln.startswith("规划区外的站")))
+    twin = [i for i, ln in enumerate(md) if "孪生站" in ln]
+    assert twin and all(i > apart for i in twin)
