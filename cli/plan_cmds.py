@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from firecover._display import at_most, figure, pct
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -16,6 +17,13 @@ EXIT_NONCOMPLIANT = 3
 
 
 def _sources(f: Any) -> Any:
+    f = click.option(
+        "--barrier-rule",
+        type=click.Choice(["fail", "warn"]),
+        default=None,
+        help="A district crossing an expressway, railway or river (GB 51080-2015 §4.1.3-4) "
+        "fails its station (default) or only warns; overrides the scenario's barrier_rule.",
+    )(f)
     f = click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")(f)
     f = click.option("--boundary", type=_FILE, default=None,
                      help="Planning boundary file (overrides the scenario's).")(f)  # fmt: skip
@@ -32,8 +40,14 @@ def _echo_years(ev: PlanEvaluation) -> None:
         s = yr.run.summary
         bad = [c.name for c in yr.run.checks if not c.compliant]
         click.echo(f"{yr.year}: {len(yr.stations)} stations, {yr.run.budget_min:g}-min coverage "
-                   f"{s.covered_share:.1%} of {s.area_km2:.2f} km²; non-compliant: "
-                   f"{', '.join(bad) or 'none'}")  # fmt: skip
+                   f"{pct(s.covered_share, decimals=1)} of {figure(s.area_km2)} km²; "
+                   f"non-compliant: {', '.join(bad) or 'none'}")  # fmt: skip
+        if yr.built_up is not None:
+            b = yr.built_up
+            click.echo(f"  建成区 built-up {figure(b['area_km2'])} km²: "
+                       f"应建 {b['stations_needed']} "
+                       f"needed, {b['stations_counted']} with a district, shortfall 缺 "
+                       f"{b['shortfall']}")  # fmt: skip
 
 
 @click.command("evaluate")
@@ -59,6 +73,7 @@ def evaluate(
     no_optimum: bool,
     time_limit: float,
     no_html: bool,
+    barrier_rule: str | None,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -68,15 +83,16 @@ def evaluate(
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
-        progress=lambda msg: click.echo(f"  … {msg}", err=True),
+        progress=lambda msg: click.echo(f"  … {msg}", err=True), barrier_rule=barrier_rule,
     )  # fmt: skip
     _echo_years(ev)
     opt = ev.optimum
     if opt is not None:
         best = opt.get("covered_share")
+        fewest = opt.get("min_new_for_compliance")
         click.echo(f"optimum with {opt['new_stations']} new: "
-                   f"{'—' if best is None else format(best, '.1%')}; fewest new for compliance: "
-                   f"{opt.get('min_new_for_compliance', '—')}")  # fmt: skip
+                   f"{'—' if best is None else pct(best, decimals=1)}; fewest new for "
+                   f"compliance: {'—' if fewest is None else fewest}")  # fmt: skip
     for p in paths.values():
         click.echo(f"  {p}")
 
@@ -91,21 +107,29 @@ def check(
     graph: Path | None,
     boundary: Path | None,
     cell_size: float | None,
+    barrier_rule: str | None,
 ) -> None:
     """Print the compliance table; exit 0 if every station complies, 3 if any does not.
+
+    A district crossing a barrier (GB 51080-2015 §4.1.3-4) fails its station unless the
+    scenario or --barrier-rule says "warn".
 
     Exit status 2 means bad input (missing file, invalid scenario). Usable in a planning
     institute's CI.
     """
-    ev = check_scenario(scenario, graph=graph, boundary=boundary, cell_size_m=cell_size)
+    ev = check_scenario(scenario, graph=graph, boundary=boundary, cell_size_m=cell_size,
+                        barrier_rule=barrier_rule)  # fmt: skip
     _echo_years(ev)
     yr = ev.final
     click.echo(f"\n{yr.year} 合规检查 compliance ({yr.run.budget_min:g} min):")
     for c in yr.run.checks:
-        verdict = "PASS 达标" if c.compliant else "FAIL 不达标: " + "; ".join(c.reasons)
-        limit = "—" if c.limit_km2 is None else f"{c.limit_km2:g}"
-        click.echo(f"  {c.name} [{c.class_zh}] {c.jurisdiction_km2:.2f}/{limit} km², "
-                   f"slowest {c.max_arrival_min:.1f} min: {verdict}")  # fmt: skip
+        verdict = {"pass": "PASS 达标", "fail": "FAIL 不达标: " + "; ".join(c.reasons),
+                   "no_district": "无辖区 no district",
+                   "outside": "规划区外 outside the planning area"}[c.verdict]  # fmt: skip
+        limit = "—" if c.limit_km2 is None else figure(c.limit_km2)
+        click.echo(f"  {c.name} [{c.class_zh}] {at_most(c.jurisdiction_km2, c.limit_km2)}/"
+                   f"{limit} km², slowest {at_most(c.max_arrival_min, c.budget_min)} min: "
+                   f"{verdict}")  # fmt: skip
     if not ev.compliant:
         ctx.exit(EXIT_NONCOMPLIANT)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from firecover._display import pct
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -87,6 +88,15 @@ def _progress(enabled: bool) -> Iterator[Any]:
 )
 @click.option("--urban-edge", is_flag=True, help="New stations at the urban edge (15 km²).")
 @click.option("--barriers", type=_FILE, default=None, help="Barrier lines/polygons.")
+@click.option("--barrier-zones", is_flag=True,
+              help="Area model: assign a cell only to a site on its side of the barriers "
+              "(GB 51080-2015 §4.1.3-4 as a constraint; needs --barriers).")  # fmt: skip
+@click.option(
+    "--barrier-rule",
+    type=click.Choice(["fail", "warn"]),
+    default=None,
+    help="A district crossing a barrier fails its station (default) or warns.",
+)
 @click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1).")
 @click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
 @click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
@@ -109,13 +119,13 @@ def site(**kw: Any) -> None:
             spacing_m=kw["spacing"], new_class=kw["new_class"], urban_edge=kw["urban_edge"],
             turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
             time_limit=kw["time_limit"], barriers=kw["barriers"], html=not kw["no_html"],
-            progress=progress,
+            progress=progress, barrier_zones=kw["barrier_zones"], barrier_rule=kw["barrier_rule"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]
     click.echo(
         f"{srun.model}: {len(srun.chosen)} new station(s) ({srun.result.status}); "
-        f"{srun.run.budget_min:g}-min coverage {after.covered_share:.1%}; "
+        f"{srun.run.budget_min:g}-min coverage {pct(after.covered_share, decimals=1)}; "
         f"non-compliant: {', '.join(bad) or 'none'}"
     )
     for s in srun.chosen:

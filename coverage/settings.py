@@ -62,6 +62,14 @@ class Settings:
     hydrant_skip_road_classes : tuple of str
         Road classes left out of the hydrant analysis (municipal hydrants stand along city
         streets; expressways and their ramps carry none).
+    barrier_min_km2 : float
+        The barrier rule (GB 51080-2015 §4.1.3-4) ignores a district's part beyond a barrier
+        smaller than this, km² (default 0.1 km² = ten 100 m cells: slivers from the cell grid
+        and a road's edge are not a district crossing a barrier). The standard sets no figure;
+        this is the project's documented threshold.
+    barrier_min_share : float
+        ... and a part smaller than this share of the district (default 0.02 = 2 %). A part
+        counts only when it is at or above **both** thresholds.
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
     cache_dir : str or None
@@ -89,6 +97,8 @@ class Settings:
     hydrant_demand_step_m: float = 10.0
     hydrant_candidate_step_m: float = 20.0
     hydrant_skip_road_classes: tuple[str, ...] = ("motorway", "motorway_link")
+    barrier_min_km2: float = 0.1
+    barrier_min_share: float = 0.02
     keep_largest_component: bool = True
     cache_dir: str | None = "auto"
 

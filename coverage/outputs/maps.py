@@ -27,10 +27,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Circle, Patch, Rectangle
 from shapely.ops import polylabel
 
 import firecover.outputs.fonts as _fonts
+from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
@@ -254,10 +255,35 @@ def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> Non
         ax.scatter(xs[proposed], ys[proposed], c="white", edgecolors=_STATION_RED, **common)
         legend.add(Line2D([], [], marker="s", ls="", mfc="white", mec=_STATION_RED, ms=8,
                           mew=1.6), "Fire station (proposed)", "规划消防站")  # fmt: skip
+    _draw_approximate(ax, stations, xs, ys, legend)
     for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True):
         ax.annotate(name, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8.5, fontweight=legend.bold, color="#b71c1c", zorder=9,
                     path_effects=_HALO)  # fmt: skip
+
+
+def _draw_approximate(ax: Axes, stations: gpd.GeoDataFrame, xs: Any, ys: Any,
+                      legend: _Legend) -> None:  # fmt: skip
+    """Approximate locations (optional ``approximate`` / ``precision_m`` columns): a dashed
+    hollow ring around the marker and, with a precision, a dashed circle of that radius."""
+    if "approximate" not in stations.columns:
+        return
+    approx = stations["approximate"].fillna(False).astype(bool).to_numpy()
+    if not approx.any():
+        return
+    ax.scatter(xs[approx], ys[approx], marker="o", s=260, facecolors="none",
+               edgecolors=_STATION_RED, linewidths=1.2, linestyles="--", zorder=8)  # fmt: skip
+    radius = (stations["precision_m"].to_numpy(dtype=float) if "precision_m" in stations.columns
+              else np.full(len(stations), np.nan))  # fmt: skip
+    for x, y, r in zip(xs[approx], ys[approx], radius[approx], strict=True):
+        if np.isfinite(r) and r > 0:
+            ax.add_patch(Circle((x, y), r, fill=False, ec=_STATION_RED, lw=1.0, ls="--",
+                                alpha=0.8, zorder=7))  # fmt: skip
+    legend.add(
+        Line2D([], [], marker="o", ls="", mfc="none", mec=_STATION_RED, ms=12, mew=1.2),
+        "Approximate location",
+        "位置为近似",
+    )
 
 
 def _metres_per_unit(layers: CoverageLayers) -> float:
@@ -309,7 +335,8 @@ def _summary(layers: CoverageLayers, budget: str, legend: _Legend) -> list[str]:
         area = layers.cells["area_km2"].astype(float)
         share = float(area[layers.cells["covered"].astype(bool)].sum() / max(area.sum(), 1e-12))
         lines.append(legend.text(f"Reached in {budget} min", f"{budget}分钟覆盖")
-                     + f": {100 * share:.1f} % of {area.sum():.2f} km²")  # fmt: skip
+                     + f": {pct(share, decimals=1)} of "
+                     f"{figure(float(area.sum()))} km²")  # fmt: skip
     if layers.has("gaps"):
         gap = float(layers.gaps["area_km2"].astype(float).sum())
         parts = f"{len(layers.gaps)} part" + ("s" if len(layers.gaps) > 1 else "")

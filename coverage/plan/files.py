@@ -75,27 +75,29 @@ def evaluate_scenario(
     time_limit: float | None = 120.0,
     html: bool = True,
     progress: Progress | None = None,
+    barrier_rule: str | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
     ``graph`` / ``boundary`` override the scenario's sources (offline use). Without
-    ``out_dir`` nothing is written (the ``check`` command).
+    ``out_dir`` nothing is written (the ``check`` command). ``barrier_rule`` ("fail" /
+    "warn") overrides the scenario's.
     """
     scenario, inp, note, srcs = _prepare(path, graph, boundary, cell_size_m)
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, optimum=optimum, spacing_m=spacing_m,
                        time_limit=time_limit, boundary_note=note,
-                       progress=progress)  # fmt: skip
+                       progress=progress, barrier_rule=barrier_rule)  # fmt: skip
     paths = {} if out_dir is None else write_evaluation(ev, out_dir, html=html, inputs=srcs)
     return ev, paths
 
 
 def check_scenario(path: PathLike, *, graph: PathLike | None = None,
-                   boundary: PathLike | None = None,
-                   cell_size_m: float | None = None) -> PlanEvaluation:  # fmt: skip
+                   boundary: PathLike | None = None, cell_size_m: float | None = None,
+                   barrier_rule: str | None = None) -> PlanEvaluation:  # fmt: skip
     """Evaluate the years of a scenario without the optimum models and without writing."""
     return evaluate_scenario(path, None, graph=graph, boundary=boundary, optimum=False,
-                             cell_size_m=cell_size_m)[0]  # fmt: skip
+                             cell_size_m=cell_size_m, barrier_rule=barrier_rule)[0]  # fmt: skip
 
 
 def _optimum_frame(ev: PlanEvaluation) -> gpd.GeoDataFrame | None:

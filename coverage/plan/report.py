@@ -6,6 +6,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
 
@@ -43,6 +44,9 @@ def _year_entry(yr: YearResult) -> dict[str, Any]:
         "noncompliant": [c.name for c in yr.run.checks if not c.compliant],
         "uncovered_km2": _r(s.uncovered_km2),
         "gaps": len(yr.run.layers.gaps),
+        "stations_needed": s.stations_needed,
+        "shortfall": s.shortfall,
+        "built_up": yr.built_up,
     }
 
 
@@ -72,7 +76,32 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
         else {k: _r(v) for k, v in gain.neighbours_km2.items()},
         "evaluated_year": year,
         "reasons": list(c.reasons),
+        "verdict": c.verdict,
+        "precision_m": spec.precision_m,
     }
+
+
+def _station_years(ev: PlanEvaluation) -> list[dict[str, Any]]:
+    """One entry per station and evaluated year it is in service (issue 12)."""
+    out = []
+    for yr in ev.years:
+        specs = {s.name: s for s in yr.stations}
+        for c in yr.run.checks:
+            spec = specs[c.name]
+            gain = ev.gains.get(c.name)
+            out.append({
+                "year": yr.year, "name": c.name, "class": spec.class_name,
+                "class_key": c.class_key, "status": spec.status,
+                "build_type": spec.build_type_zh, "approximate_location": spec.approximate,
+                "jurisdiction_km2": _r(c.jurisdiction_km2), "limit_km2": _r(c.limit_km2),
+                "max_arrival_min": _r(c.max_arrival_min, 3), "budget_min": c.budget_min,
+                "compliant": c.compliant, "verdict": c.verdict, "reasons": list(c.reasons),
+                "warnings": list(c.warnings), "barriers_crossed": list(c.barriers_crossed),
+                "enters": gain is not None and gain.year == yr.year,
+                "marginal_covered_km2": (_r(gain.covered_km2) if gain is not None
+                                         and gain.year == yr.year else None),
+            })  # fmt: skip
+    return out
 
 
 def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
@@ -89,6 +118,8 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "stations": [_station_entry(s, last.get(s.name), ev) for s in sc.stations],
         "optimum": ev.optimum,
         "compliant": ev.compliant,
+        "station_years": _station_years(ev),
+        "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
         "firecover_version": __version__,
     }
 
@@ -111,34 +142,94 @@ def _years_table(doc: dict[str, Any]) -> list[str]:
     budget = doc["budget_minutes"]["turnout"] + doc["budget_minutes"]["driving"]
     rows = [
         f"| 年份 Year | 站数 Stations | 面积 Area km² | {budget:g}分钟覆盖 Covered km² "
-        "| 覆盖率 Share | 空白 Gaps | 不达标 Non-compliant |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| 覆盖率 Share | 空白 Gaps | 应建 Needed | 缺 Shortfall | 不达标 Non-compliant |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for y in doc["years"]:
+        b = y.get("built_up")
+        needed, short = (y["stations_needed"], y["shortfall"]) if b is None else (
+            b["stations_needed"], b["shortfall"])  # fmt: skip
+        where = "" if b is None else " (建成区 built-up)"
         rows.append(
-            f"| {y['year']} | {len(y['stations'])} | {_fmt(y['area_km2'])} "
-            f"| {_fmt(y['covered_km2'])} | {_fmt(y['covered_share'], '.1%')} "
-            f"| {y['gaps']} | {', '.join(y['noncompliant']) or '无 none'} |"
+            f"| {y['year']} | {len(y['stations'])} | {figure(y['area_km2'])} "
+            f"| {figure(y['covered_km2'])} | {pct(y['covered_share'], decimals=1)} "
+            f"| {y['gaps']} | {needed}{where} | {short} "
+            f"| {', '.join(y['noncompliant']) or '无 none'} |"
         )
     return rows
+
+
+_VERDICT = {"pass": "达标 pass", "fail": "不达标 FAIL", "no_district": "无辖区 no district",
+            "outside": "规划区外 outside the planning area"}  # fmt: skip
+
+
+def _verdict_cell(r: dict[str, Any]) -> str:
+    text = _VERDICT[r["verdict"]]
+    if r["verdict"] == "fail":
+        text += ": " + "; ".join(r["reasons"])
+    return text
+
+
+def _mark(r: dict[str, Any]) -> str:
+    return r["name"] + (" ≈" if r["approximate_location"] else "")
 
 
 def _stations_table(doc: dict[str, Any]) -> list[str]:
-    rows = ["| 消防站 Station | 类别 Class | 状态 Status | 年份 Year | 建设 Build "
+    """Each station in each year it is in service; stations outside the planning area apart."""
+    rows = ["| 年份 Year | 消防站 Station | 类别 Class | 状态 Status | 建设 Build "
             "| 辖区 District km² | 限值 Limit km² | 最远到达 Slowest (min) "
             "| 新增覆盖 Adds km² | 结论 Result |",
-            "|---|---|---|---:|---|---:|---:|---:|---:|---|"]  # fmt: skip
-    for s in doc["stations"]:
-        verdict = ("—" if s["compliant"] is None else "达标 pass" if s["compliant"]
-                   else "不达标 FAIL: " + "; ".join(s["reasons"]))  # fmt: skip
-        name = s["name"] + (" ≈" if s["approximate_location"] else "")
+            "|---:|---|---|---|---|---:|---:|---:|---:|---|"]  # fmt: skip
+    outside = [r for r in doc["station_years"] if r["verdict"] == "outside"]
+    for r in doc["station_years"]:
+        if r["verdict"] == "outside":
+            continue
+        district = r["verdict"] != "no_district"
         rows.append(
-            f"| {name} | {s['class']} | {_STATUS_ZH.get(s['status'], s['status'])} "
-            f"{s['status']} | {_fmt(s['year'], 'd')} | {s['build_type'] or '—'} "
-            f"| {_fmt(s['jurisdiction_km2'])} | {_fmt(s['limit_km2'], 'g')} "
-            f"| {_fmt(s['max_arrival_min'])} | {_fmt(s['marginal_covered_km2'])} | {verdict} |"
+            f"| {r['year']} | {_mark(r)} | {r['class']} "
+            f"| {_STATUS_ZH.get(r['status'], r['status'])} {r['status']} "
+            f"| {r['build_type'] or '—'} "
+            f"| {at_most(r['jurisdiction_km2'], r['limit_km2']) if district else '—'} "
+            f"| {figure(r['limit_km2']) if district else '—'} "
+            f"| {at_most(r['max_arrival_min'], r['budget_min']) if district else '—'} "
+            f"| {figure(r['marginal_covered_km2']) if r['enters'] else ''} "
+            f"| {_verdict_cell(r)} |"
         )
+    if outside:
+        rows += ["", "规划区外的站 Stations outside the planning area (0 km² of district inside "
+                 "the boundary; not counted as passing):", ""]  # fmt: skip
+        rows += ["| 年份 Year | 消防站 Station | 类别 Class | 状态 Status |", "|---:|---|---|---|"]
+        rows += [f"| {r['year']} | {_mark(r)} | {r['class']} | {r['status']} |" for r in outside]
     return rows
+
+
+def _built_up_lines(doc: dict[str, Any]) -> list[str]:
+    if not doc["built_up"]:
+        return []
+    last = doc["built_up"][-1]
+    covered = ("" if last["covered_km2"] is None else
+               f"; reached within budget 5分钟覆盖 {figure(last['covered_km2'])} km² "
+               f"({pct(last['covered_share'], decimals=1)})")  # fmt: skip
+    return [
+        "## 建成区 Built-up area\n",
+        f"- 建成区面积 Built-up area: **{figure(last['area_km2'])} km²** ({last['source']}), "
+        "separate from the administrative boundary",
+        f"- {last['year']}: 应建 **{last['stations_needed']}** stations needed "
+        f"(ceil({figure(last['area_km2'])} / {figure(last['limit_km2'])} km²)), "
+        f"{last['stations_counted']} with a district, shortfall 缺 **{last['shortfall']}**"
+        + covered,
+        f"- Method: {last['method']}",
+        "",
+    ]
+
+
+def _pct1(share: float | None) -> str:
+    return "—" if share is None else pct(share, decimals=1)
+
+
+def _status(model: dict[str, Any]) -> str:
+    status = str(model.get("status"))
+    return status if "error" not in model else f"{status}: {model['error']}"
 
 
 def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
@@ -149,13 +240,17 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
         f"- 同样新增 {opt['new_stations']} 座站时的最优覆盖 Best coverage with the same "
         f"{opt['new_stations']} new site(s) (MCLP on {opt['candidates']} candidate sites every "
         f"{opt['candidate_spacing_m']:g} m, first-year stations fixed): "
-        f"**{_fmt(share, '.1%')}** vs plan 规划 **{_fmt(plan, '.1%')}**"
-        + (f" (gap 差距 {share - plan:+.1%})" if share is not None and plan is not None else ""),
+        f"**{_pct1(share)}** vs plan 规划 **{_pct1(plan)}**"
+        + (
+            f" (gap 差距 {(share - plan) * 100:+.1f} points)"
+            if share is not None and plan is not None
+            else ""
+        ),
         f"- 全部达标所需最少新增站 Fewest new {opt['new_class']} stations for full compliance "
-        f"(area-limited model): **{_fmt(opt.get('min_new_for_compliance'), 'd')}**"
-        f" ({opt['area_model'].get('status')})",
+        f"(area-limited model{', within barrier zones' if opt.get('barrier_zones') else ''}): "
+        f"**{_fmt(opt.get('min_new_for_compliance'), 'd')}** ({_status(opt['area_model'])})",
         f"- 全覆盖所需最少新增站 Fewest new stations for full {''}coverage (LSCP): "
-        f"**{_fmt(opt.get('min_new_for_coverage'), 'd')}** ({opt['lscp'].get('status')})",
+        f"**{_fmt(opt.get('min_new_for_coverage'), 'd')}** ({_status(opt['lscp'])})",
         f"- 任何候选站都无法按时到达 Not reachable from any candidate in time: "
         f"{_fmt(opt.get('uncoverable_km2'))} km²",
     ]
@@ -182,8 +277,8 @@ def plan_markdown(ev: PlanEvaluation) -> str:
         out.append(f"> **{SYNTHETIC_LABEL}** — this report describes invented data.\n")
     out += [
         f"**{final['year']}: {verdict}.** {len(final['stations'])} stations reach "
-        f"{_fmt(final['covered_share'], '.1%')} of the {_fmt(final['area_km2'])} km² planning "
-        f"area within {b['turnout'] + b['driving']:g} min.\n",
+        f"{pct(final['covered_share'], decimals=1)} of the {figure(final['area_km2'])} km² "
+        f"planning area within {b['turnout'] + b['driving']:g} min.\n",
         f"Response budget 响应时间: {b['turnout']:g} min turnout 出动 + {b['driving']:g} min "
         "driving 行车 from the dispatch order (GB 51080-2015 §4.1.3; 建标152-2017). "
         f"Planning area 规划范围: {ev.boundary_note or 'scenario boundary'}.\n",
@@ -191,12 +286,14 @@ def plan_markdown(ev: PlanEvaluation) -> str:
         *_years_table(doc),
         "",
         "## 各站 Stations\n",
-        "Jurisdiction, limit and arrival are from the last year each station is in service; "
-        "'Adds' is the area it newly reaches within budget when it enters (first-year "
-        "stations: the area only it reaches). ≈ = location approximate (see the scenario's "
-        "`source` notes).\n",
+        "Each station in each year it is in service. 'Adds' is the area it newly reaches "
+        "within budget in the year it enters (first-year stations: the area only it reaches). "
+        "≈ = location approximate (see the scenario's `source` / `precision_m`). Figures are "
+        "rounded towards their verdict: a failing km² or minute up, a passing one down, shares "
+        "down (100% only when everything is reached).\n",
         *_stations_table(doc),
         "",
+        *_built_up_lines(doc),
         "## 与最优方案比较 Plan vs optimum\n",
         *_optimum_lines(doc["optimum"]),
         "",

@@ -15,11 +15,13 @@ __all__ = ["PlanEvaluation", "StationGain", "YearResult"]
 
 @dataclass(frozen=True, eq=False)
 class YearResult:
-    """The stations in service in one year and their coverage run."""
+    """The stations in service in one year, their coverage run and, when the scenario gives
+    a built-up area (建成区), its 应建数 / shortfall entry (:mod:`firecover.plan.built_up`)."""
 
     year: int
     stations: list[StationSpec]
     run: CoverageRun
+    built_up: dict[str, Any] | None = None
 
     @property
     def names(self) -> list[str]:

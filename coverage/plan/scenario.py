@@ -29,7 +29,11 @@ Schema
     [scenario.boundary]          # optional; file = "path" or place = "..."; default: graph hull
     [scenario.budget]            # optional; turnout_min = 1.0, driving_min = 4.0 (minutes)
     [scenario.standards]         # optional; profile = "gb51080_jianbiao152" (name or .toml path)
+    barrier_rule = "fail"        # optional; "warn": a district crossing a barrier only warns
+    barrier_min_km2 = 0.1        # optional; parts beyond a barrier below this are slivers
+    barrier_min_share = 0.02     # optional; ... or below this share of the district
     [scenario.standards.limits]  # optional area limits (km²) by class (any alias) or station name
+    [scenario.built_up]          # optional 建成区: file = "built_up.geojson" and/or area_km2 = 30
     [scenario.layers]            # optional; population = "path", population_column = "...",
                                  #           risk = "path", risk_column = "..."
     [[scenario.quota.zone]]      # optional built-up zones for ``firecover quota``
@@ -51,6 +55,7 @@ Schema
     datum = "wgs84"              # wgs84 (default) | gcj02 | bd09 | cgcs2000
     source = "..."               # required: where the coordinate came from and how exact;
                                  # write "approximate" for a guessed location
+    precision_m = 300            # optional: how far the true site may be (marks it approximate)
 
 Paths are relative to the scenario file's folder. Station names are compared after NFKC
 normalisation, trimming and case folding. ``build_type`` also accepts 扩建/改建 (expansion),
@@ -107,9 +112,12 @@ from firecover.analysis.station_spec import (
 )
 from firecover.plan.quota_section import ScenarioZone, read_quota
 from firecover.plan.sections import (
+    BARRIER_KEYS,
     graph_keys,
+    read_barrier_rule,
     read_boundary,
     read_budget,
+    read_built_up,
     read_graph,
     read_layers,
     read_limits,
@@ -124,6 +132,7 @@ __all__ = [
     "STATUSES",
     "BoundarySource",
     "BudgetSpec",
+    "BuiltUpSpec",
     "GraphSource",
     "LayersSpec",
     "Scenario",
@@ -137,7 +146,7 @@ __all__ = [
 
 _SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year")
 _SCENARIO_KEYS = (
-    *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota",
+    *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota", "built_up",
 )  # fmt: skip
 
 
@@ -225,12 +234,38 @@ class StandardsSpec:
         The class overrides by canonical class key.
     station_limits : Mapping of str to float
         The station-name overrides (a key that names a station is a station override).
+    barrier_rule : {"fail", "warn"} or None
+        A district crossing a barrier (GB 51080-2015 §4.1.3-4) fails its station or only
+        warns; ``None`` = the profile's (fail).
+    barrier_min_km2, barrier_min_share : float or None
+        Slivers the barrier rule ignores; ``None`` = settings (0.1 km², 2 %).
     """
 
     profile: str | None = None
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     class_limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     station_limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    barrier_rule: str | None = None
+    barrier_min_km2: float | None = None
+    barrier_min_share: float | None = None
+
+
+@dataclass(frozen=True)
+class BuiltUpSpec:
+    """The built-up area (建成区), separate from the administrative boundary.
+
+    应建数 and the shortfall count on it (GB 51080 districts sit in urban construction land,
+    not in a whole county). ``file`` is a polygon layer, ``area_km2`` a stated figure; with
+    both the file's area is measured and the figure kept as stated.
+    """
+
+    file: Path | None = None
+    area_km2: float | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether the scenario gives a built-up area."""
+        return self.file is not None or self.area_km2 is not None
 
 
 @dataclass(frozen=True)
@@ -264,6 +299,8 @@ class Scenario:
     quota : tuple of ScenarioZone
         Built-up zones for ``firecover quota`` (``[scenario.quota]``; see
         :mod:`firecover.plan.quota_section`).
+    built_up : BuiltUpSpec
+        The built-up area (建成区) that 应建数 counts on, when given.
     path : Path or None
         The scenario file (``None`` for text parsed without a path).
     """
@@ -282,6 +319,7 @@ class Scenario:
     layers: LayersSpec = LayersSpec()
     path: Path | None = None
     quota: tuple[ScenarioZone, ...] = ()
+    built_up: BuiltUpSpec = BuiltUpSpec()
 
     def station(self, name: str) -> StationSpec:
         """The station called ``name`` (NFKC-normalised, trimmed); ``KeyError`` if none."""
@@ -338,7 +376,11 @@ class Scenario:
                 "limits": dict(self.standards.limits),
                 "class_limits": dict(self.standards.class_limits),
                 "station_limits": dict(self.standards.station_limits),
+                "barrier_rule": self.standards.barrier_rule,
+                "barrier_min_km2": self.standards.barrier_min_km2,
+                "barrier_min_share": self.standards.barrier_min_share,
             },
+            "built_up": _json(asdict(self.built_up)),
             "layers": _json(asdict(self.layers)),
             "quota": [
                 {**asdict(z.zone), "blanks": list(z.blanks), "reported_rate": z.reported_rate}
@@ -423,17 +465,20 @@ def parse_scenario(
         )
     sc = Table(data["scenario"], ctx, ("scenario",), "[scenario]", _SCENARIO_KEYS)
     head = _head(sc)  # file order: the [scenario] tables first, then the stations
-    std_table = sc.table("standards", ("profile", "limits"))
+    std_table = sc.table("standards", ("profile", "limits", *BARRIER_KEYS))
     standards, profile = read_standards(std_table)
     raw, tables = read_stations(data.get("station", []), top, standards)
     first, last = read_years(sc, raw, tables)
     check_relocations(raw, tables)
-    limits = {k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()}
+    limits: dict[str, Any] = {
+        k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()
+    }
     return Scenario(
         **head,
         first_year=first,
         last_year=last,
-        standards=StandardsSpec(profile=profile, **limits),
+        standards=StandardsSpec(profile, **limits, **read_barrier_rule(std_table)),
+        built_up=BuiltUpSpec(**read_built_up(sc.table("built_up", ("file", "area_km2")))),
         stations=tuple(StationSpec(**kw) for kw in raw),
         path=None if path is None else Path(path),
         quota=read_quota(sc.table("quota", ("zone",)), standards),

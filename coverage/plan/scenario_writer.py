@@ -100,6 +100,7 @@ def _station(s: StationSpec) -> list[tuple[str, Any]]:
         ("lat", float(s.lat)),
         ("datum", s.datum),
         ("source", s.source),
+        ("precision_m", s.precision_m),
     ]
 
 
@@ -170,7 +171,15 @@ def scenario_toml(
     profile = st.profile
     if profile is not None and Path(profile).suffix == ".toml":
         profile = str(Path(profile).resolve())
-    out += _table("scenario.standards", [("profile", profile)])
+    out += _table(
+        "scenario.standards",
+        [
+            ("profile", profile),
+            ("barrier_rule", st.barrier_rule),
+            ("barrier_min_km2", st.barrier_min_km2),
+            ("barrier_min_share", st.barrier_min_share),
+        ],
+    )
     limits: Mapping[str, float] = st.limits
     out += _table("scenario.standards.limits", [(_key(k), float(v)) for k, v in limits.items()])
     lay = scenario.layers
@@ -185,6 +194,14 @@ def scenario_toml(
     )
     for z in scenario.quota:
         out += _table("scenario.quota.zone", _zone(z), array=True)
+    bu = scenario.built_up
+    out += _table(
+        "scenario.built_up",
+        [
+            ("file", None if bu.file is None else str(Path(bu.file).resolve())),
+            ("area_km2", bu.area_km2),
+        ],
+    )
     for s in scenario.stations:
         out += _table("station", _station(s), array=True)
     return "\n".join(out) + "\n"

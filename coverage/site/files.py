@@ -69,13 +69,16 @@ def site_from_files(
     barriers: str | Path | None = None,
     html: bool = True,
     progress: Progress | None = None,
+    barrier_zones: bool = False,
+    barrier_rule: str | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
     ``candidates`` is a file of user-listed sites; they are the only candidates unless
     ``add_generated`` (then sites generated along the roads are added). Without it, candidates
     are generated every ``spacing_m`` along eligible roads inside the boundary, minus the
-    ``exclusions`` zones.
+    ``exclusions`` zones. ``barrier_zones`` (area model, needs ``barriers``): a cell is only
+    assigned to a site on its side of the barriers; ``barrier_rule`` "fail" / "warn".
     """
     from firecover.analysis.files import load_inputs
 
@@ -92,6 +95,7 @@ def site_from_files(
         inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
         driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
         time_limit=time_limit, barriers=barriers, progress=progress,
+        within_barrier_zones=barrier_zones, barrier_rule=barrier_rule,
         meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
     )  # fmt: skip
     return srun, write_site(srun, out_dir, title=title, html=html, inputs=srcs)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,9 @@ class SiteProblem:
     turnout_min, driving_min : float
     new_class : str
         Class key of the stations the solver may add.
+    zones : (cell_zone, site_zone) or None
+        Barrier zones (GB 51080-2015 §4.1.3-4) when the area model must keep each cell with a
+        station on its side of the barriers (``-1``: a cell in no zone, e.g. on the water).
     """
 
     demand: DemandSurface
@@ -98,6 +101,7 @@ class SiteProblem:
     driving_min: float
     new_class: str
     matrix_seconds: float = 0.0
+    zones: tuple[IntArray, IntArray] | None = None
 
     @property
     def n_fixed(self) -> int:
@@ -178,9 +182,12 @@ class SitingRun:
 
 
 def _limits(existing: Sequence[StationSpec], n_cand: int, new_class: str, urban_edge: bool,
-            standards: Any) -> FloatArray:  # fmt: skip
+            standards: Any, overrides: Mapping[str, float] | None = None
+            ) -> FloatArray:  # fmt: skip
+    # candidates take the class overrides (a name override names an existing station)
     def lim(cls: str, edge: bool, name: str | None) -> float:
-        v = area_limit(cls, urban_edge=edge, name=name, standards=standards)
+        v = area_limit(cls, urban_edge=edge, name=name, standards=standards,
+                       overrides=overrides or None)  # fmt: skip
         return math.inf if v is None else float(v)
 
     old = [lim(s.class_key, s.urban_edge, s.name) for s in existing]
@@ -217,6 +224,9 @@ def build_problem(
     cost_limit_min: float | None = None,
     standards: Any = None,
     progress: Progress | None = None,
+    limits: Mapping[str, float] | None = None,
+    barriers: Any = None,
+    within_barrier_zones: bool = False,
 ) -> SiteProblem:
     """Place existing stations, then build the cells × sites matrices with the travel-time engine.
 
@@ -239,7 +249,15 @@ def build_problem(
         Cut-off of that matrix, driving minutes (default: no cut-off).
     progress : callable, optional
         ``progress(done, total)`` as site blocks finish.
+    limits : mapping, optional
+        Area-limit overrides (km²) by class or station name (``[scenario.standards.limits]``),
+        as :func:`firecover.standards.area_limit` reads them; new sites take the class ones.
+    barriers, within_barrier_zones : optional
+        With both, the barrier zones are computed (:attr:`SiteProblem.zones`) and the area
+        model assigns a cell only to a site on its side of the barriers.
     """
+    if within_barrier_zones and barriers is None:
+        raise DataFormatError("barrier zones need barriers: give --barriers FILE")
     if len(candidates) == 0 and not existing:
         raise DataFormatError("no sites: give existing stations or candidate sites")
     turnout = float(resolve(turnout_min, "turnout_min"))
@@ -263,9 +281,24 @@ def build_problem(
         driving,
         seconds,
     )
-    limits = _limits(existing, len(candidates), cls, urban_edge, standards)
-    return SiteProblem(demand, tuple(existing), candidates, cover, times, limits, turnout,
-                       driving, cls, seconds)  # fmt: skip
+    lim = _limits(existing, len(candidates), cls, urban_edge, standards, limits)
+    zones = _zones(net, demand, sites, barriers) if within_barrier_zones else None
+    return SiteProblem(demand, tuple(existing), candidates, cover, times, lim, turnout,
+                       driving, cls, seconds, zones)  # fmt: skip
+
+
+def _zones(net: CSRNetwork, demand: DemandSurface, sites: Snapped, barriers: Any
+           ) -> tuple[IntArray, IntArray]:  # fmt: skip
+    """Barrier zone of every cell (-1: in none) and of every site (the nearest zone)."""
+    import shapely
+
+    from firecover.analysis.barriers import BarrierSet, station_zones
+
+    bset = BarrierSet.build(demand.boundary, barriers, net.crs)
+    cells = bset.zone_of(shapely.points(demand.points.x, demand.points.y))
+    site = station_zones(bset.zones, shapely.points(sites.x, sites.y))
+    log.info("barrier zones: %d zone(s) for the area model", bset.zones.size)
+    return cells.astype(np.int64), site.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- solving
@@ -315,8 +348,9 @@ def solve_problem(
     if model == "backup":
         return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed), rows
     if model == "area":
+        zones = None if problem.zones is None else (problem.zones[0][rows], problem.zones[1])
         res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
-                                  time_limit=time_limit, split=split)  # fmt: skip
+                                  time_limit=time_limit, split=split, zones=zones)  # fmt: skip
         return res, rows
     assert problem.times is not None
     times = problem.times[rows]
@@ -366,6 +400,9 @@ def site_stations(
     standards: Any = None,
     meta: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    limits: Mapping[str, float] | None = None,
+    within_barrier_zones: bool = False,
+    barrier_rule: str | None = None,
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -374,6 +411,9 @@ def site_stations(
     model : {"lscp", "mclp", "pmedian", "pcenter", "backup", "area"}
         See the module notes; ``p`` (new stations) is required except for ``lscp`` and
         ``area`` (where ``None`` minimises the number of new stations).
+    within_barrier_zones : bool
+        Area model: assign a cell only to a site on its side of the barriers (needs
+        ``barriers``; GB 51080-2015 §4.1.3-4 as a constraint).
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -385,7 +425,8 @@ def site_stations(
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
         new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
-        standards=standards, progress=progress,
+        standards=standards, progress=progress, limits=limits, barriers=barriers,
+        within_barrier_zones=within_barrier_zones and model == "area",
     )  # fmt: skip
     result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split)
     if result.status == "infeasible":
@@ -396,7 +437,8 @@ def site_stations(
     chosen = _chosen_specs(problem, result.new_sites, model)
     m = {**(meta or {}), "synthetic": bool((meta or {}).get("synthetic", False))}
     kw: dict[str, Any] = {"turnout_min": problem.turnout_min, "driving_min": problem.driving_min,
-                          "barriers": barriers, "standards": standards}  # fmt: skip
+                          "barriers": barriers, "standards": standards, "limits": limits,
+                          "barrier_rule": barrier_rule}  # fmt: skip
     run = analyse(net, [*existing, *chosen], demand, meta=m, **kw)
     baseline = analyse(net, list(existing), demand, meta=m, **kw) if existing else None
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,

@@ -520,3 +520,24 @@ def test_station_lookup() -> None:
     assert sc.station(" 小白楼 ").year == 2022
     with pytest.raises(KeyError):
         sc.station("不存在")
+
+
+def test_barrier_rule_keys() -> None:
+    text = HEAD.replace(
+        "[scenario.graph]",
+        '[scenario.standards]\nbarrier_rule = "warn"\nbarrier_min_km2 = 0.5\n'
+        "barrier_min_share = 0.1\n\n[scenario.graph]",
+    ) + station("A")
+    std = parse(text).standards
+    assert (std.barrier_rule, std.barrier_min_km2, std.barrier_min_share) == ("warn", 0.5, 0.1)
+    assert parse(HEAD + station("A")).standards.barrier_rule is None
+    assert "barrier_rule" in error(text.replace('"warn"', '"maybe"'))
+    assert "barrier_min_share" in error(text.replace("= 0.1", "= 2"))
+
+
+def test_precision_marks_a_station_approximate() -> None:
+    s = parse(HEAD + station("A", precision_m=300)).stations[0]
+    assert s.precision_m == 300.0 and s.approximate
+    plain = parse(HEAD + station("B")).stations[0]
+    assert plain.precision_m is None
+    assert "precision_m" in error(HEAD + station("A", precision_m=-1))
