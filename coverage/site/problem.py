@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area")
 _NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup"})
 _COST_MODELS = frozenset({"pmedian", "pcenter"})
+#: Models with a tie-break among optima (``tie_break="time"``).
+TIE_MODELS = frozenset({"lscp", "mclp", "backup"})
 
 Progress = Callable[[int, int], None]
 FloatArray = NDArray[np.float64]
@@ -167,6 +169,7 @@ class SitingRun:
     baseline: CoverageRun | None
     rows: IntArray
     stats: dict[str, float] = field(default_factory=dict)
+    zones: Any = None  # the search_zones layer (GeoDataFrame), firecover.site.zones
 
     @property
     def uncoverable_km2(self) -> float:
@@ -217,6 +220,7 @@ def build_problem(
     cost_limit_min: float | None = None,
     standards: Any = None,
     progress: Progress | None = None,
+    keep_times: bool = False,
 ) -> SiteProblem:
     """Place existing stations, then build the cells × sites matrices with the travel-time engine.
 
@@ -239,6 +243,9 @@ def build_problem(
         Cut-off of that matrix, driving minutes (default: no cut-off).
     progress : callable, optional
         ``progress(done, total)`` as site blocks finish.
+    keep_times : bool
+        Keep the driving seconds within the budget as ``times`` (for ``tie_break="time"``)
+        without building the longer matrix of ``with_times``.
     """
     if len(candidates) == 0 and not existing:
         raise DataFormatError("no sites: give existing stations or candidate sites")
@@ -252,7 +259,7 @@ def build_problem(
     limit_s = max(limit_s, 60.0 * driving) if with_times else 60.0 * driving
     m = _site_matrix(net, sites, demand.points, limit_s, progress)
     cover = sp.csr_array(covered(m, 60.0 * driving).T.tocsr())
-    times = sp.csr_array(m.T.tocsr()) if with_times else None
+    times = sp.csr_array(m.T.tocsr()) if with_times or keep_times else None
     seconds = time.perf_counter() - t0
     log.info(
         "siting matrices: %d cells × %d sites (%d existing), %d pairs within %g min, %.1f s",
@@ -289,12 +296,13 @@ def _check_p(model: str, p: int | None) -> None:
 
 def solve_problem(
     problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
-    split: bool = False,
+    split: bool = False, tie_break: str | None = None,
 ) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
     """Solve ``model`` on ``problem`` with the existing stations fixed.
 
     Returns the array-level result and the cells (row indices) given to the solver: cells no
-    site can reach are left out and reported by the caller.
+    site can reach are left out and reported by the caller. ``tie_break="time"`` (LSCP, MCLP,
+    backup; needs ``problem.times``) picks the least weighted driving time among the optima.
     """
     _check_p(model, p)
     if model in _COST_MODELS and problem.times is None:
@@ -308,12 +316,16 @@ def solve_problem(
     fixed = problem.fixed
     cov = problem.coverage[rows]
     w = problem.weights[rows]
+    tie: dict[str, Any] = {}
+    if tie_break is not None and model in TIE_MODELS and problem.times is not None:
+        tie = {"tie_break": tie_break, "times": problem.times[rows]}
     if model == "lscp":
-        return siting.lscp(cov, fixed=fixed, time_limit=time_limit), rows
+        return siting.lscp(cov, fixed=fixed, time_limit=time_limit, weights=w, **tie), rows
     if model == "mclp":
-        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit), rows
+        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit,
+                           **tie), rows  # fmt: skip
     if model == "backup":
-        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed), rows
+        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed, **tie), rows
     if model == "area":
         res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
                                   time_limit=time_limit, split=split)  # fmt: skip
@@ -366,6 +378,8 @@ def site_stations(
     standards: Any = None,
     meta: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    tie_break: str | None = None,
+    zone_loss: float | None = None,
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -374,6 +388,10 @@ def site_stations(
     model : {"lscp", "mclp", "pmedian", "pcenter", "backup", "area"}
         See the module notes; ``p`` (new stations) is required except for ``lscp`` and
         ``area`` (where ``None`` minimises the number of new stations).
+    tie_break : {"time", None}, optional
+        Secondary objective among optima (setting ``tie_break``, ``"time"``).
+    zone_loss : float, optional
+        Search zones: the loss allowed (setting ``zone_loss``, 1 %); p-center has none.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -382,12 +400,14 @@ def site_stations(
         No solution (e.g. the area limits cannot be met with these candidates).
     """
     _check_p(model, p)
+    tie = resolve(tie_break, "tie_break")
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
         new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
-        standards=standards, progress=progress,
+        standards=standards, progress=progress, keep_times=bool(tie) and model in TIE_MODELS,
     )  # fmt: skip
-    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split)
+    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split,
+                                 tie_break=tie)  # fmt: skip
     if result.status == "infeasible":
         raise InfeasibleModelError(
             f"the {model} model has no solution with these candidates; add candidate sites, "
@@ -401,5 +421,13 @@ def site_stations(
     baseline = analyse(net, list(existing), demand, meta=m, **kw) if existing else None
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
              result.status)  # fmt: skip
+    zones = None
+    if model != "pcenter" and result.new_sites.size:
+        from firecover.site.zones import site_zones, zone_layer
+
+        zones = zone_layer(problem, site_zones(problem, "area" if model == "area" else model,
+                                               result.sites, result.new_sites, rows,
+                                               loss=zone_loss))  # fmt: skip
+        run.layers.search_zones = zones.to_crs(run.layers.crs)
     return SitingRun(model, problem, result, chosen, run, baseline, rows,
-                     {"matrix_seconds": problem.matrix_seconds})  # fmt: skip
+                     {"matrix_seconds": problem.matrix_seconds}, zones)  # fmt: skip

@@ -328,9 +328,7 @@ def _ties(
         raise DataFormatError(f"unknown tie_break {tie_break!r}; use 'time' or None")
     if times is None:
         raise DataFormatError("tie_break='time' needs the travel times; pass times=")
-    return ties.tie_break_time(
-        result, mat, times, weights, cost=cost, time_limit=time_limit
-    )
+    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=time_limit)
 
 
 def _cost_inputs(

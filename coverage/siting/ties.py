@@ -51,7 +51,9 @@ def _nearest_times(times: sp.csr_array, sites: Any, unreachable_s: float) -> Flo
     return out
 
 
-def evaluate_time(times: Any, weights: Any, sites: Any, unreachable_s: float | None = None) -> float:
+def evaluate_time(
+    times: Any, weights: Any, sites: Any, unreachable_s: float | None = None
+) -> float:
     """``Σ_i w_i min_{j ∈ sites} t_ij``; a row no site reaches counts ``unreachable_s``.
 
     ``times`` follows the cost convention of :func:`firecover.siting.pmedian` (sparse: a missing
@@ -140,7 +142,8 @@ def tie_break_time(
     -------
     SitingResult
         The same model and primary objective; ``stats`` gains ``weighted_time_s`` (after),
-        ``weighted_time_before_s`` (the solver's first choice) and ``tie_break_optimal``.
+        ``weighted_time_before_s`` (the solver's first choice), ``time_weight`` (``Σ w``, so
+        ``weighted_time_s / time_weight`` is the mean time) and ``tie_break_optimal``.
 
     Raises
     ------
@@ -220,7 +223,7 @@ def tie_break_time(
     sol = solve_milp(problem, time_limit)
     if sol.x is None:
         log.warning("tie break: no better set found in time; keeping the solver's first choice")
-        return _with_stats(result, before, before, False, started)
+        return _with_stats(result, before, float(w.sum()), False, started)
     sites = np.flatnonzero(sol.x[:n_x] > 0.5).astype(np.int64)
     after = evaluate_time(tmat, w, sites, pen)
     if abs(after - sol.objective) > 1e-6 * max(1.0, abs(after)):
@@ -229,7 +232,7 @@ def tie_break_time(
             "report this as a bug"
         )
     if after > before + 1e-9 * max(1.0, before):
-        return _with_stats(result, before, before, sol.status == "optimal", started)
+        return _with_stats(result, before, float(w.sum()), sol.status == "optimal", started)
     value = _primary_value(model, cover, w, site_cost, fixed_mask, sites)
     if _worse(model, value, result.objective):
         raise SolverError(
@@ -237,7 +240,8 @@ def tie_break_time(
             "report this as a bug"
         )
     stats = {**result.stats, "weighted_time_s": after, "weighted_time_before_s": before,
-             "tie_break_optimal": float(sol.status == "optimal")}  # fmt: skip
+             "tie_break_optimal": float(sol.status == "optimal"),
+             "time_weight": float(w.sum())}  # fmt: skip
     if model == "backup":
         from firecover.siting.api import evaluate_mclp
 
@@ -281,10 +285,10 @@ def _worse(model: str, value: float, best: float) -> bool:
 
 
 def _with_stats(
-    result: SitingResult, before: float, after: float, optimal: bool, started: float
+    result: SitingResult, before: float, weight: float, optimal: bool, started: float
 ) -> SitingResult:
-    stats = {**result.stats, "weighted_time_s": after, "weighted_time_before_s": before,
-             "tie_break_optimal": float(optimal)}  # fmt: skip
+    stats = {**result.stats, "weighted_time_s": before, "weighted_time_before_s": before,
+             "tie_break_optimal": float(optimal), "time_weight": weight}  # fmt: skip
     return SitingResult(
         result.model, result.sites, result.new_sites, result.objective, result.status,
         result.mip_gap, result.solve_seconds + time.perf_counter() - started, result.covered,
