@@ -37,10 +37,10 @@ def _fixed_and_new(scenario: Scenario, years: list[YearResult]) -> tuple[list[St
     return fixed, len(final) - len(fixed)
 
 
-def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None
-           ) -> dict[str, Any]:  # fmt: skip
+def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None,
+           tie_break: str | None = None) -> dict[str, Any]:  # fmt: skip
     try:
-        res, _ = solve_problem(problem, model, p, time_limit=time_limit)
+        res, rows = solve_problem(problem, model, p, time_limit=time_limit, tie_break=tie_break)
     except FirecoverError as exc:
         log.warning("optimum (%s) not available: %s", model, exc)
         return {"status": "error", "error": str(exc)}
@@ -56,7 +56,22 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
         "sites": [problem.site_name(int(j)) for j in res.new_sites],
         "lonlat": _lonlat(problem, res.new_sites),
         "gap": _round(res.mip_gap),
+        **_ties_and_zones(problem, model, res, rows, tie_break),
     }
+
+
+def _ties_and_zones(problem: SiteProblem, model: str, res: Any, rows: Any,
+                    tie_break: str | None) -> dict[str, Any]:  # fmt: skip
+    """The tie-break statement and the search zones (选址范围) of an MCLP optimum."""
+    if model != "mclp":
+        return {}
+    from firecover.site.zones import site_zones, tie_break_summary, zone_layer, zones_summary
+
+    zones = None
+    if res.new_sites.size:
+        zones = zone_layer(problem, site_zones(problem, model, res.sites, res.new_sites, rows))
+    return {"tie_break": tie_break_summary(res.stats, tie_break),
+            "search_zones": zones_summary(zones)}  # fmt: skip
 
 
 def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
@@ -79,14 +94,15 @@ def plan_optimum(
     """Compare the plan with the optimum on generated candidate sites (see the module notes)."""
     fixed, n_new = _fixed_and_new(scenario, years)
     cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m)
+    tie = resolve(None, "tie_break")
     problem = build_problem(net, demand, fixed, cands, turnout_min=scenario.budget.turnout_min,
                             driving_min=scenario.budget.driving_min,
-                            new_class=new_class)  # fmt: skip
+                            new_class=new_class, keep_times=tie is not None)  # fmt: skip
     area = problem.area
     total = float(area.sum())
     # MCLP with area weights: solve on coverable rows; the objective is covered km².
     area_problem = _with_area_weights(problem)
-    mclp = _solve(area_problem, "mclp", n_new, time_limit)
+    mclp = _solve(area_problem, "mclp", n_new, time_limit, tie)
     comply = _solve(problem, "area", None, time_limit)
     cover = comply.pop("lscp", None) or _solve(problem, "lscp", None, time_limit)
     share = mclp.get("objective", math.nan) / total if total > 0 else math.nan

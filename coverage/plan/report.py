@@ -89,6 +89,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "stations": [_station_entry(s, last.get(s.name), ev) for s in sc.stations],
         "optimum": ev.optimum,
         "compliant": ev.compliant,
+        "travel_model": ev.travel or {"model": "network"},
         "firecover_version": __version__,
     }
 
@@ -164,6 +165,12 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
             f"- Optimum sites 最优站址 (MCLP): {', '.join(opt['mclp']['sites'])} "
             "(see optimum_sites.geojson)"
         )
+    if opt["mclp"].get("tie_break"):
+        from firecover.site.zones import zones_markdown
+
+        lines += zones_markdown(
+            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
+        )
     return lines
 
 
@@ -180,6 +187,9 @@ def plan_markdown(ev: PlanEvaluation) -> str:
     out = [f"# {title} — 消防站规划评估 Station plan evaluation\n"]
     if ev.synthetic:
         out.append(f"> **{SYNTHETIC_LABEL}** — this report describes invented data.\n")
+    from firecover.plan.travel import travel_markdown
+
+    out += travel_markdown(ev.travel)
     out += [
         f"**{final['year']}: {verdict}.** {len(final['stations'])} stations reach "
         f"{_fmt(final['covered_share'], '.1%')} of the {_fmt(final['area_km2'])} km² planning "

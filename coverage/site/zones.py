@@ -109,8 +109,10 @@ def zones_summary(zones: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def zones_markdown(tie: dict[str, Any], zones: list[dict[str, Any]]) -> list[str]:
-    """Markdown lines: the tie-break rule and the search-zone table."""
+def zones_markdown(
+    tie: dict[str, Any], zones: list[dict[str, Any]], *, drawn: bool = True
+) -> list[str]:
+    """Markdown lines: the tie-break rule and the search-zone table (``drawn``: on the map)."""
     lines = []
     if tie.get("rule"):
         lines.append(
@@ -128,8 +130,9 @@ def zones_markdown(tie: dict[str, Any], zones: list[dict[str, Any]]) -> list[str
     lines += [
         "",
         f"Search zones 选址范围 (candidates that can replace each new site, the others fixed, "
-        f"losing at most {loss:.0%} of the objective; map: purple dashed outline). "
-        "A planner may take any site of a zone to the land-use planners "
+        f"losing at most {loss:.0%} of the objective; "
+        + ("map: purple dashed outline). " if drawn else "candidate names in report.json). ")
+        + "A planner may take any site of a zone to the land-use planners "
         f"可在选址范围内任选用地，目标损失不超过 {loss:.0%}:",
         "",
         "| 新站 New site | 可选候选点 Candidates | 范围面积 Zone km² | 最大损失 Worst loss |",
