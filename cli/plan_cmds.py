@@ -71,7 +71,7 @@ def evaluate(
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
     Writes OUT/report.json, report.md, layers.gpkg, map.html (final year), map_<year>.png and
-    layers_<year>.gpkg per year, and optimum_sites.geojson.
+    layers_<year>.gpkg per year, optimum_sites.geojson and optimum_search_zones.geojson.
 
     \b
     Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).

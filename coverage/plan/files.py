@@ -187,7 +187,8 @@ def _optimum_frame(ev: PlanEvaluation) -> gpd.GeoDataFrame | None:
 def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True,
                      inputs: tuple[Path, ...] = ()) -> dict[str, Path]:  # fmt: skip
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
-    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, and ``optimum_sites.geojson``."""
+    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson`` and
+    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84)."""
     out = Path(out_dir)
     final = ev.final
     paths = {"json": out / "report.json", "md": out / "report.md", "gpkg": out / "layers.gpkg"}
@@ -218,6 +219,12 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         check_not_input(paths["optimum"], inputs)
         with atomic_path(paths["optimum"]) as tmp:
             frame.to_file(tmp, driver="GeoJSON")
+    zones = (ev.optimum or {}).get("mclp", {}).get("_zones_layer")
+    if zones is not None and len(zones):
+        paths["optimum_zones"] = out / "optimum_search_zones.geojson"
+        check_not_input(paths["optimum_zones"], inputs)
+        with atomic_path(paths["optimum_zones"]) as tmp:
+            zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev))
     return paths

@@ -70,8 +70,9 @@ def _ties_and_zones(problem: SiteProblem, model: str, res: Any, rows: Any,
     zones = None
     if res.new_sites.size:
         zones = zone_layer(problem, site_zones(problem, model, res.sites, res.new_sites, rows))
+    # "_zones_layer" (the polygons, metric CRS) is for the files, left out of report.json
     return {"tie_break": tie_break_summary(res.stats, tie_break),
-            "search_zones": zones_summary(zones)}  # fmt: skip
+            "search_zones": zones_summary(zones), "_zones_layer": zones}  # fmt: skip
 
 
 def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:

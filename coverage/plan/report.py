@@ -75,6 +75,13 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
     }
 
 
+def _public(value: Any) -> Any:
+    """``value`` without the private (``_``-prefixed) keys of its dicts, e.g. layers."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if not str(k).startswith("_")}
+    return value
+
+
 def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
     """The ``report.json`` document (keys fixed by issue 5; extra keys may be added)."""
     sc = ev.scenario
@@ -87,7 +94,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "boundary": ev.boundary_note,
         "years": [_year_entry(y) for y in ev.years],
         "stations": [_station_entry(s, last.get(s.name), ev) for s in sc.stations],
-        "optimum": ev.optimum,
+        "optimum": _public(ev.optimum),
         "compliant": ev.compliant,
         "travel_model": ev.travel or {"model": "network"},
         "firecover_version": __version__,

@@ -131,7 +131,11 @@ def zones_markdown(
         "",
         f"Search zones 选址范围 (candidates that can replace each new site, the others fixed, "
         f"losing at most {loss:.0%} of the objective; "
-        + ("map: purple dashed outline). " if drawn else "candidate names in report.json). ")
+        + (
+            "map: purple dashed outline). "
+            if drawn
+            else "polygons in optimum_search_zones.geojson, candidates in report.json). "
+        )
         + "A planner may take any site of a zone to the land-use planners "
         f"可在选址范围内任选用地，目标损失不超过 {loss:.0%}:",
         "",
