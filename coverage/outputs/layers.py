@@ -60,6 +60,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "roads": ("road_class", "oneway", "name"),
     "boundary": (),
     "barriers": ("kind",),
+    "search_zones": ("site", "n_candidates", "loss"),
 }  # fmt: skip
 
 #: Layer names inside the GeoPackage (only ``cells`` is renamed).
@@ -76,6 +77,7 @@ _GEOM_KINDS: dict[str, frozenset[str]] = {
     "gaps": _POLYGONAL,
     "roads": frozenset({"LineString", "MultiLineString"}),
     "boundary": _POLYGONAL,
+    "search_zones": _POLYGONAL,
 }
 _BOOL_COLUMNS = ("compliant", "covered", "far_from_road", "oneway")
 
@@ -203,6 +205,9 @@ class CoverageLayers:
         Rivers, railways and other barriers, with a ``kind`` column.
     meta : CoverageMeta or mapping
         Title, budget, the synthetic flag, CRS and year.
+    search_zones : GeoDataFrame, optional
+        Siting runs: the search zone (选址范围) of each chosen site (``site``,
+        ``n_candidates``, ``loss``; :mod:`firecover.site.zones`).
 
     Raises
     ------
@@ -222,6 +227,7 @@ class CoverageLayers:
     boundary: gpd.GeoDataFrame | None = None
     barriers: gpd.GeoDataFrame | None = None
     meta: CoverageMeta = field(default_factory=CoverageMeta)
+    search_zones: gpd.GeoDataFrame = field(default_factory=_empty)
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, CoverageMeta):

@@ -35,6 +35,7 @@ from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
+from firecover.outputs.zones_draw import draw_search_zones
 
 __all__ = ["DEFAULT_SHOW", "THEMATIC_LAYERS", "nice_scale_length", "render_map", "station_colours"]
 
@@ -460,6 +461,8 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], cjk: bool) -> Figu
                                       linestyle=(0, (8, 3, 2, 3)), zorder=6)  # fmt: skip
         legend.add(Line2D([], [], color="black", lw=1.8, ls=(0, (8, 3, 2, 3))),
                    "District boundary", "区界")  # fmt: skip
+    if layers.has("search_zones"):
+        draw_search_zones(ax, layers.search_zones, legend)
     if "stations" in show and layers.has("stations"):
         _draw_stations(ax, layers.stations, legend)
     ax.set_xlabel("")

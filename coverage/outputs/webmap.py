@@ -39,6 +39,7 @@ from firecover._errors import OutputError
 from firecover._io import check_not_input, write_text_atomic
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
 from firecover.outputs.maps import station_colours
+from firecover.outputs.zones_draw import zone_popup, zone_style
 
 __all__ = ["leaflet_assets", "render_webmap"]
 
@@ -339,6 +340,7 @@ def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool,
          _polygons(_service_rows, lambda r: _service_style(r, layers.meta.response_min))),
         ("barriers", "河流/铁路 barriers", True, _polygons(_barrier_rows, _barrier_style)),
         ("boundary", "区界 boundary", True, _add_boundary),
+        ("search_zones", "选址范围 search zones", True, _polygons(zone_popup, zone_style)),
         ("stations", "消防站 stations", True, _add_stations),
     ]  # fmt: skip
     return [spec for spec in specs if layers.has(spec[0]) and _fits_web(layers, spec[0])]

@@ -45,10 +45,10 @@ def _fixed_and_new(scenario: Scenario, years: list[YearResult]) -> tuple[list[St
     return fixed, len(final) - len(fixed)
 
 
-def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None
-           ) -> dict[str, Any]:  # fmt: skip
+def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None,
+           tie_break: str | None = None) -> dict[str, Any]:  # fmt: skip
     try:
-        res, _ = solve_problem(problem, model, p, time_limit=time_limit)
+        res, rows = solve_problem(problem, model, p, time_limit=time_limit, tie_break=tie_break)
     except FirecoverError as exc:
         log.warning("optimum (%s) not available: %s", model, exc)
         return {"status": "error", "error": str(exc)}
@@ -64,7 +64,23 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
         "sites": [problem.site_name(int(j)) for j in res.new_sites],
         "lonlat": _lonlat(problem, res.new_sites),
         "gap": _round(res.mip_gap),
+        **_ties_and_zones(problem, model, res, rows, tie_break),
     }
+
+
+def _ties_and_zones(problem: SiteProblem, model: str, res: Any, rows: Any,
+                    tie_break: str | None) -> dict[str, Any]:  # fmt: skip
+    """The tie-break statement and the search zones (选址范围) of an MCLP optimum."""
+    if model != "mclp":
+        return {}
+    from firecover.site.zones import site_zones, tie_break_summary, zone_layer, zones_summary
+
+    zones = None
+    if res.new_sites.size:
+        zones = zone_layer(problem, site_zones(problem, model, res.sites, res.new_sites, rows))
+    # "_zones_layer" (the polygons, metric CRS) is for the files, left out of report.json
+    return {"tie_break": tie_break_summary(res.stats, tie_break),
+            "search_zones": zones_summary(zones), "_zones_layer": zones}  # fmt: skip
 
 
 def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
@@ -98,17 +114,18 @@ def plan_optimum(
     fixed, n_new = _fixed_and_new(scenario, years)
     cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m)
     zoned = barriers is not None and _barrier_fails(options)
+    tie = resolve(None, "tie_break")
     problem = build_problem(net, demand, fixed, cands, turnout_min=options["turnout_min"],
                             driving_min=options["driving_min"], new_class=new_class,
                             standards=options.get("standards"), limits=options.get("limits"),
                             barriers=barriers if zoned else None,
-                            within_barrier_zones=zoned)  # fmt: skip
+                            within_barrier_zones=zoned, keep_times=tie is not None)  # fmt: skip
     area = problem.area
     total = float(area.sum())
     uncoverable = float(area[~problem.coverable].sum())
     # MCLP with area weights: solve on coverable rows; the objective is covered km².
     area_problem = _with_area_weights(problem)
-    mclp = _solve(area_problem, "mclp", n_new, time_limit)
+    mclp = _solve(area_problem, "mclp", n_new, time_limit, tie)
     if uncoverable > _UNCOVERABLE_EPS_KM2:
         why = (f"{uncoverable:.2f} km² is reached by no candidate site within "
                f"{options['driving_min']:g} min of driving")  # fmt: skip

@@ -104,6 +104,13 @@ def _station_years(ev: PlanEvaluation) -> list[dict[str, Any]]:
     return out
 
 
+def _public(value: Any) -> Any:
+    """``value`` without the private (``_``-prefixed) keys of its dicts, e.g. layers."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if not str(k).startswith("_")}
+    return value
+
+
 def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
     """The ``report.json`` document (keys fixed by issue 5; extra keys may be added)."""
     sc = ev.scenario
@@ -116,10 +123,11 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "boundary": ev.boundary_note,
         "years": [_year_entry(y) for y in ev.years],
         "stations": [_station_entry(s, last.get(s.name), ev) for s in sc.stations],
-        "optimum": ev.optimum,
+        "optimum": _public(ev.optimum),
         "compliant": ev.compliant,
         "station_years": _station_years(ev),
         "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
+        "travel_model": ev.travel or {"model": "network"},
         "firecover_version": __version__,
     }
 
@@ -259,6 +267,12 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
             f"- Optimum sites 最优站址 (MCLP): {', '.join(opt['mclp']['sites'])} "
             "(see optimum_sites.geojson)"
         )
+    if opt["mclp"].get("tie_break"):
+        from firecover.site.zones import zones_markdown
+
+        lines += zones_markdown(
+            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
+        )
     return lines
 
 
@@ -275,6 +289,9 @@ def plan_markdown(ev: PlanEvaluation) -> str:
     out = [f"# {title} — 消防站规划评估 Station plan evaluation\n"]
     if ev.synthetic:
         out.append(f"> **{SYNTHETIC_LABEL}** — this report describes invented data.\n")
+    from firecover.plan.travel import travel_markdown
+
+    out += travel_markdown(ev.travel)
     out += [
         f"**{final['year']}: {verdict}.** {len(final['stations'])} stations reach "
         f"{pct(final['covered_share'], decimals=1)} of the {figure(final['area_km2'])} km² "

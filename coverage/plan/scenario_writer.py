@@ -80,8 +80,8 @@ def _boundary(sc: Scenario, boundary_file: Path | None) -> list[tuple[str, Any]]
     b = sc.boundary
     if b.kind == "file":
         return [("file", b.file)]
-    if b.kind == "place":
-        return [("place", b.place)]
+    if b.kind in ("place", "admin"):
+        return [(b.kind, b.place)]
     return []
 
 
@@ -163,6 +163,11 @@ def scenario_toml(
     )
     out += _table("scenario.graph", _graph(scenario, graph_file))
     out += _table("scenario.boundary", _boundary(scenario, boundary_file))
+    t = scenario.travel
+    if t != type(t)():
+        out += _table("scenario.travel", [("model", t.model), ("shape", t.shape),
+                                          ("speed_kph", t.speed_kph),
+                                          ("curvature", t.curvature)])  # fmt: skip
     b = scenario.budget
     out += _table(
         "scenario.budget", [("turnout_min", b.turnout_min), ("driving_min", b.driving_min)]

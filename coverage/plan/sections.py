@@ -131,11 +131,11 @@ def read_boundary(t: Table | None) -> dict[str, Any]:
     """Read ``[scenario.boundary]`` (absent = the graph hull)."""
     if t is None:
         return {"kind": "graph_hull", "file": None, "place": None}
-    kind = t.one_of(("file", "place"), required=True)
+    kind = t.one_of(("file", "place", "admin"), required=True)
     return {
         "kind": kind,
         "file": t.file("file", "boundary file") if kind == "file" else None,
-        "place": t.text("place") if kind == "place" else None,
+        "place": t.text(kind) if kind in ("place", "admin") else None,
     }
 
 

@@ -45,6 +45,9 @@ def write_site(srun: SitingRun, out_dir: str | Path, *, title: str, html: bool =
     paths["sites"] = _write_frame(sites, out / "sites.geojson", inputs)
     cands = srun.problem.candidates.to_geodataframe().to_crs("EPSG:4326")
     paths["candidates"] = _write_frame(cands, out / "candidates.geojson", inputs)
+    if srun.zones is not None and len(srun.zones):
+        zones = srun.zones.to_crs("EPSG:4326")
+        paths["search_zones"] = _write_frame(zones, out / "search_zones.geojson", inputs)
     return paths
 
 
@@ -71,6 +74,8 @@ def site_from_files(
     progress: Progress | None = None,
     barrier_zones: bool = False,
     barrier_rule: str | None = None,
+    tie_break: str | None = None,
+    zone_loss: float | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -95,7 +100,7 @@ def site_from_files(
         inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
         driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
         time_limit=time_limit, barriers=barriers, progress=progress,
-        within_barrier_zones=barrier_zones, barrier_rule=barrier_rule,
-        meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
+        within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
+        zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
     )  # fmt: skip
     return srun, write_site(srun, out_dir, title=title, html=html, inputs=srcs)

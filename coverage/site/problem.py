@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area")
 _NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup"})
 _COST_MODELS = frozenset({"pmedian", "pcenter"})
+#: Models with a tie-break among optima (``tie_break="time"``).
+TIE_MODELS = frozenset({"lscp", "mclp", "backup"})
 
 Progress = Callable[[int, int], None]
 FloatArray = NDArray[np.float64]
@@ -171,6 +173,7 @@ class SitingRun:
     baseline: CoverageRun | None
     rows: IntArray
     stats: dict[str, float] = field(default_factory=dict)
+    zones: Any = None  # the search_zones layer (GeoDataFrame), firecover.site.zones
 
     @property
     def uncoverable_km2(self) -> float:
@@ -227,6 +230,7 @@ def build_problem(
     limits: Mapping[str, float] | None = None,
     barriers: Any = None,
     within_barrier_zones: bool = False,
+    keep_times: bool = False,
 ) -> SiteProblem:
     """Place existing stations, then build the cells × sites matrices with the travel-time engine.
 
@@ -255,6 +259,9 @@ def build_problem(
     barriers, within_barrier_zones : optional
         With both, the barrier zones are computed (:attr:`SiteProblem.zones`) and the area
         model assigns a cell only to a site on its side of the barriers.
+    keep_times : bool
+        Keep the driving seconds within the budget as ``times`` (for ``tie_break="time"``)
+        without building the longer matrix of ``with_times``.
     """
     if within_barrier_zones and barriers is None:
         raise DataFormatError("barrier zones need barriers: give --barriers FILE")
@@ -270,7 +277,7 @@ def build_problem(
     limit_s = max(limit_s, 60.0 * driving) if with_times else 60.0 * driving
     m = _site_matrix(net, sites, demand.points, limit_s, progress)
     cover = sp.csr_array(covered(m, 60.0 * driving).T.tocsr())
-    times = sp.csr_array(m.T.tocsr()) if with_times else None
+    times = sp.csr_array(m.T.tocsr()) if with_times or keep_times else None
     seconds = time.perf_counter() - t0
     log.info(
         "siting matrices: %d cells × %d sites (%d existing), %d pairs within %g min, %.1f s",
@@ -322,12 +329,13 @@ def _check_p(model: str, p: int | None) -> None:
 
 def solve_problem(
     problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
-    split: bool = False,
+    split: bool = False, tie_break: str | None = None,
 ) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
     """Solve ``model`` on ``problem`` with the existing stations fixed.
 
     Returns the array-level result and the cells (row indices) given to the solver: cells no
-    site can reach are left out and reported by the caller.
+    site can reach are left out and reported by the caller. ``tie_break="time"`` (LSCP, MCLP,
+    backup; needs ``problem.times``) picks the least weighted driving time among the optima.
     """
     _check_p(model, p)
     if model in _COST_MODELS and problem.times is None:
@@ -341,12 +349,16 @@ def solve_problem(
     fixed = problem.fixed
     cov = problem.coverage[rows]
     w = problem.weights[rows]
+    tie: dict[str, Any] = {}
+    if tie_break is not None and model in TIE_MODELS and problem.times is not None:
+        tie = {"tie_break": tie_break, "times": problem.times[rows]}
     if model == "lscp":
-        return siting.lscp(cov, fixed=fixed, time_limit=time_limit), rows
+        return siting.lscp(cov, fixed=fixed, time_limit=time_limit, weights=w, **tie), rows
     if model == "mclp":
-        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit), rows
+        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit,
+                           **tie), rows  # fmt: skip
     if model == "backup":
-        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed), rows
+        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed, **tie), rows
     if model == "area":
         zones = None if problem.zones is None else (problem.zones[0][rows], problem.zones[1])
         res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
@@ -403,6 +415,8 @@ def site_stations(
     limits: Mapping[str, float] | None = None,
     within_barrier_zones: bool = False,
     barrier_rule: str | None = None,
+    tie_break: str | None = None,
+    zone_loss: float | None = None,
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -414,6 +428,10 @@ def site_stations(
     within_barrier_zones : bool
         Area model: assign a cell only to a site on its side of the barriers (needs
         ``barriers``; GB 51080-2015 §4.1.3-4 as a constraint).
+    tie_break : {"time", None}, optional
+        Secondary objective among optima (setting ``tie_break``, ``"time"``).
+    zone_loss : float, optional
+        Search zones: the loss allowed (setting ``zone_loss``, 1 %); p-center has none.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -422,13 +440,16 @@ def site_stations(
         No solution (e.g. the area limits cannot be met with these candidates).
     """
     _check_p(model, p)
+    tie = resolve(tie_break, "tie_break")
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
         new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
         standards=standards, progress=progress, limits=limits, barriers=barriers,
         within_barrier_zones=within_barrier_zones and model == "area",
+        keep_times=bool(tie) and model in TIE_MODELS,
     )  # fmt: skip
-    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split)
+    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split,
+                                 tie_break=tie)  # fmt: skip
     if result.status == "infeasible":
         raise InfeasibleModelError(
             f"the {model} model has no solution with these candidates; add candidate sites, "
@@ -443,5 +464,13 @@ def site_stations(
     baseline = analyse(net, list(existing), demand, meta=m, **kw) if existing else None
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
              result.status)  # fmt: skip
+    zones = None
+    if model != "pcenter" and result.new_sites.size:
+        from firecover.site.zones import site_zones, zone_layer
+
+        zones = zone_layer(problem, site_zones(problem, "area" if model == "area" else model,
+                                               result.sites, result.new_sites, rows,
+                                               loss=zone_loss))  # fmt: skip
+        run.layers.search_zones = zones.to_crs(run.layers.crs)
     return SitingRun(model, problem, result, chosen, run, baseline, rows,
-                     {"matrix_seconds": problem.matrix_seconds})  # fmt: skip
+                     {"matrix_seconds": problem.matrix_seconds}, zones)  # fmt: skip

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.analysis.report import coverage_markdown
+from firecover.site.zones import tie_break_summary, zones_markdown, zones_summary
 from firecover.standards.check import station_class
 
 if TYPE_CHECKING:
@@ -115,6 +116,10 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
         "before": _state(srun.baseline),
         "after": _state(srun.run),
         "designed_districts": _designed(srun),
+        "tie_break": tie_break_summary(
+            res.stats, "time" if "weighted_time_s" in res.stats else None
+        ),
+        "search_zones": zones_summary(srun.zones),
         "firecover_version": __version__,
     }
 
@@ -170,6 +175,7 @@ def site_markdown(srun: SitingRun, *, title: str) -> str:
         "",
         *_site_rows(d),
         "",
+        *zones_markdown(d["tie_break"], d["search_zones"]),
     ]
     if d["designed_districts"]:
         lines += [

@@ -541,3 +541,24 @@ def test_precision_marks_a_station_approximate() -> None:
     plain = parse(HEAD + station("B")).stations[0]
     assert plain.precision_m is None
     assert "precision_m" in error(HEAD + station("A", precision_m=-1))
+
+
+# --------------------------------------------------------------------------- travel, admin
+
+
+def test_travel_table_and_admin_boundary() -> None:
+    head = HEAD.replace("[scenario.graph]", '[scenario.boundary]\nadmin = "天津市/和平区"\n\n'
+                        '[scenario.travel]\nmodel = "radius"\nshape = "circle"\n'
+                        "speed_kph = 35\ncurvature = 1.3\n\n[scenario.graph]")  # fmt: skip
+    sc = parse(head + station("南京路站"))
+    assert (sc.travel.model, sc.travel.shape) == ("radius", "circle")
+    assert (sc.travel.speed_kph, sc.travel.curvature) == (35.0, 1.3)
+    assert (sc.boundary.kind, sc.boundary.place) == ("admin", "天津市/和平区")
+    assert parse(HEAD + station("南京路站")).travel.model == "network"
+
+
+def test_travel_table_errors() -> None:
+    bad = HEAD.replace("[scenario.graph]", '[scenario.travel]\nmodel = "bus"\n\n[scenario.graph]')
+    assert "network, radius" in error(bad + station("南京路站"))
+    bad = HEAD.replace("[scenario.graph]", "[scenario.travel]\ncurvature = 0.5\n\n[scenario.graph]")
+    assert "curvature" in error(bad + station("南京路站"))
