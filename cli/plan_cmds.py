@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from firecover.cli.options import METRES, SECONDS
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -16,7 +17,7 @@ EXIT_NONCOMPLIANT = 3
 
 
 def _sources(f: Any) -> Any:
-    f = click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")(f)
+    f = click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")(f)
     f = click.option("--boundary", type=_FILE, default=None,
                      help="Planning boundary file (overrides the scenario's).")(f)  # fmt: skip
     return click.option(
@@ -44,7 +45,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
 @click.option(
     "--time-limit",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     help="Solver time limit per optimum model, seconds.",

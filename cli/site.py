@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -59,7 +60,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option(
     "--p",
     "p",
-    type=int,
+    type=COUNT,
     default=None,
     help="New stations to add (required for mclp, pmedian, pcenter, backup).",
 )
@@ -78,7 +79,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default=None,
     help="Exclusion zones (schools, hospitals, hazardous sites; kind / buffer_m).",
 )
-@click.option("--spacing", type=float, default=None, help="Generated-site spacing, m (200).")
+@click.option("--spacing", type=METRES, default=None, help="Generated-site spacing, m (200).")
 @click.option(
     "--new-class",
     default="一级",
@@ -87,10 +88,10 @@ def _progress(enabled: bool) -> Iterator[Any]:
 )
 @click.option("--urban-edge", is_flag=True, help="New stations at the urban edge (15 km²).")
 @click.option("--barriers", type=_FILE, default=None, help="Barrier lines/polygons.")
-@click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1).")
-@click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
-@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
-@click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
+@click.option("--turnout", type=MINUTES0, default=None, help="Turnout minutes (default 1).")
+@click.option("--driving", type=MINUTES, default=None, help="Driving minutes (default 4).")
+@click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
+@click.option("--time-limit", type=SECONDS, default=None, help="Solver time limit, seconds.")
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),

@@ -11,9 +11,11 @@ from typing import Any
 import geopandas as gpd
 
 from firecover._errors import NetworkUnavailableError
+from firecover._schema import check_value
 from firecover._io import atomic_path, check_not_input, write_text_atomic
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
+from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
 from firecover.plan.evaluate import Progress, evaluate_plan
 from firecover.plan.report import plan_json, plan_markdown
@@ -45,12 +47,23 @@ def _boundary(scenario: Scenario, boundary: PathLike | None, graph_given: bool
     return boundary_for(scenario), where.get(b.kind, "road-graph hull")
 
 
+def _sources(path: PathLike, scenario: Scenario, graph: PathLike | None,
+             boundary: PathLike | None) -> tuple[Path, ...]:  # fmt: skip
+    """Every input file of an evaluation (none may be inside its output folder)."""
+    lay = scenario.layers
+    return tuple(Path(p) for p in (path, graph, boundary, scenario.graph.file,
+                                   scenario.boundary.file, lay.population, lay.risk)
+                 if p is not None)  # fmt: skip
+
+
 def _prepare(path: PathLike, graph: PathLike | None, boundary: PathLike | None,
-             cell_size_m: float | None) -> tuple[Scenario, Any, str, tuple[Path, ...]]:  # fmt: skip
+             cell_size_m: float | None, scenario: Scenario | None = None,
+             ) -> tuple[Scenario, Any, str, tuple[Path, ...]]:  # fmt: skip
     from firecover.analysis.files import load_inputs
     from firecover.plan.sources import demo_barrier_path, graph_for
 
-    scenario = load_scenario(path)
+    check_value(cell_size_m, "positive_metres", "cell_size_m")
+    scenario = scenario if scenario is not None else load_scenario(path)
     g = graph_for(scenario, graph)
     area, note = _boundary(scenario, boundary, graph is not None)
     barriers = demo_barrier_path(scenario) if graph is None else None
@@ -58,9 +71,7 @@ def _prepare(path: PathLike, graph: PathLike | None, boundary: PathLike | None,
     inp = load_inputs(g, boundary=area, barriers=barriers, cell_size_m=cell_size_m,
                       population=lay.population, population_column=lay.population_column,
                       risk=lay.risk, risk_column=lay.risk_column)  # fmt: skip
-    srcs = tuple(Path(p) for p in (path, graph, boundary, scenario.graph.file,
-                                   scenario.boundary.file) if p is not None)  # fmt: skip
-    return scenario, inp, note, srcs
+    return scenario, inp, note, _sources(path, scenario, graph, boundary)
 
 
 def evaluate_scenario(
@@ -81,13 +92,29 @@ def evaluate_scenario(
     ``graph`` / ``boundary`` override the scenario's sources (offline use). Without
     ``out_dir`` nothing is written (the ``check`` command).
     """
-    scenario, inp, note, srcs = _prepare(path, graph, boundary, cell_size_m)
-    ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
-                       synthetic=inp.synthetic, optimum=optimum, spacing_m=spacing_m,
-                       time_limit=time_limit, boundary_note=note,
-                       progress=progress)  # fmt: skip
-    paths = {} if out_dir is None else write_evaluation(ev, out_dir, html=html, inputs=srcs)
-    return ev, paths
+    check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(spacing_m, "positive_metres", "spacing_m")
+    if out_dir is None:
+        return _evaluate(path, None, graph, boundary, optimum, cell_size_m, spacing_m,
+                         time_limit, html, progress), {}  # fmt: skip
+    scenario = load_scenario(path)
+    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+                   extra={"kind": "evaluate"}) as rf:  # fmt: skip
+        ev = _evaluate(path, scenario, graph, boundary, optimum, cell_size_m, spacing_m,
+                       time_limit, html, progress)  # fmt: skip
+        paths = write_evaluation(ev, rf.staging, html=html, inputs=tuple(rf.inputs))
+    return ev, rf.final_paths(paths)
+
+
+def _evaluate(path: PathLike, scenario: Scenario | None, graph: PathLike | None,
+              boundary: PathLike | None, optimum: bool, cell_size_m: float | None,
+              spacing_m: float | None, time_limit: float | None, html: bool,
+              progress: Progress | None) -> PlanEvaluation:  # fmt: skip
+    scenario, inp, note, _ = _prepare(path, graph, boundary, cell_size_m, scenario)
+    return evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
+                         synthetic=inp.synthetic, optimum=optimum, spacing_m=spacing_m,
+                         time_limit=time_limit, boundary_note=note,
+                         progress=progress)  # fmt: skip
 
 
 def check_scenario(path: PathLike, *, graph: PathLike | None = None,

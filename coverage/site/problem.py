@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 import firecover.siting as siting
 from firecover._errors import DataFormatError, InfeasibleModelError
+from firecover._schema import check_value
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.run import CoverageRun, analyse, place_stations
 from firecover.analysis.station_spec import StationSpec
@@ -278,7 +279,8 @@ def _rows_for(problem: SiteProblem, model: str) -> IntArray:
     return np.flatnonzero(problem.coverable)
 
 
-def _check_p(model: str, p: int | None) -> None:
+def check_p(model: str, p: int | None) -> None:
+    """Refuse an unknown model, a missing ``p`` where one is needed, or a negative ``p``."""
     if model not in MODELS:
         raise DataFormatError(f"unknown siting model {model!r}; use one of {', '.join(MODELS)}")
     if model in _NEED_P and p is None:
@@ -296,7 +298,7 @@ def solve_problem(
     Returns the array-level result and the cells (row indices) given to the solver: cells no
     site can reach are left out and reported by the caller.
     """
-    _check_p(model, p)
+    check_p(model, p)
     if model in _COST_MODELS and problem.times is None:
         raise DataFormatError(f"model {model} needs travel times: build with with_times=True")
     rows = _rows_for(problem, model)
@@ -381,7 +383,8 @@ def site_stations(
     InfeasibleModelError
         No solution (e.g. the area limits cannot be met with these candidates).
     """
-    _check_p(model, p)
+    check_p(model, p)
+    check_value(time_limit, "positive_seconds", "time_limit")
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
         new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
