@@ -126,8 +126,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, dest)
     except BaseException as exc:
         if tmp is not None:
-            for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
-                             tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            for leftover in (
+                tmp,
+                tmp.with_name(tmp.name + "-journal"),
+                tmp.with_name(tmp.name + "-wal"),
+                tmp.with_name(tmp.name + "-shm"),
+            ):
                 with contextlib.suppress(OSError):
                     leftover.unlink()  # fmt: skip
         if (isinstance(exc, OSError) and not isinstance(exc, FirecoverError)

@@ -10,6 +10,7 @@ from typing import Any
 from firecover._version import __version__
 from firecover.analysis.run import CoverageRun
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 __all__ = ["coverage_markdown", "coverage_report", "report_json"]
 
@@ -108,8 +109,18 @@ def _run_section(label: str, run: CoverageRun) -> str:
     return "\n".join(lines) + "\n"
 
 
-def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
-    """A bilingual Markdown report of several labelled runs."""
+def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str,
+                      escape: bool = True) -> str:  # fmt: skip
+    """A bilingual Markdown report of several labelled runs.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`) unless ``escape`` is
+    false (for a page that embeds this one and escapes itself).
+    """
+    text = _coverage_markdown(runs, title=title)
+    return markdown_safe(text) if escape else text
+
+
+def _coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
     first = runs[0][1].layers.meta
     head = [f"# {title}\n"]
     if any(r.layers.meta.synthetic for _, r in runs):

@@ -148,7 +148,9 @@ class RunFolder:
         self.extra = dict(extra or {})
         self.parent = self.target.parent
         self.name = self.target.name
-        self.staging = self.parent / f".{self.name}{MARK}staging-{os.getpid()}-{secrets.token_hex(4)}"
+        self.staging = (
+            self.parent / f".{self.name}{MARK}staging-{os.getpid()}-{secrets.token_hex(4)}"
+        )
         self.lock_path = self.parent / f".{self.name}{MARK}lock"
         self.manifest: dict[str, Any] = {}
         self._lock_fd: int | None = None
@@ -316,8 +318,8 @@ class RunFolder:
             "inputs": inputs,
             "files": files,
         }
-        write_text_atomic(self.staging / MANIFEST,
-                          json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n")  # fmt: skip
+        text = json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n"
+        write_text_atomic(self.staging / MANIFEST, text)
         fault_point("run:manifest")
         old = None
         if self.target.exists():

@@ -11,8 +11,8 @@ from typing import Any
 import geopandas as gpd
 
 from firecover._errors import NetworkUnavailableError
-from firecover._schema import check_value
 from firecover._io import atomic_path, check_not_input, write_text_atomic
+from firecover._schema import check_value
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.run_folder import RunFolder

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -168,7 +169,14 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
 
 
 def plan_markdown(ev: PlanEvaluation) -> str:
-    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum."""
+    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_plan_markdown(ev))
+
+
+def _plan_markdown(ev: PlanEvaluation) -> str:
     doc = plan_report(ev)
     sc = ev.scenario
     b = doc["budget_minutes"]

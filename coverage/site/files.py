@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from firecover._schema import check_value
 from firecover._io import atomic_path, check_not_input, write_text_atomic
+from firecover._schema import check_value
 from firecover.analysis.stations import read_stations_file
 from firecover.site.candidates import generate_candidates
 from firecover.site.problem import Progress, SitingRun, site_stations
