@@ -32,6 +32,25 @@ COMMAND_MODULES: tuple[str, ...] = (
 class FirecoverGroup(click.Group):
     """A click group that turns library errors into a one-line message and an exit code."""
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Like click's, but a usage error is one line: ``Error: … (see 'firecover X --help')``."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            msg = " ".join(exc.format_message().split())
+            ctx = getattr(exc, "ctx", None)
+            if isinstance(exc, click.UsageError):
+                where = ctx.command_path if ctx is not None else "firecover"
+                msg += f" (see '{where} --help')"
+            click.echo(f"Error: {msg}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
