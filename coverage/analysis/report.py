@@ -101,8 +101,10 @@ def _run_section(label: str, run: CoverageRun) -> str:
         "",
         _station_head(run.budget_min) + _station_rows(run),
     ]
-    if run.jurisdictions.warnings or any(c.warnings for c in run.checks):
+    notes = run.layers.meta.notes
+    if notes or run.jurisdictions.warnings or any(c.warnings for c in run.checks):
         lines.append("Notes 说明:\n")
+        lines += [f"- Road graph 路网: {w}" for w in notes]
         lines += [f"- {w}" for w in run.jurisdictions.warnings]
         lines += [f"- {c.name}: {w}" for c in run.checks for w in c.warnings]
         lines.append("")

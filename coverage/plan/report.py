@@ -209,7 +209,8 @@ def _plan_markdown(ev: PlanEvaluation) -> str:
         *_optimum_lines(doc["optimum"]),
         "",
     ]
-    notes = [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
+    notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]
+    notes += [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:
         out += ["## 说明 Notes\n", *dict.fromkeys(notes), ""]
     out.append(f"_firecover {__version__}_\n")
