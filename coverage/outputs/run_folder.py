@@ -15,8 +15,9 @@
 2. **Staging.** Outputs are written into ``.<name>.firecover-staging-<pid>-<rand>`` beside the
    target; ``manifest.json`` (files, sizes, sha256, firecover version, the inputs' sha256, the
    command line) is written last.
-3. **Swap.** The old target is renamed to ``.<name>.firecover-old-<pid>-<rand>``, the staging
-   folder is renamed to the target, the old folder is removed. A failure or a kill at any point
+3. **Swap.** The staging folder and the old target are exchanged in one atomic step (Linux
+   ``renameat2(RENAME_EXCHANGE)``; elsewhere the old target is first renamed to
+   ``.<name>.firecover-old-<pid>-<rand>``), then the old run is removed. A failure or a kill at any point
    leaves the previous complete run (or nothing) at the target; the next run into the same
    target restores or removes what a dead run left (leftovers exist only while their run holds
    the lock, so holding it proves them dead).
@@ -106,6 +107,29 @@ def verify_run_folder(folder: PathLike) -> list[str]:
         if rel != MANIFEST and rel not in listed:
             problems.append(f"unlisted {rel}")
     return problems
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); ``False`` if the
+    system cannot (then the caller renames in two steps, and a later run repairs a crash
+    between them)."""
+    if not sys.platform.startswith("linux") or os.environ.get("FIRECOVER_NO_EXCHANGE"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if rc == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 class RunFolder:
@@ -324,9 +348,14 @@ class RunFolder:
         old = None
         if self.target.exists():
             old = self.parent / f".{self.name}{MARK}old-{os.getpid()}-{secrets.token_hex(4)}"
-            os.rename(self.target, old)
-            fault_point("run:old-moved")
-        os.rename(self.staging, self.target)
+            if _exchange(self.staging, self.target):  # one atomic step: no moment without a run
+                os.rename(self.staging, old)
+            else:
+                os.rename(self.target, old)
+                fault_point("run:old-moved")
+                os.rename(self.staging, self.target)
+        else:
+            os.rename(self.staging, self.target)
         fault_point("run:swapped")
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
