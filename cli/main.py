@@ -35,9 +35,9 @@ class FirecoverGroup(click.Group):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Like click's, but a usage error is one line: ``Error: … (see 'firecover X --help')``."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.ClickException as exc:
             msg = " ".join(exc.format_message().split())
             ctx = getattr(exc, "ctx", None)
@@ -97,6 +97,8 @@ def _quiet_broken_pipe() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write("Terminated; the output folder keeps its previous complete run.\n")
     raise SystemExit(EXIT_TERMINATED)  # unwinds: a run folder removes its staging copy
 
 

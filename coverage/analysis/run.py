@@ -276,8 +276,13 @@ def analyse(
         boundary=boundary,
         barriers=_barrier_layer(barriers, net.crs),
         meta=CoverageMeta.from_mapping(
-            {**(meta or {}), "turnout_min": turnout, "driving_min": driving, "crs": net.crs,
-             "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes)))}
+            {
+                **(meta or {}),
+                "turnout_min": turnout,
+                "driving_min": driving,
+                "crs": net.crs,
+                "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
+            }
         ),
     )
     return CoverageRun(layers, checks, summary, jur, list(stations), snapped)

@@ -392,7 +392,8 @@ def _report_again(graph: nx.MultiDiGraph, reported: list[Any]) -> None:
     messages = []
     for r in reported:
         if isinstance(r, dict) and isinstance(r.get("message"), str):
-            level = r.get("level") if isinstance(r.get("level"), int) else logging.WARNING
+            raw = r.get("level")
+            level = raw if isinstance(raw, int) else logging.WARNING
             logging.getLogger(str(r.get("logger") or __name__)).log(level, "%s", r["message"])
             messages.append(r["message"])
     if messages:

@@ -17,10 +17,10 @@
    command line) is written last.
 3. **Swap.** The staging folder and the old target are exchanged in one atomic step (Linux
    ``renameat2(RENAME_EXCHANGE)``; elsewhere the old target is first renamed to
-   ``.<name>.firecover-old-<pid>-<rand>``), then the old run is removed. A failure or a kill at any point
-   leaves the previous complete run (or nothing) at the target; the next run into the same
-   target restores or removes what a dead run left (leftovers exist only while their run holds
-   the lock, so holding it proves them dead).
+   ``.<name>.firecover-old-<pid>-<rand>``), then the old run is removed. A failure or a kill
+   at any point leaves the previous complete run (or nothing) at the target; the next run
+   into the same target restores or removes what a dead run left (leftovers exist only while
+   their run holds the lock, so holding it proves them dead).
 
 :func:`verify_run_folder` checks a folder against its manifest.
 """
@@ -293,6 +293,9 @@ class RunFolder:
             self._abort()
             if self._is_write_error(exc):
                 raise output_error(exc, self.given) from exc  # type: ignore[arg-type]
+            if isinstance(exc, OutputError) and str(self.staging) in str(exc):
+                # name the folder the user gave, not the staging copy
+                raise OutputError(str(exc).replace(str(self.staging), str(self.given))) from exc
             return
         try:
             self._commit()

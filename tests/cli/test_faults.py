@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,13 +27,12 @@ DEMO = ROOT / "data" / "demo"
 SCENARIO = ROOT / "scenarios" / "demo.toml"
 STATIONS = "name,lon,lat,class\n文化路消防救援站,118.3517199,38.7566858,二级\n"
 
-EVALUATE = ["evaluate", str(SCENARIO), "--no-optimum", "--no-html"]
+EVALUATE = ["evaluate", str(SCENARIO), "--no-optimum", "--no-html", "--cell-size", "200"]
 
 
 def _site(tmp: Path) -> list[str]:
     csv = tmp / "existing.csv"
-    if not csv.exists():
-        csv.write_text(STATIONS, encoding="utf-8")
+    csv.write_text(STATIONS, encoding="utf-8")
     return ["site", "--graph", str(DEMO / "demo_district.graphml"), "--boundary",
             str(DEMO / "boundary.geojson"), "--existing", str(csv), "--cell-size", "200",
             "--no-html", "--no-progress"]  # fmt: skip
@@ -58,14 +58,12 @@ def _leftovers(folder: Path) -> list[str]:
 
 # (command, fault, expected exit code, the new run may have landed)
 CASES = [
-    ("evaluate", "write:map_2022.png=kill", -9, False),
     ("evaluate", "written:layers_2021.gpkg=kill", -9, False),  # GeoPackage temp + journal
     ("evaluate", "run:manifest=kill", -9, False),
     ("evaluate", "run:swapped=kill", -9, True),
     ("evaluate", "write:report.md=term", 143, False),
     ("evaluate", "write:map_2024.png=enospc", 7, False),
     ("site", "write:site.json=kill", -9, False),
-    ("site", "run:staged=term", 143, False),
     ("site", "write:candidates.geojson=erofs", 7, False),
     ("site", "write:sites.csv=error", 1, False),
 ]
@@ -76,22 +74,43 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> dict[str, Path]:
+    """One complete run per command, copied into each case (inputs at the same paths)."""
+    home = tmp_path_factory.mktemp("inputs")
+    runs = {}
+    for command in ("evaluate", "site"):
+        out = home / f"{command}-run"
+        args = [*(EVALUATE if command == "evaluate" else _site(home)), "--out", str(out)]
+        res = _firecover(args, None, cache)
+        assert res.returncode == 0, res.stderr
+        runs[command] = out
+    return runs
+
+
 @pytest.mark.parametrize(("command", "fault", "code", "may_land"), CASES,
                          ids=[f"{c}-{f}" for c, f, _, _ in CASES])  # fmt: skip
-def test_a_fault_leaves_one_complete_run(tmp_path: Path, cache: Path, command: str, fault: str,
-                                         code: int, may_land: bool) -> None:  # fmt: skip
+def test_a_fault_leaves_one_complete_run(tmp_path: Path, cache: Path, baselines: dict[str, Path],
+                                         command: str, fault: str, code: int,
+                                         may_land: bool) -> None:  # fmt: skip
     out = tmp_path / "out"
-    args = [*(EVALUATE if command == "evaluate" else _site(tmp_path)), "--out", str(out)]
-    first = _firecover(args, None, cache)
-    assert first.returncode == 0, first.stderr
+    shutil.copytree(baselines[command], out)
+    home = baselines[command].parent
+    args = [*(EVALUATE if command == "evaluate" else _site(home)), "--out", str(out)]
+    assert verify_run_folder(out) == []
     old = _manifest(out)
     res = _firecover(args, fault, cache)
     assert res.returncode == code, res.stderr
     if code > 0:  # a clean error: one line, no traceback, no internal error unless injected
-        lines = res.stderr.strip().splitlines()
+        lines = [
+            ln for ln in res.stderr.splitlines() if ln.strip() and not ln.lstrip().startswith("…")
+        ]  # progress lines aside
         assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+        if code == 143:
+            assert lines[0].startswith("Terminated")
         if code == 7:
             assert "cannot write" in lines[0] and "--out" in lines[0]
+            assert ".firecover-staging" not in lines[0] and str(out) in lines[0]
     assert verify_run_folder(out) == []  # complete, nothing unlisted (no .tmp, no -journal)
     if not may_land:
         assert _manifest(out) == old
@@ -128,6 +147,7 @@ def test_two_runs_at_once_one_is_refused(tmp_path: Path, cache: Path) -> None:
         assert second.returncode == 7
         assert "another firecover run" in second.stderr and f"pid {proc.pid}" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1
+        assert not out.exists()  # the refused run wrote nothing
     finally:
         assert proc.stdin is not None
         proc.stdin.write("\n")

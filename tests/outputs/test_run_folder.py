@@ -200,10 +200,13 @@ def test_verify_detects_changed_missing_and_unlisted_files(tmp_path: Path) -> No
     assert "no readable" in verify_run_folder(tmp_path)[0]
 
 
+FIRST = st.lists(st.sampled_from(["a.txt", "b/c.txt", "d.gpkg", "e f.md", "和平.json"]),
+                unique=True, max_size=5)  # fmt: skip
+SECOND = st.lists(st.sampled_from(["a.txt", "x.png", "b/y.txt"]), unique=True, max_size=3)
+
+
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.sampled_from(["a.txt", "b/c.txt", "d.gpkg", "e f.md", "和平.json"]),
-                unique=True, max_size=5),
-       st.lists(st.sampled_from(["a.txt", "x.png", "b/y.txt"]), unique=True, max_size=3))  # fmt: skip
+@given(FIRST, SECOND)
 def test_any_rerun_leaves_exactly_the_new_files(first: list[str], second: list[str]) -> None:
     import tempfile
 
