@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from firecover._display import at_most, figure, pct
+from firecover.cli.options import METRES, SECONDS
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -31,7 +32,7 @@ def _sources(f: Any) -> Any:
         help="network: drive the road graph (default, or the scenario's [scenario.travel]); "
         "radius: straight-line estimate P = S/λ, no road graph, works offline; both: compare.",
     )(f)
-    f = click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")(f)
+    f = click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")(f)
     f = click.option("--boundary", type=_FILE, default=None,
                      help="Planning boundary file (overrides the scenario's).")(f)  # fmt: skip
     return click.option(
@@ -65,7 +66,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
 @click.option(
     "--time-limit",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     help="Solver time limit per optimum model, seconds.",

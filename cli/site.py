@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from firecover._display import pct
+from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -60,7 +61,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option(
     "--p",
     "p",
-    type=int,
+    type=COUNT,
     default=None,
     help="New stations to add (required for mclp, pmedian, pcenter, backup).",
 )
@@ -79,7 +80,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default=None,
     help="Exclusion zones (schools, hospitals, hazardous sites; kind / buffer_m).",
 )
-@click.option("--spacing", type=float, default=None, help="Generated-site spacing, m (200).")
+@click.option("--spacing", type=METRES, default=None, help="Generated-site spacing, m (200).")
 @click.option(
     "--new-class",
     default="一级",
@@ -97,10 +98,10 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default=None,
     help="A district crossing a barrier fails its station (default) or warns.",
 )
-@click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1).")
-@click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
-@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
-@click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
+@click.option("--turnout", type=MINUTES0, default=None, help="Turnout minutes (default 1).")
+@click.option("--driving", type=MINUTES, default=None, help="Driving minutes (default 4).")
+@click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
+@click.option("--time-limit", type=SECONDS, default=None, help="Solver time limit, seconds.")
 @click.option(
     "--zone-loss",
     type=float,

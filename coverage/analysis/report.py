@@ -11,6 +11,7 @@ from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.analysis.run import CoverageRun
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 __all__ = ["coverage_markdown", "coverage_report", "report_json"]
 
@@ -105,16 +106,28 @@ def _run_section(label: str, run: CoverageRun) -> str:
         "≈ = location approximate. Figures are rounded towards their verdict (a failing km² or "
         "minute up, a passing one down, shares down).\n",
     ]
-    if run.jurisdictions.warnings or any(c.warnings for c in run.checks):
+    notes = run.layers.meta.notes
+    if notes or run.jurisdictions.warnings or any(c.warnings for c in run.checks):
         lines.append("Notes 说明:\n")
+        lines += [f"- Road graph 路网: {w}" for w in notes]
         lines += [f"- {w}" for w in run.jurisdictions.warnings]
         lines += [f"- {c.name}: {w}" for c in run.checks for w in c.warnings]
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
-    """A bilingual Markdown report of several labelled runs."""
+def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str,
+                      escape: bool = True) -> str:  # fmt: skip
+    """A bilingual Markdown report of several labelled runs.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`) unless ``escape`` is
+    false (for a page that embeds this one and escapes itself).
+    """
+    text = _coverage_markdown(runs, title=title)
+    return markdown_safe(text) if escape else text
+
+
+def _coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
     first = runs[0][1].layers.meta
     head = [f"# {title}\n"]
     if any(r.layers.meta.synthetic for _, r in runs):

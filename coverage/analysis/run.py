@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from firecover._errors import DataFormatError
+from firecover._schema import check_value
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
 from firecover.analysis.service_area import service_areas
@@ -262,8 +263,16 @@ def analyse(
     -------
     CoverageRun
     """
+    check_value(turnout_min, "non_negative_minutes", "turnout_min")
+    check_value(driving_min, "positive_minutes", "driving_min")
+    check_value(snap_max_m, "positive_metres", "snap_max_m")
     turnout = float(resolve(turnout_min, "turnout_min"))
     driving = float(resolve(driving_min, "driving_min"))
+    for m in minutes or ():
+        check_value(m, "positive_minutes", "minutes")
+        if m <= turnout:
+            raise DataFormatError(f"minutes {m:g} leaves no driving time after the {turnout:g}-min "
+                                  "turnout; give minutes above the turnout")  # fmt: skip
     snapped = place_stations(net, stations, snap_max_m=snap_max_m)
     names = [s.name for s in stations]
     jur = assign_jurisdictions(
@@ -295,7 +304,13 @@ def analyse(
         boundary=boundary,
         barriers=_barrier_layer(barriers, net.crs),
         meta=CoverageMeta.from_mapping(
-            {**(meta or {}), "turnout_min": turnout, "driving_min": driving, "crs": net.crs}
+            {
+                **(meta or {}),
+                "turnout_min": turnout,
+                "driving_min": driving,
+                "crs": net.crs,
+                "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
+            }
         ),
     )
     return CoverageRun(layers, checks, summary, jur, list(stations), snapped)

@@ -103,6 +103,9 @@ class CoverageMeta:
         The layers' metric CRS (filled in from the layers when ``None``).
     year : int or None
         Plan year the layers describe, if any.
+    notes : tuple of str
+        What building the road graph reported (e.g. dropped disconnected pieces); reports
+        list them.
     """
 
     title: str = "Fire-station coverage"
@@ -112,6 +115,7 @@ class CoverageMeta:
     driving_min: float = DEFAULTS.driving_min
     crs: str | None = None
     year: int | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageMeta:
@@ -163,6 +167,7 @@ class CoverageMeta:
             ("budget_zh", self.budget_label_zh()),
             ("crs", self.crs or ""),
             ("year", "" if self.year is None else str(self.year)),
+            ("notes", " | ".join(self.notes)),
             ("firecover_version", __version__),
         ]
         return rows
@@ -415,6 +420,7 @@ def _meta_from_table(table: pd.DataFrame) -> CoverageMeta:
         driving_min=num("driving_min", DEFAULTS.driving_min),
         crs=kv.get("crs") or None,
         year=int(kv["year"]) if kv.get("year") else None,
+        notes=tuple(n for n in kv.get("notes", "").split(" | ") if n and n != "nan"),
     )
 
 

@@ -511,8 +511,9 @@ def render_map(
     check_not_input(dest, inputs)
     font = _fonts.find_cjk_font()
     text = title if title is not None else layers.meta.display_title()
+    # text.parse_math off: names are text, never matplotlib math-text ("$\\frac{1$" is a name)
     rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
-                          "hatch.linewidth": 0.6}  # fmt: skip
+                          "hatch.linewidth": 0.6, "text.parse_math": False}  # fmt: skip
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:  # already warned once; do not repeat per missing glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from firecover._errors import FirecoverError
+from firecover._errors import ScenarioError
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.run import CoverageRun, analyse
 from firecover.network.snapping import Snapped
@@ -132,7 +132,8 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
         entry = built_up_entry(scenario.built_up, built, run, options["standards"])
         out.append(YearResult(int(year), list(specs), run, entry))
     if not out:
-        raise FirecoverError(f"{scenario.name}: no station is in service in any year")
+        raise ScenarioError(f"{scenario.name}: no station is in service in any year; give each "
+                            "[[station]] a status and year that put it in service")  # fmt: skip
     return out
 
 

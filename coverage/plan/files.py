@@ -12,8 +12,10 @@ import geopandas as gpd
 
 from firecover._errors import NetworkUnavailableError, ScenarioError
 from firecover._io import atomic_path, check_not_input, write_text_atomic
+from firecover._schema import check_value
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
+from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
 from firecover.plan.evaluate import Progress, evaluate_plan
 from firecover.plan.report import plan_json, plan_markdown
@@ -50,6 +52,16 @@ def _boundary(scenario: Scenario, boundary: PathLike | None, graph_given: bool
     return boundary_for(scenario), where.get(b.kind, "road-graph hull")
 
 
+def _sources(path: PathLike | Scenario, scenario: Scenario, graph: PathLike | None,
+             boundary: PathLike | None) -> tuple[Path, ...]:  # fmt: skip
+    """Every input file of an evaluation (none may be inside its output folder)."""
+    lay = scenario.layers
+    given = scenario.path if isinstance(path, Scenario) else path
+    return tuple(Path(p) for p in (given, graph, boundary, scenario.graph.file,
+                                   scenario.boundary.file, lay.population, lay.risk)
+                 if p is not None)  # fmt: skip
+
+
 def _radius_graph(scenario: Scenario, area: Any, cell_size_m: float | None) -> Any:
     """The straight-line lattice over the planning boundary (it needs one)."""
     from firecover.network.radius import RadiusModel, radius_graph
@@ -82,6 +94,7 @@ def _prepare(path: PathLike | Scenario, graph: PathLike | None, boundary: PathLi
     from firecover.analysis.files import load_inputs
     from firecover.plan.sources import demo_barrier_path, graph_for
 
+    check_value(cell_size_m, "positive_metres", "cell_size_m")
     scenario = path if isinstance(path, Scenario) else load_scenario(path)
     if radius:
         area, note = _boundary(scenario, boundary, graph_given=False)
@@ -95,9 +108,7 @@ def _prepare(path: PathLike | Scenario, graph: PathLike | None, boundary: PathLi
     inp = load_inputs(g, boundary=area, barriers=barriers, cell_size_m=cell_size_m,
                       population=lay.population, population_column=lay.population_column,
                       risk=lay.risk, risk_column=lay.risk_column)  # fmt: skip
-    srcs = tuple(Path(p) for p in (scenario.path, graph, boundary, scenario.graph.file,
-                                   scenario.boundary.file) if p is not None)  # fmt: skip
-    return scenario, inp, note, srcs
+    return scenario, inp, note, _sources(path, scenario, graph, boundary)
 
 
 def _evaluate(
@@ -144,6 +155,8 @@ def evaluate_scenario(
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
+    check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(spacing_m, "positive_metres", "spacing_m")
     scenario = load_scenario(path)
     mode = travel_model or scenario.travel.model
     if mode not in TRAVEL_MODELS:
@@ -151,19 +164,36 @@ def evaluate_scenario(
     kw: dict[str, Any] = {"optimum": optimum, "spacing_m": spacing_m, "time_limit": time_limit,
                           "progress": progress, "cell_size_m": cell_size_m,
                           "barrier_rule": barrier_rule}  # fmt: skip
-    ev, srcs = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
-    radius_ev = None
-    if mode == "both":
-        radius_ev, _ = _evaluate(scenario, None, boundary, True, dict(kw))
-        ev = dataclasses.replace(ev, travel={"model": "network",
-                                             "compare": compare_runs(ev, radius_ev)})  # fmt: skip
-    paths: dict[str, Path] = {}
-    if out_dir is not None:
-        paths = write_evaluation(ev, out_dir, html=html, inputs=srcs)
+
+    def run() -> PlanEvaluation:
+        ev, _ = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
+        if mode == "both":
+            radius_ev, _ = _evaluate(scenario, None, boundary, True, dict(kw))
+            ev = dataclasses.replace(ev, travel={"model": "network",
+                                                 "compare": compare_runs(ev, radius_ev),
+                                                 "_radius": radius_ev})  # fmt: skip
+        return ev
+
+    if out_dir is None:
+        return _public_travel(run()), {}
+    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+                   extra={"kind": "evaluate"}) as rf:  # fmt: skip
+        ev = run()
+        radius_ev = (ev.travel or {}).get("_radius")
+        ev = _public_travel(ev)
+        paths = write_evaluation(ev, rf.staging, html=html, inputs=tuple(rf.inputs))
         if radius_ev is not None:
-            sub = write_evaluation(radius_ev, Path(out_dir) / "radius", html=html, inputs=srcs)
+            sub = write_evaluation(radius_ev, rf.staging / "radius", html=html,
+                                   inputs=tuple(rf.inputs))  # fmt: skip
             paths |= {f"radius_{k}": v for k, v in sub.items()}
-    return ev, paths
+    return ev, rf.final_paths(paths)
+
+
+def _public_travel(ev: PlanEvaluation) -> PlanEvaluation:
+    """``ev`` without the straight-line run kept aside for writing."""
+    if ev.travel is None or "_radius" not in ev.travel:
+        return ev
+    return dataclasses.replace(ev, travel={k: v for k, v in ev.travel.items() if k != "_radius"})
 
 
 def check_scenario(path: PathLike, *, graph: PathLike | None = None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -277,7 +278,14 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
 
 
 def plan_markdown(ev: PlanEvaluation) -> str:
-    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum."""
+    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_plan_markdown(ev))
+
+
+def _plan_markdown(ev: PlanEvaluation) -> str:
     doc = plan_report(ev)
     sc = ev.scenario
     b = doc["budget_minutes"]
@@ -315,7 +323,8 @@ def plan_markdown(ev: PlanEvaluation) -> str:
         *_optimum_lines(doc["optimum"]),
         "",
     ]
-    notes = [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
+    notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]
+    notes += [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:
         out += ["## 说明 Notes\n", *dict.fromkeys(notes), ""]
     out.append(f"_firecover {__version__}_\n")

@@ -91,6 +91,7 @@ running from a source checkout and the package copy otherwise.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Mapping
@@ -126,6 +127,8 @@ from firecover.plan.sections import (
     read_years,
 )
 from firecover.settings import DEFAULTS
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BUILD_TYPES",
@@ -435,11 +438,18 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if not p.is_file():
         raise InputFileError(f"scenario file not found: {p} (check the path)")
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read scenario file {p}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:  # Chinese Windows editors save GBK (GB18030 is its superset)
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{p}: neither UTF-8 nor GBK text (byte {exc.start}); "
+                                "save it as UTF-8") from None  # fmt: skip
+        log.info("%s: read as GBK / GB18030 text", p)
     return parse_scenario(text, path=p)
 
 
@@ -485,6 +495,10 @@ def parse_scenario(
     head = _head(sc)  # file order: the [scenario] tables first, then the stations
     std_table = sc.table("standards", ("profile", "limits", *BARRIER_KEYS))
     standards, profile = read_standards(std_table)
+    if not data.get("station") and "quota" not in data["scenario"]:
+        # a quota-only template ([scenario.quota], for `firecover quota`) may list no station
+        top.fail(None, "no [[station]] table; add at least one [[station]] with name, class, "
+                 "status, lon and lat")  # fmt: skip
     raw, tables = read_stations(data.get("station", []), top, standards)
     first, last = read_years(sc, raw, tables)
     check_relocations(raw, tables)

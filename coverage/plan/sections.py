@@ -113,7 +113,7 @@ def read_graph(t: Table) -> dict[str, Any]:
         "polygon": t.file("polygon", "polygon file") if kind == "polygon" else None,
         "bbox": _bbox(t) if kind == "bbox" else None,
         "profile": _speed_profile(t),
-        "congestion_factor": t.number("congestion_factor", minimum=0.0, strict=True),
+        "congestion_factor": t.number("congestion_factor", rule="positive_factor"),
         "crs": _crs(t),
         **{key: t.text(key) for key in _FILE_ONLY},
     }
@@ -143,8 +143,8 @@ def read_budget(t: Table | None, turnout: float, driving: float) -> dict[str, fl
     """Read ``[scenario.budget]``; missing values take the given defaults."""
     if t is None:
         return {"turnout_min": turnout, "driving_min": driving}
-    tm = t.number("turnout_min", minimum=0.0)
-    dm = t.number("driving_min", minimum=0.0, strict=True)
+    tm = t.number("turnout_min", rule="non_negative_minutes")
+    dm = t.number("driving_min", rule="positive_minutes")
     return {
         "turnout_min": turnout if tm is None else tm,
         "driving_min": driving if dm is None else dm,

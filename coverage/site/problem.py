@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 import firecover.siting as siting
 from firecover._errors import DataFormatError, InfeasibleModelError
+from firecover._schema import check_value
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.run import CoverageRun, analyse, place_stations
 from firecover.analysis.station_spec import StationSpec
@@ -318,7 +319,8 @@ def _rows_for(problem: SiteProblem, model: str) -> IntArray:
     return np.flatnonzero(problem.coverable)
 
 
-def _check_p(model: str, p: int | None) -> None:
+def check_p(model: str, p: int | None) -> None:
+    """Refuse an unknown model, a missing ``p`` where one is needed, or a negative ``p``."""
     if model not in MODELS:
         raise DataFormatError(f"unknown siting model {model!r}; use one of {', '.join(MODELS)}")
     if model in _NEED_P and p is None:
@@ -337,7 +339,7 @@ def solve_problem(
     site can reach are left out and reported by the caller. ``tie_break="time"`` (LSCP, MCLP,
     backup; needs ``problem.times``) picks the least weighted driving time among the optima.
     """
-    _check_p(model, p)
+    check_p(model, p)
     if model in _COST_MODELS and problem.times is None:
         raise DataFormatError(f"model {model} needs travel times: build with with_times=True")
     rows = _rows_for(problem, model)
@@ -439,7 +441,8 @@ def site_stations(
     InfeasibleModelError
         No solution (e.g. the area limits cannot be met with these candidates).
     """
-    _check_p(model, p)
+    check_p(model, p)
+    check_value(time_limit, "positive_seconds", "time_limit")
     tie = resolve(tie_break, "tie_break")
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,

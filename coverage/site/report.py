@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.analysis.report import coverage_markdown
+from firecover.outputs.text import markdown_safe
 from firecover.site.zones import tie_break_summary, zones_markdown, zones_summary
 from firecover.standards.check import station_class
 
@@ -160,7 +161,14 @@ def _site_rows(d: dict[str, Any]) -> list[str]:
 
 
 def site_markdown(srun: SitingRun, *, title: str) -> str:
-    """A bilingual Markdown page: the answer, the new sites, then the coverage before/after."""
+    """A bilingual Markdown page: the answer, the new sites, then the coverage before/after.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_site_markdown(srun, title=title))
+
+
+def _site_markdown(srun: SitingRun, *, title: str) -> str:
     d = site_summary(srun)
     lines = [
         f"# {title}: siting 选址 ({d['model']})\n",

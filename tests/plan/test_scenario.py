@@ -386,10 +386,15 @@ def test_syntax_error_has_line_and_column(tmp_path: Path) -> None:
         load_scenario(path)
 
 
-def test_not_utf8(tmp_path: Path) -> None:
+def test_gbk_is_read_and_other_bytes_refused(tmp_path: Path) -> None:
     path = tmp_path / "gbk.toml"
-    path.write_bytes((HEAD + station("小白楼")).encode("gbk"))
-    with pytest.raises(ScenarioError, match="not UTF-8"):
+    text = HEAD + station("小白楼")
+    path.write_bytes(text.encode("gbk"))
+    utf8 = tmp_path / "utf8.toml"
+    utf8.write_text(text, encoding="utf-8")
+    assert load_scenario(path).stations == load_scenario(utf8).stations  # same as UTF-8
+    path.write_bytes(text.encode("utf-8") + b"\n# \xff\xfe\x80\n")
+    with pytest.raises(ScenarioError, match="neither UTF-8 nor GBK"):
         load_scenario(path)
 
 
