@@ -25,10 +25,12 @@ cell matrix with one saved by another firecover version (``--save``), exactly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,18 @@ from firecover.traveltime import bounded_matrix
 
 TOL = 1e-6
 OLD_CHUNK_BYTES = 256 * 2**20  # the memory rule of firecover's kernel before issue 11
+
+
+@dataclass
+class Row:
+    """One peer's figures and the firecover cell-matrix timing (wall, CPU) just before it."""
+
+    name: str
+    kind: str
+    wall: float
+    cpu: float
+    fc: tuple[float, float]
+    check: str
 
 
 def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, Measure]:
@@ -160,17 +174,26 @@ def pandana_nodes(inst: Instance, pick: np.ndarray) -> tuple[sp.csr_array, float
                  twoway=False)  # fmt: skip
     t_build = time.perf_counter() - t
     src = net.node_index(inst.candidate_nodes[pick])
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     df = pn.nodes_in_range(src, LIMIT_S, imp_name="tt")
-    t_query = time.perf_counter() - t
+    t_query, c_query = time.perf_counter() - t, time.process_time() - c
     row_of = np.full(net.n_nodes, -1)
     row_of[src] = np.arange(src.size)
     m = _csr(row_of[df["source"].to_numpy()], df["destination"].to_numpy(),
              df["tt"].to_numpy(np.float64), (src.size, net.n_nodes))  # fmt: skip
-    return m, t_build, t_query
+    return m, t_build, t_query, c_query
 
 
-def pgrouting_nodes(inst: Instance, pick: np.ndarray) -> tuple[sp.csr_array, float, float, str]:
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pgrouting_nodes(
+    inst: Instance, pick: np.ndarray
+) -> tuple[sp.csr_array, float, float, float, str]:
     """pgRouting pgr_drivingDistance from all starts at once: load time, query time, result."""
     import pgrouting
 
@@ -181,15 +204,16 @@ def pgrouting_nodes(inst: Instance, pick: np.ndarray) -> tuple[sp.csr_array, flo
         pgrouting.load_edges(conn, net.edge_u + 1, net.edge_v + 1, net.edge_time)
         t_load = time.perf_counter() - t
         starts = net.node_index(inst.candidate_nodes[pick]) + 1
-        t = time.perf_counter()
+        backend = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+        t, c = time.perf_counter(), _proc_cpu(backend)
         pgrouting.driving_distance_count(conn, starts, LIMIT_S)
-        t_query = time.perf_counter() - t
+        t_query, c_query = time.perf_counter() - t, _proc_cpu(backend) - c
         s, node, cost = pgrouting.driving_distance(conn, starts, LIMIT_S)
     row_of = np.full(net.n_nodes + 1, -1)
     row_of[starts] = np.arange(starts.size)
     keep = cost <= LIMIT_S
     m = _csr(row_of[s[keep]], node[keep] - 1, cost[keep], (starts.size, net.n_nodes))
-    return m, t_load, t_query, ver
+    return m, t_load, t_query, c_query, ver
 
 
 # --------------------------------------------------------------------------- main
@@ -238,46 +262,61 @@ def main(argv: list[str] | None = None) -> int:
         c = compare(ref, cells, LIMIT_S)
         exact = c["ok"] and c["max_diff"] == 0.0 and c["only_ref"] == c["only_peer"] == 0
         print(f"reference {args.reference.name}: {'IDENTICAL' if exact else _verdict(c)}")
-    rows: list[tuple[str, float, float, str]] = []
+    rows: list[Row] = []
+
+    def pair() -> tuple[float, float]:
+        """firecover's cell matrix once more, right before a peer (wall, CPU seconds)."""
+        t, c = time.perf_counter(), time.process_time()
+        bounded_matrix(net, cand, LIMIT_S, targets=cell_pts)
+        return time.perf_counter() - t, time.process_time() - c
+
     if "networkx" in peers:
         pick = np.arange(n_src)
         if args.nx_sources:
             rng = np.random.default_rng(args.seed + 2)
             pick = np.sort(rng.choice(n_src, size=min(args.nx_sources, n_src), replace=False))
+        fc = pair()
+        c = time.process_time()
         res, m = _timed(lambda: networkx_nodes(inst, pick))
-        check = _verdict(compare(nodes[pick], res, LIMIT_S))
-        t = m.median * n_src / pick.size
+        scale_up = n_src / pick.size
+        cpu = (time.process_time() - c) * scale_up
         note = "" if pick.size == n_src else f", EXTRAPOLATED from {pick.size} sources"
-        rows.append(("networkx bounded Dijkstra (nodes)", t, t / fc_n, check + note))
+        rows.append(Row("networkx bounded Dijkstra", "nodes", m.median * scale_up, cpu, fc,
+                        _verdict(compare(nodes[pick], res, LIMIT_S)) + note))  # fmt: skip
     if "scipy" in peers:
-        res, m = _timed(lambda: scipy_full(inst, False))
-        rows.append(("scipy dijkstra(limit) full CSR (nodes)", m.median, m.median / fc_n,
-                     _verdict(compare(nodes, res, LIMIT_S))))  # fmt: skip
-        res, m = _timed(lambda: scipy_full(inst, True))
-        rows.append(("scipy dijkstra(limit) full CSR (cells)", m.median, m.median / fc_c,
-                     _verdict(compare(cells, res, LIMIT_S))))  # fmt: skip
+        for to_cells in (False, True):
+            fc = pair()
+            c = time.process_time()
+            res, m = _timed(lambda: scipy_full(inst, to_cells))  # noqa: B023
+            ref = cells if to_cells else nodes
+            rows.append(Row("scipy dijkstra(limit) full CSR", "cells" if to_cells else "nodes",
+                            m.median, time.process_time() - c, fc,
+                            _verdict(compare(ref, res, LIMIT_S))))  # fmt: skip
     if "pgrouting" in peers:
-        pick = np.arange(n_src)
-        res, t_load, t_q, ver = pgrouting_nodes(inst, pick)
-        rows.append((f"{ver} pgr_drivingDistance (nodes)", t_q, t_q / fc_n,
-                     _verdict(compare(nodes, res, LIMIT_S)) + f"; loading edges {t_load:.1f} s "
-                     "untimed"))  # fmt: skip
+        fc = pair()
+        res, t_load, t_q, c_q, ver = pgrouting_nodes(inst, np.arange(n_src))
+        rows.append(Row(f"{ver} pgr_drivingDistance", "nodes", t_q, c_q, fc,
+                        _verdict(compare(nodes, res, LIMIT_S)) + f"; loading edges "
+                        f"{t_load:.1f} s untimed; CPU = the server backend's"))  # fmt: skip
     if "pandana" in peers:
         from importlib import metadata
 
-        pick = np.arange(n_src)
-        res, t_build, t_q = pandana_nodes(inst, pick)
-        rows.append((f"pandana {metadata.version('pandana')} nodes_in_range (nodes)", t_q,
-                     t_q / fc_n, _verdict(compare(nodes, res, LIMIT_S)) +
-                     f"; contraction {t_build:.1f} s untimed"))  # fmt: skip
-    print(f"\n{'peer':<48} {'seconds':>8} {'× firecover':>12}  check")
-    print(f"{'firecover bounded_matrix (cells)':<48} {fc_c:>8.2f} {1.0:>12.1f}")
-    print(f"{'firecover bounded_matrix (nodes)':<48} {fc_n:>8.2f} {1.0:>12.1f}")
-    for name, t, ratio, check in rows:
-        print(f"{name:<48} {t:>8.2f} {ratio:>12.1f}  {check}")
-    nodes_only = [r for r in rows if r[0].endswith("(nodes)")]
-    for name, t, _, _ in nodes_only:
-        print(f"   {name}: {t / fc_c:.1f}× firecover's cell matrix ({fc_c:.2f} s)")
+        fc = pair()
+        res, t_build, t_q, c_q = pandana_nodes(inst, np.arange(n_src))
+        rows.append(Row(f"pandana {metadata.version('pandana')} nodes_in_range", "nodes", t_q,
+                        c_q, fc, _verdict(compare(nodes, res, LIMIT_S)) +
+                        f"; contraction {t_build:.1f} s untimed"))  # fmt: skip
+    print("\nratios: peer / firecover's cell matrix (5,000 × 58,484) timed RIGHT BEFORE that "
+          "peer (wall and CPU seconds); peers marked 'nodes' compute node times only (less than "
+          "the cell matrix).")  # fmt: skip
+    print(f"{'peer':<52} {'wall s':>7} {'CPU s':>7} {'fc wall':>7} {'fc CPU':>7} "
+          f"{'× wall':>7} {'× CPU':>7}  check")  # fmt: skip
+    print(f"{'firecover bounded_matrix (cells, median)':<52} {fc_c:>7.2f}")
+    print(f"{'firecover bounded_matrix (nodes, median)':<52} {fc_n:>7.2f}")
+    for r in rows:
+        print(f"{r.name + ' (' + r.kind + ')':<52} {r.wall:>7.2f} {r.cpu:>7.2f} "
+              f"{r.fc[0]:>7.2f} {r.fc[1]:>7.2f} {r.wall / r.fc[0]:>7.1f} "
+              f"{r.cpu / max(r.fc[1], 1e-9):>7.1f}  {r.check}")  # fmt: skip
     with open("/proc/loadavg") as fh:
         print(f"load average at end: {' '.join(fh.read().split()[:3])}")
     return 0
