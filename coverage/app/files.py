@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from firecover._errors import FirecoverError, OutputError
 from firecover._io import check_not_input, write_text_atomic
 from firecover.app.session import Session
+from firecover.outputs.run_folder import RunFolder
 from firecover.plan.evaluate import evaluate_plan
 from firecover.plan.files import write_evaluation
 from firecover.plan.scenario import load_scenario
@@ -90,5 +91,7 @@ def export_run(app: PlanningApp, session: Session, out: Any) -> list[Path]:
         optimum=False,
         boundary_note=ws.boundary_note,
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    return list(write_evaluation(ev, folder, inputs=inputs).values())
+    # like `firecover evaluate`: the folder holds one complete run or the previous one
+    with RunFolder(folder, inputs=inputs, extra={"kind": "serve-export"}) as rf:
+        paths = write_evaluation(ev, rf.staging, inputs=tuple(rf.inputs))
+    return list(rf.final_paths(paths).values())

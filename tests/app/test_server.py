@@ -288,3 +288,18 @@ def test_geojson_is_wgs84(client: TestClient, workspace: Workspace) -> None:
             x0, y0, x1, y1 = g.bounds
             assert w - 0.01 <= x0 <= x1 <= e + 0.01 and so - 0.01 <= y0 <= y1 <= n + 0.01
             assert all(math.isfinite(v) for v in g.bounds)
+
+
+def test_export_is_one_complete_run(client: TestClient, tmp_path: Path) -> None:
+    sid = _new(client)["session"]
+    out = tmp_path / "again"
+    for _ in range(2):  # the second export replaces the first whole
+        assert client.post(f"/api/sessions/{sid}/export", json={"out": str(out)}).status_code == 200
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["path"] if isinstance(f, dict) else f for f in manifest["files"]}
+    assert "report.json" in {Path(x).name for x in listed}
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a planner's own file", encoding="utf-8")
+    r = client.post(f"/api/sessions/{sid}/export", json={"out": str(mine)})
+    assert r.status_code == 422 and (mine / "notes.txt").read_text(encoding="utf-8")
