@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from firecover.cli.deliverable_opts import chosen_deliverables, deliverable_options
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -50,6 +51,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
     help="Solver time limit per optimum model, seconds.",
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
+@deliverable_options
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -59,16 +61,24 @@ def evaluate(
     no_optimum: bool,
     time_limit: float,
     no_html: bool,
+    lang: str | None,
+    output_datum: str | None,
+    deliverables: str | None,
+    no_docx: bool,
+    no_xlsx: bool,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
-    Writes OUT/report.json, report.md, layers.gpkg, map.html (final year), map_<year>.png and
-    layers_<year>.gpkg per year, and optimum_sites.geojson.
+    Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
+    map.html (final year), map_<year>.png and layers_<year>.gpkg per year, and
+    optimum_sites.geojson.
     """
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
-        progress=lambda msg: click.echo(f"  … {msg}", err=True),
+        progress=lambda msg: click.echo(f"  … {msg}", err=True), lang=lang,
+        output_datum=output_datum,
+        deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
     )  # fmt: skip
     _echo_years(ev)
     opt = ev.optimum

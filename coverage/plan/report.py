@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from firecover._version import __version__
+from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
 
 if TYPE_CHECKING:
@@ -14,9 +15,16 @@ if TYPE_CHECKING:
     from firecover.plan.results import PlanEvaluation, YearResult
     from firecover.standards.check import StationCheck
 
-__all__ = ["plan_json", "plan_markdown", "plan_report"]
-
-_STATUS_ZH = {"existing": "现有", "proposed": "规划"}
+__all__ = [
+    "optimum_rows",
+    "plan_json",
+    "plan_lang",
+    "plan_markdown",
+    "plan_report",
+    "plan_title",
+    "plan_verdict",
+    "station_verdict",
+]
 
 
 def _r(x: float | None, nd: int = 4) -> float | None:
@@ -57,7 +65,8 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
     if last is None:
         return {**d, "jurisdiction_km2": None, "limit_km2": None, "max_arrival_min": None,
                 "compliant": None, "marginal_covered_km2": None, "evaluated_year": None,
-                "reasons": ["not in service in any evaluated year"]}  # fmt: skip
+                "reasons": ["not in service in any evaluated year"], "clauses": [],
+                "warnings": []}  # fmt: skip
     year, c = last
     return {
         **d,
@@ -72,6 +81,8 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
         else {k: _r(v) for k, v in gain.neighbours_km2.items()},
         "evaluated_year": year,
         "reasons": list(c.reasons),
+        "clauses": list(c.clauses),
+        "warnings": list(c.warnings),
     }
 
 
@@ -107,102 +118,124 @@ def _fmt(x: Any, spec: str = ".2f") -> str:
     return format(x, spec) if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
 
 
-def _years_table(doc: dict[str, Any]) -> list[str]:
-    budget = doc["budget_minutes"]["turnout"] + doc["budget_minutes"]["driving"]
-    rows = [
-        f"| 年份 Year | 站数 Stations | 面积 Area km² | {budget:g}分钟覆盖 Covered km² "
-        "| 覆盖率 Share | 空白 Gaps | 不达标 Non-compliant |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
+def _budget(doc: dict[str, Any]) -> float:
+    return float(doc["budget_minutes"]["turnout"] + doc["budget_minutes"]["driving"])
+
+
+def _years_table(doc: dict[str, Any], g: Glossary) -> list[str]:
+    budget = _budget(doc)
+    heads = [g("year"), g("stations_n"), g("area_km2"), g("covered_km2", budget=budget),
+             g("covered_share"), g("gaps"), g("noncompliant")]  # fmt: skip
+    rows = ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---:|---|"]
     for y in doc["years"]:
         rows.append(
             f"| {y['year']} | {len(y['stations'])} | {_fmt(y['area_km2'])} "
             f"| {_fmt(y['covered_km2'])} | {_fmt(y['covered_share'], '.1%')} "
-            f"| {y['gaps']} | {', '.join(y['noncompliant']) or '无 none'} |"
+            f"| {y['gaps']} | {'、'.join(y['noncompliant']) or g('none')} |"
         )
     return rows
 
 
-def _stations_table(doc: dict[str, Any]) -> list[str]:
-    rows = ["| 消防站 Station | 类别 Class | 状态 Status | 年份 Year | 建设 Build "
-            "| 辖区 District km² | 限值 Limit km² | 最远到达 Slowest (min) "
-            "| 新增覆盖 Adds km² | 结论 Result |",
-            "|---|---|---|---:|---|---:|---:|---:|---:|---|"]  # fmt: skip
+def station_verdict(s: dict[str, Any], g: Glossary) -> str:
+    """A station entry's verdict in ``g``'s language: pass, or FAIL with the reasons."""
+    if s["compliant"] is None:
+        return "—"
+    if s["compliant"]:
+        return g("pass")
+    return g("fail") + ": " + "; ".join(g.message(r) for r in s["reasons"])
+
+
+def _stations_table(doc: dict[str, Any], g: Glossary) -> list[str]:
+    heads = [g("station"), g("class"), g("status"), g("year"), g("build"), g("district_km2"),
+             g("limit_km2"), g("slowest_min"), g("adds_km2"), g("verdict")]  # fmt: skip
+    rows = ["| " + " | ".join(heads) + " |", "|---|---|---|---:|---|---:|---:|---:|---:|---|"]
     for s in doc["stations"]:
-        verdict = ("—" if s["compliant"] is None else "达标 pass" if s["compliant"]
-                   else "不达标 FAIL: " + "; ".join(s["reasons"]))  # fmt: skip
         name = s["name"] + (" ≈" if s["approximate_location"] else "")
         rows.append(
-            f"| {name} | {s['class']} | {_STATUS_ZH.get(s['status'], s['status'])} "
-            f"{s['status']} | {_fmt(s['year'], 'd')} | {s['build_type'] or '—'} "
+            f"| {name} | {g.value(s['class_key'])} | {g.value(s['status'])} "
+            f"| {_fmt(s['year'], 'd')} | {s['build_type'] or '—'} "
             f"| {_fmt(s['jurisdiction_km2'])} | {_fmt(s['limit_km2'], 'g')} "
-            f"| {_fmt(s['max_arrival_min'])} | {_fmt(s['marginal_covered_km2'])} | {verdict} |"
+            f"| {_fmt(s['max_arrival_min'])} | {_fmt(s['marginal_covered_km2'])} "
+            f"| {station_verdict(s, g)} |"
         )
     return rows
 
 
-def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
-    if opt is None:
-        return ["Optimum not computed 未计算最优方案 (--no-optimum)."]
+def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
+    """The optimum comparison as (label, value) pairs in ``g``'s language."""
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
-    lines = [
-        f"- 同样新增 {opt['new_stations']} 座站时的最优覆盖 Best coverage with the same "
-        f"{opt['new_stations']} new site(s) (MCLP on {opt['candidates']} candidate sites every "
-        f"{opt['candidate_spacing_m']:g} m, first-year stations fixed): "
-        f"**{_fmt(share, '.1%')}** vs plan 规划 **{_fmt(plan, '.1%')}**"
-        + (f" (gap 差距 {share - plan:+.1%})" if share is not None and plan is not None else ""),
-        f"- 全部达标所需最少新增站 Fewest new {opt['new_class']} stations for full compliance "
-        f"(area-limited model): **{_fmt(opt.get('min_new_for_compliance'), 'd')}**"
-        f" ({opt['area_model'].get('status')})",
-        f"- 全覆盖所需最少新增站 Fewest new stations for full {''}coverage (LSCP): "
-        f"**{_fmt(opt.get('min_new_for_coverage'), 'd')}** ({opt['lscp'].get('status')})",
-        f"- 任何候选站都无法按时到达 Not reachable from any candidate in time: "
-        f"{_fmt(opt.get('uncoverable_km2'))} km²",
-    ]
+    gap = f" ({share - plan:+.1%})" if share is not None and plan is not None else ""
+    rows = [
+        (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
+           spacing=opt["candidate_spacing_m"]),
+         f"{g('best_share')} {_fmt(share, '.1%')} · {g('plan_share')} {_fmt(plan, '.1%')}{gap}"),
+        (g("min_compliance", cls=opt["new_class"]),
+         f"{_fmt(opt.get('min_new_for_compliance'), 'd')} ({opt['area_model'].get('status')})"),
+        (g("min_coverage"),
+         f"{_fmt(opt.get('min_new_for_coverage'), 'd')} ({opt['lscp'].get('status')})"),
+        (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
+    ]  # fmt: skip
     if opt["mclp"].get("sites"):
-        lines.append(
-            f"- Optimum sites 最优站址 (MCLP): {', '.join(opt['mclp']['sites'])} "
-            "(see optimum_sites.geojson)"
-        )
-    return lines
+        rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
+    return rows
 
 
-def plan_markdown(ev: PlanEvaluation) -> str:
-    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum."""
-    doc = plan_report(ev)
-    sc = ev.scenario
-    b = doc["budget_minutes"]
-    title = f"{sc.name_zh} / {sc.name}" if sc.name_zh else sc.name
+def _optimum_lines(opt: dict[str, Any] | None, g: Glossary) -> list[str]:
+    if opt is None:
+        return [g("not_computed")]
+    return [f"- {label}: **{value}**" for label, value in optimum_rows(opt, g)]
+
+
+def plan_verdict(doc: dict[str, Any], g: Glossary) -> str:
+    """The final year's verdict sentence of a :func:`plan_report` document."""
     final = doc["years"][-1]
-    verdict = ("全部达标 every station complies" if doc["compliant"] else
-               f"不达标 {len(final['noncompliant'])} station(s) still fail in {final['year']}: "
-               + ", ".join(final["noncompliant"]))  # fmt: skip
-    out = [f"# {title} — 消防站规划评估 Station plan evaluation\n"]
+    if doc["compliant"]:
+        return g("verdict_all_ok")
+    return g("verdict_fail", n=len(final["noncompliant"]), names="、".join(final["noncompliant"]))
+
+
+def plan_title(doc: dict[str, Any], g: Glossary) -> str:
+    """The scenario's name in ``g``'s language (Chinese name when there is one)."""
+    zh, en = doc.get("scenario_zh") or doc["scenario"], doc["scenario"]
+    return g.join(zh, en) if g.lang != "both" or zh == en else f"{zh} / {en}"
+
+
+def plan_lang(ev: PlanEvaluation, lang: str | None = None) -> str:
+    """``lang`` checked, or the scenario's default (``zh`` for a Chinese scenario, else ``en``)."""
+    return check_lang(lang) if lang is not None else default_lang(ev.scenario.name_zh)
+
+
+def plan_markdown(ev: PlanEvaluation, *, lang: str | None = None) -> str:
+    """The Markdown report in ``lang`` (``zh``, ``en`` or ``both``; default: the scenario's,
+    :func:`plan_lang`): verdict, years, stations, what still fails, the optimum."""
+    g = glossary(plan_lang(ev, lang))
+    doc = plan_report(ev)
+    b = doc["budget_minutes"]
+    budget = _budget(doc)
+    final = doc["years"][-1]
+    out = [f"# {plan_title(doc, g)} — {g('plan_title')}\n"]
     if ev.synthetic:
-        out.append(f"> **{SYNTHETIC_LABEL}** — this report describes invented data.\n")
+        out.append(f"> **{SYNTHETIC_LABEL}** — {g('synthetic_note')}\n")
     out += [
-        f"**{final['year']}: {verdict}.** {len(final['stations'])} stations reach "
-        f"{_fmt(final['covered_share'], '.1%')} of the {_fmt(final['area_km2'])} km² planning "
-        f"area within {b['turnout'] + b['driving']:g} min.\n",
-        f"Response budget 响应时间: {b['turnout']:g} min turnout 出动 + {b['driving']:g} min "
-        "driving 行车 from the dispatch order (GB 51080-2015 §4.1.3; 建标152-2017). "
-        f"Planning area 规划范围: {ev.boundary_note or 'scenario boundary'}.\n",
-        "## 逐年覆盖 Year by year\n",
-        *_years_table(doc),
+        f"**{g('verdict_line', year=final['year'], verdict=plan_verdict(doc, g))}** "
+        + g("headline", n=len(final["stations"]), share=_fmt(final["covered_share"], ".1%"),
+            area=_fmt(final["area_km2"]), budget=budget) + "\n",
+        g("cover_budget") + ": " + g("budget_text", turnout=b["turnout"], driving=b["driving"],
+                                     total=budget) + "; "
+        + g("planning_area_note", note=ev.boundary_note or "scenario boundary") + "\n",
+        f"## {g('years_heading')}\n",
+        *_years_table(doc, g),
         "",
-        "## 各站 Stations\n",
-        "Jurisdiction, limit and arrival are from the last year each station is in service; "
-        "'Adds' is the area it newly reaches within budget when it enters (first-year "
-        "stations: the area only it reaches). ≈ = location approximate (see the scenario's "
-        "`source` notes).\n",
-        *_stations_table(doc),
+        f"## {g('stations_heading')}\n",
+        g("stations_note", budget=budget) + "\n",
+        *_stations_table(doc, g),
         "",
-        "## 与最优方案比较 Plan vs optimum\n",
-        *_optimum_lines(doc["optimum"]),
+        f"## {g('optimum_heading')}\n",
+        *_optimum_lines(doc["optimum"], g),
         "",
-    ]
-    notes = [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
+    ]  # fmt: skip
+    notes = [f"- {g.message(w)}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:
-        out += ["## 说明 Notes\n", *dict.fromkeys(notes), ""]
+        out += [f"## {g('notes_heading')}\n", *dict.fromkeys(notes), ""]
     out.append(f"_firecover {__version__}_\n")
     return "\n".join(out)

@@ -143,7 +143,7 @@ def test_report_contract(ev: PlanEvaluation) -> None:
     final = doc["years"][-1]
     assert final["noncompliant"] == [s["name"] for s in doc["stations"]
                                      if s["compliant"] is False]  # fmt: skip
-    md = plan_markdown(ev)
+    md = plan_markdown(ev, lang="both")
     assert "逐年覆盖 Year by year" in md and "SYNTHETIC" in md
     assert "海昌路消防救援站" in md
 

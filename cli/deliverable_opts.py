@@ -1,0 +1,47 @@
+"""The options every report-writing command shares: language, output datum, deliverables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from firecover.plan.deliverables import DELIVERABLES, OUTPUT_DATUMS, parse_deliverables
+
+__all__ = ["chosen_deliverables", "deliverable_options", "lang_option"]
+
+
+def lang_option(f: Any) -> Any:
+    """``--lang zh|en|both``."""
+    return click.option(
+        "--lang", type=click.Choice(["zh", "en", "both"], case_sensitive=False), default=None,
+        help="Language of reports, map titles, legends and table headers (default: zh for a "
+             "Chinese scenario, else en; both = 中文 English).",
+    )(f)  # fmt: skip
+
+
+def deliverable_options(f: Any) -> Any:
+    """``--lang``, ``--output-datum``, ``--deliverables``, ``--no-docx``, ``--no-xlsx``."""
+    f = click.option("--no-xlsx", is_flag=True, help="Skip tables.xlsx.")(f)
+    f = click.option("--no-docx", is_flag=True, help="Skip report.docx.")(f)
+    f = click.option(
+        "--deliverables", default=None, metavar="LIST",
+        help=f"Comma-separated deliverables to write ({','.join(DELIVERABLES)}, or none; "
+             "default all).",
+    )(f)  # fmt: skip
+    f = click.option(
+        "--output-datum", type=click.Choice(list(OUTPUT_DATUMS), case_sensitive=False),
+        default=None,
+        help="Datum of longitude/latitude in CSV, GeoJSON and Excel outputs (default wgs84; "
+             "gcj02 = Amap/Tencent, bd09 = Baidu, cgcs2000 = Tianditu). GeoPackage layers stay "
+             "in the metric CRS.",
+    )(f)  # fmt: skip
+    return lang_option(f)
+
+
+def chosen_deliverables(value: str | None, *, no_docx: bool = False,
+                        no_xlsx: bool = False) -> tuple[str, ...]:  # fmt: skip
+    """``--deliverables`` minus the ``--no-…`` switches."""
+    which = parse_deliverables(value)
+    drop = {name for name, off in (("docx", no_docx), ("xlsx", no_xlsx)) if off}
+    return tuple(d for d in which if d not in drop)
