@@ -6,9 +6,16 @@ from typing import Any
 
 import click
 
-from firecover.plan.deliverables import DELIVERABLES, OUTPUT_DATUMS, parse_deliverables
+from firecover.outputs.datum import OUTPUT_DATUMS
+from firecover.plan.deliverables import DELIVERABLES, parse_deliverables
 
-__all__ = ["chosen_deliverables", "deliverable_options", "lang_option"]
+__all__ = [
+    "chosen_deliverables",
+    "deliverable_options",
+    "lang_option",
+    "map_lang_option",
+    "output_datum_option",
+]
 
 
 def lang_option(f: Any) -> Any:
@@ -29,14 +36,26 @@ def deliverable_options(f: Any) -> Any:
         help=f"Comma-separated deliverables to write ({','.join(DELIVERABLES)}, or none; "
              "default all).",
     )(f)  # fmt: skip
-    f = click.option(
+    return lang_option(output_datum_option(f))
+
+
+def output_datum_option(f: Any) -> Any:
+    """``--output-datum wgs84|gcj02|bd09|cgcs2000``."""
+    return click.option(
         "--output-datum", type=click.Choice(list(OUTPUT_DATUMS), case_sensitive=False),
         default=None,
         help="Datum of longitude/latitude in CSV, GeoJSON and Excel outputs (default wgs84; "
              "gcj02 = Amap/Tencent, bd09 = Baidu, cgcs2000 = Tianditu). GeoPackage layers stay "
              "in the metric CRS.",
     )(f)  # fmt: skip
-    return lang_option(f)
+
+
+def map_lang_option(f: Any) -> Any:
+    """``--lang`` for commands without a scenario (maps' titles and legends; default both)."""
+    return click.option(
+        "--lang", type=click.Choice(["zh", "en", "both"], case_sensitive=False), default=None,
+        help="Language of the map title and legend (default both = 中文 English).",
+    )(f)  # fmt: skip
 
 
 def chosen_deliverables(value: str | None, *, no_docx: bool = False,

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -93,13 +94,16 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@map_lang_option
+@output_datum_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.")  # fmt: skip
 def site(**kw: Any) -> None:
     """Where should the next stations go? Pick sites with the existing stations fixed.
 
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
-    WGS-84), candidates.geojson, and layers.gpkg, map.png, map.html for the resulting stations.
+    in --output-datum, WGS-84 by default), candidates.geojson, and layers.gpkg, map.png,
+    map.html for the resulting stations.
     """
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
@@ -109,7 +113,7 @@ def site(**kw: Any) -> None:
             spacing_m=kw["spacing"], new_class=kw["new_class"], urban_edge=kw["urban_edge"],
             turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
             time_limit=kw["time_limit"], barriers=kw["barriers"], html=not kw["no_html"],
-            progress=progress,
+            progress=progress, lang=kw["lang"] or "both", output_datum=kw["output_datum"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

@@ -115,8 +115,10 @@ def write_run(
     html: bool = True,
     offline_html: bool = True,
     inputs: Sequence[PathLike] = (),
+    lang: str = "both",
 ) -> dict[str, Path]:
-    """Write a run's GeoPackage, PNG map and (optionally) HTML map into ``out_dir``."""
+    """Write a run's GeoPackage, PNG map (title and legend in ``lang``) and (optionally) HTML
+    map into ``out_dir``."""
     out = Path(out_dir)
     paths = {"gpkg": out / "layers.gpkg", "png": out / "map.png"}
     if html:
@@ -124,7 +126,7 @@ def write_run(
     for p in paths.values():
         check_not_input(p, inputs)
     write_geopackage(run.layers, paths["gpkg"], inputs=inputs)
-    render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs)
+    render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs, lang=lang)
     if html:
         render_webmap(run.layers, paths["html"], offline=offline_html, inputs=inputs)
     return paths
@@ -154,6 +156,7 @@ def coverage_from_files(
     within_barrier_zones: bool = False,
     focus: str = "all",
     html: bool = True,
+    lang: str = "both",
 ) -> tuple[CoverageRun, dict[str, Path]]:
     """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out."""
     specs = read_stations_file(stations)
@@ -163,6 +166,6 @@ def coverage_from_files(
                   driving_min=driving_min, barriers=barriers,
                   within_barrier_zones=within_barrier_zones,
                   meta={"title": Path(stations).stem, "synthetic": inp.synthetic})  # fmt: skip
-    paths = write_run(run, out_dir, focus=focus, html=html, inputs=srcs)
+    paths = write_run(run, out_dir, focus=focus, html=html, inputs=srcs, lang=lang)
     paths |= write_reports([("Coverage 覆盖", run)], Path(out_dir), Path(stations).stem, srcs)
     return run, paths

@@ -18,8 +18,8 @@ from typing import Any
 
 from firecover._errors import DataFormatError
 from firecover._version import __version__
-from firecover.network.coords import from_wgs84
 from firecover.network.speeds import load_profile
+from firecover.outputs.datum import OUTPUT_DATUMS, check_output_datum, lonlat_in_datum
 from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Section, Table
 from firecover.outputs.glossary import Glossary, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Deliverables ``evaluate`` can write beside its reports (``--deliverables``).
 DELIVERABLES: tuple[str, ...] = ("docx", "xlsx")
-#: Datums of written longitude/latitude (``--output-datum``).
-OUTPUT_DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000")
 
 
 def parse_deliverables(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -59,24 +57,8 @@ def parse_deliverables(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(d for d in DELIVERABLES if d in names)
 
 
-def check_output_datum(datum: str) -> str:
-    """``datum`` lower-cased if it is one of :data:`OUTPUT_DATUMS`, else a one-line error."""
-    key = str(datum).strip().lower().replace("-", "").replace("_", "")
-    if key not in OUTPUT_DATUMS:
-        raise DataFormatError(f"unknown output datum {datum!r}; use --output-datum with one "
-                              f"of {', '.join(OUTPUT_DATUMS)}")  # fmt: skip
-    return key
-
-
 def _num(x: Any, nd: int = 4) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else round(float(x), nd)
-
-
-def _lonlat(points: Sequence[tuple[float, float]], datum: str) -> list[tuple[float, float]]:
-    if not points:
-        return []
-    lon, lat = from_wgs84([p[0] for p in points], [p[1] for p in points], datum)
-    return [(round(float(a), 7), round(float(b), 7)) for a, b in zip(lon, lat, strict=True)]
 
 
 def _years_table(doc: dict[str, Any], g: Glossary, budget: float) -> Table:
@@ -92,7 +74,7 @@ def _years_table(doc: dict[str, Any], g: Glossary, budget: float) -> Table:
 
 def _year_table(yr: YearResult, g: Glossary, datum: str) -> Table:
     budget = yr.run.budget_min
-    points = _lonlat([s.wgs84() for s in yr.stations], datum)
+    points = lonlat_in_datum([s.wgs84() for s in yr.stations], datum)
     rows, flags = [], []
     for i, (spec, c, (lon, lat)) in enumerate(zip(yr.run.stations, yr.run.checks, points,
                                                   strict=True)):  # fmt: skip
@@ -157,9 +139,8 @@ def _optimum(doc: dict[str, Any], g: Glossary, datum: str) -> tuple[Section, Tab
     rows = []
     for model in ("mclp", "area_model"):
         part = opt.get(model) or {}
-        for site, (lon, lat) in zip(part.get("sites", []),
-                                    _lonlat([tuple(p) for p in part.get("lonlat", [])], datum),
-                                    strict=True):  # fmt: skip
+        points = lonlat_in_datum(part.get("lonlat", []), datum)
+        for site, (lon, lat) in zip(part.get("sites", []), points, strict=True):
             rows.append((site, model, lon, lat))
     dname = g.value(datum)
     sites = Table(g("siting_sheet"), (g("site"), g("model"), g("lon", datum=dname),

@@ -13,17 +13,12 @@ import geopandas as gpd
 
 from firecover._errors import NetworkUnavailableError
 from firecover._io import atomic_path, check_not_input, write_text_atomic
-from firecover.network.coords import from_wgs84
+from firecover.outputs.datum import check_output_datum, frame_in_datum
 from firecover.outputs.glossary import check_lang
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.webmap import render_webmap
-from firecover.plan.deliverables import (
-    DELIVERABLES,
-    check_output_datum,
-    parse_deliverables,
-    write_deliverables,
-)
+from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
 from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
@@ -126,12 +121,10 @@ def _optimum_frame(ev: PlanEvaluation, datum: str) -> gpd.GeoDataFrame | None:
     mclp = opt.get("mclp", {})
     if not mclp.get("sites"):
         return None
-    wgs = [tuple(p) for p in mclp["lonlat"]]
-    lon, lat = from_wgs84([p[0] for p in wgs], [p[1] for p in wgs], datum)
-    lon, lat = lon.round(7), lat.round(7)
-    return gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat,
-                             "datum": datum},
-                            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")  # fmt: skip
+    lon, lat = zip(*mclp["lonlat"], strict=True)
+    frame = gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat},
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")  # fmt: skip
+    return frame_in_datum(frame, datum)
 
 
 def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True,
