@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from firecover.analysis.files import coverage_from_files
-from firecover.cli.deliverable_opts import map_lang_option
+from firecover.cli.deliverable_opts import datum_check_option, map_lang_option
 
 _EXISTING = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -38,7 +38,7 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
-    return map_lang_option(f)
+    return datum_check_option(map_lang_option(f))
 
 
 def _run(focus: str, **kw: Any) -> None:
@@ -48,6 +48,7 @@ def _run(focus: str, **kw: Any) -> None:
         minutes=list(kw["minutes"]) or None,
         turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
         focus=focus, html=not kw["no_html"], lang=kw["lang"] or "both",
+        datum_check=kw["datum_check"] == "on",
     )  # fmt: skip
     s = run.summary
     click.echo(

@@ -11,6 +11,7 @@ from firecover.plan.deliverables import DELIVERABLES, parse_deliverables
 
 __all__ = [
     "chosen_deliverables",
+    "datum_check_option",
     "deliverable_options",
     "lang_option",
     "map_lang_option",
@@ -64,3 +65,12 @@ def chosen_deliverables(value: str | None, *, no_docx: bool = False,
     which = parse_deliverables(value)
     drop = {name for name, off in (("docx", no_docx), ("xlsx", no_xlsx)) if off}
     return tuple(d for d in which if d not in drop)
+
+
+def datum_check_option(f: Any) -> Any:
+    """``--datum-check on|off``: the GCJ-02-given-as-WGS-84 detector of station files."""
+    return click.option(
+        "--datum-check", type=click.Choice(["on", "off"]), default="on", show_default=True,
+        help="Refuse station coordinates that look like GCJ-02 (Amap/Tencent) declared as "
+             "WGS-84; off takes them as given.",
+    )(f)  # fmt: skip

@@ -7,7 +7,11 @@ from typing import Any
 
 import click
 
-from firecover.cli.deliverable_opts import chosen_deliverables, deliverable_options
+from firecover.cli.deliverable_opts import (
+    chosen_deliverables,
+    datum_check_option,
+    deliverable_options,
+)
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -52,6 +56,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @deliverable_options
+@datum_check_option
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -66,6 +71,7 @@ def evaluate(
     deliverables: str | None,
     no_docx: bool,
     no_xlsx: bool,
+    datum_check: str,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -77,7 +83,7 @@ def evaluate(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
         progress=lambda msg: click.echo(f"  … {msg}", err=True), lang=lang,
-        output_datum=output_datum,
+        output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
     )  # fmt: skip
     _echo_years(ev)

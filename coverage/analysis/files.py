@@ -157,6 +157,7 @@ def coverage_from_files(
     focus: str = "all",
     html: bool = True,
     lang: str = "both",
+    datum_check: bool = True,
 ) -> tuple[CoverageRun, dict[str, Path]]:
     """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out."""
     specs = read_stations_file(stations)
@@ -165,7 +166,8 @@ def coverage_from_files(
     run = analyse(inp.net, specs, inp.demand, minutes=minutes, turnout_min=turnout_min,
                   driving_min=driving_min, barriers=barriers,
                   within_barrier_zones=within_barrier_zones,
-                  meta={"title": Path(stations).stem, "synthetic": inp.synthetic})  # fmt: skip
+                  meta={"title": Path(stations).stem, "synthetic": inp.synthetic},
+                  datum_check=datum_check)  # fmt: skip
     paths = write_run(run, out_dir, focus=focus, html=html, inputs=srcs, lang=lang)
     paths |= write_reports([("Coverage 覆盖", run)], Path(out_dir), Path(stations).stem, srcs)
     return run, paths

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from firecover.analysis.datum_check import check_station_datum
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
 from firecover.analysis.service_area import service_areas
@@ -87,14 +88,22 @@ class CoverageRun:
 
 
 def place_stations(
-    net: CSRNetwork, stations: Sequence[StationSpec], *, snap_max_m: float | None = None
+    net: CSRNetwork,
+    stations: Sequence[StationSpec],
+    *,
+    snap_max_m: float | None = None,
+    datum_check: bool = True,
 ) -> Snapped:
     """Project station coordinates into ``net.crs`` and snap them to the nearest road.
+
+    With ``datum_check``, a station file in GCJ-02 given as WGS-84 is refused first
+    (:func:`firecover.analysis.datum_check.check_station_datum`).
 
     Raises
     ------
     CoordinateError
-        Swapped lat/lon or a station outside the road graph's extent.
+        Swapped lat/lon, a station outside the road graph's extent, or GCJ-02 coordinates
+        declared WGS-84.
     SnapError
         A station farther than ``snap_max_m`` from any road.
     """
@@ -107,6 +116,8 @@ def place_stations(
             datum=datum, extent=net.bounds,
         )  # fmt: skip
         xs[idx], ys[idx] = x, y
+    if datum_check:
+        check_station_datum(net, stations)
     return snap_stations(net, xs, ys, [s.name for s in stations], max_m=snap_max_m)
 
 
@@ -196,6 +207,7 @@ def analyse(
     meta: Mapping[str, Any] | None = None,
     with_service_areas: bool = True,
     with_roads: bool = True,
+    datum_check: bool = True,
 ) -> CoverageRun:
     """Run the coverage analysis for one set of stations.
 
@@ -229,6 +241,8 @@ def analyse(
     with_service_areas, with_roads : bool
         Build the ``service_areas`` and ``roads`` layers (default). Callers that build or
         cache them themselves (the ``serve`` page) switch them off; the layers are then empty.
+    datum_check : bool
+        Refuse station coordinates that look like GCJ-02 declared as WGS-84 (issue 15).
 
     Returns
     -------
@@ -236,7 +250,7 @@ def analyse(
     """
     turnout = float(resolve(turnout_min, "turnout_min"))
     driving = float(resolve(driving_min, "driving_min"))
-    snapped = place_stations(net, stations, snap_max_m=snap_max_m)
+    snapped = place_stations(net, stations, snap_max_m=snap_max_m, datum_check=datum_check)
     names = [s.name for s in stations]
     jur = assign_jurisdictions(
         net, snapped, names, demand, class_keys=[s.class_key for s in stations],

@@ -79,7 +79,8 @@ def _gains(
 
 
 def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, barriers: Any,
-               synthetic: bool, progress: Progress | None) -> list[YearResult]:  # fmt: skip
+               synthetic: bool, progress: Progress | None,
+               datum_check: bool = True) -> list[YearResult]:  # fmt: skip
     years = scenario.years or [scenario.last_year or 0]
     out = []
     for year in years:
@@ -94,7 +95,7 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
             driving_min=scenario.budget.driving_min, barriers=barriers,
             limits=scenario.standards.limits or None,
             meta={"title": scenario.name, "title_zh": scenario.name_zh or scenario.name,
-                  "synthetic": synthetic, "year": year},
+                  "synthetic": synthetic, "year": year}, datum_check=datum_check,
         )  # fmt: skip
         out.append(YearResult(int(year), list(specs), run))
     if not out:
@@ -117,6 +118,7 @@ def evaluate_plan(
     time_limit: float | None = 120.0,
     boundary_note: str = "",
     progress: Progress | None = None,
+    datum_check: bool = True,
 ) -> PlanEvaluation:
     """Evaluate ``scenario`` on a road network and demand surface, year by year.
 
@@ -133,10 +135,12 @@ def evaluate_plan(
         Also solve the comparison models (:func:`plan_optimum`).
     spacing_m, time_limit : float, optional
         Candidate spacing and the solver time limit per model (seconds).
+    datum_check : bool
+        Refuse station coordinates that look like GCJ-02 declared as WGS-84.
     """
     synthetic = synthetic or scenario.synthetic
     years = _run_years(net, demand, scenario, barriers=barriers, synthetic=synthetic,
-                       progress=progress)  # fmt: skip
+                       progress=progress, datum_check=datum_check)  # fmt: skip
     gains = _gains(net, demand, years)
     best = None
     if optimum:

@@ -84,6 +84,7 @@ def evaluate_scenario(
     lang: str | None = None,
     deliverables: str | Sequence[str] | None = None,
     output_datum: str | None = None,
+    datum_check: bool = True,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -100,7 +101,7 @@ def evaluate_scenario(
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, optimum=optimum, spacing_m=spacing_m,
                        time_limit=time_limit, boundary_note=note,
-                       progress=progress)  # fmt: skip
+                       progress=progress, datum_check=datum_check)  # fmt: skip
     paths = {} if out_dir is None else write_evaluation(
         ev, out_dir, html=html, inputs=srcs, lang=lang, deliverables=which,
         output_datum=output_datum)  # fmt: skip
