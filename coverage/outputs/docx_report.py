@@ -137,9 +137,9 @@ def _widths(table: Table, cols: tuple[int, ...], total_cm: float) -> list[float]
     """Column widths in cm, by the longest text of each column (header words count less)."""
     weights = []
     for j in cols:
-        longest = max([min(_display(table.columns[j]), 16.0)] + [
+        longest = max([min(_display(table.columns[j]), 8.0)] + [
             _display(_cell_text(r[j], table.format_of(j))) for r in table.rows])  # fmt: skip
-        weights.append(min(max(longest, 5.0), 40.0))
+        weights.append(min(max(longest, 6.5), 20.0) + 2.0)
     scale = total_cm / sum(weights)
     return [w * scale for w in weights]
 

@@ -74,7 +74,7 @@ _PANEL_W, _TITLE_H, _FOOT_H, _PAD = 3.3, 1.05, 0.4, 0.25
 def map_title(meta: CoverageMeta, lang: str) -> str:
     """The map title in ``lang``: the Chinese title, the English one, or both joined."""
     if lang == "zh" and meta.title_zh:
-        return meta.title_zh + (f" · {meta.year}年" if meta.year else "")
+        return meta.title_zh
     if lang == "en" and meta.title:
         return meta.title
     return meta.display_title()

@@ -3,7 +3,8 @@
 One sheet per table that names a sheet (:attr:`Table.sheet`): numbers are written as numbers
 with the table's number format (units are in the headers, never in the cells), the header row
 is bold and frozen, an auto-filter is set on it, column widths follow the longest text
-(CJK characters counted double) and failing rows are shaded.
+(CJK characters counted double), failing rows are shaded, and each sheet prints on A4
+landscape one page wide with the header repeated.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def _sheet(wb: Workbook, table: Table, taken: set[str]) -> None:
                 cell.fill = _FAIL_FILL
         ws.column_dimensions[letter].width = min(width + 2.0, _MAX_WIDTH)
     ws.freeze_panes = "B2"
+    # printed: A4 landscape, one page wide, the header row repeated on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
     if table.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
 

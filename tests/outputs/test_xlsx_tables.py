@@ -37,6 +37,8 @@ def test_numbers_stay_numbers(tmp_path: Path) -> None:
     assert ws.freeze_panes == "B2" and ws.auto_filter.ref == "A1:D3"
     assert ws["A3"].fill.fgColor.rgb.endswith("FDE0DC")  # the failing station is shaded
     assert ws["A1"].font.bold
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$1"
     # widths follow the longest text, CJK counted double: 8 characters -> 16 units (+2)
     assert ws.column_dimensions["A"].width == pytest.approx(18.0)
     assert wb["最优选址"]["B2"].value == pytest.approx(118.3464551)
