@@ -125,7 +125,7 @@ def write_run(
         paths["html"] = out / "map.html"
     for p in paths.values():
         check_not_input(p, inputs)
-    write_geopackage(run.layers, paths["gpkg"], inputs=inputs)
+    write_geopackage(run.layers, paths["gpkg"], inputs=inputs, lang=lang)
     render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs, lang=lang)
     if html:
         render_webmap(run.layers, paths["html"], offline=offline_html, inputs=inputs)

@@ -163,7 +163,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
                 yr.run.layers, roads=gpd.GeoDataFrame(geometry=[], crs=yr.run.layers.meta.crs)
             )
         )
-        write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs)
+        write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs,
+                         lang=lang)  # fmt: skip
     if html:
         render_webmap(final.run.layers, paths["html"], offline=True, inputs=inputs)
     frame = _optimum_frame(ev, datum)
