@@ -116,17 +116,20 @@ def _road_style(road_class: str) -> tuple[float, str]:
 class _Legend:
     """Collects legend handles while layers are drawn; words come from the glossary."""
 
-    def __init__(self, g: Glossary, bold: str = "bold") -> None:
-        self.g = g
-        self.cjk = g.chinese
+    def __init__(self, g: Glossary | bool, bold: str = "bold") -> None:
+        # a bool (a CJK font is available) means the bilingual style, or English without one
+        self.g = g if isinstance(g, Glossary) else glossary("both" if g else "en")
+        self.cjk = self.g.chinese
         self.bold = bold
         self.items: list[tuple[Any, str]] = []
 
     def text(self, key: str, **fields: Any) -> str:
         return self.g(key, **fields)
 
-    def add(self, handle: Any, key: str, **fields: Any) -> None:
-        self.items.append((handle, self.text(key, **fields)))
+    def add(self, handle: Any, key: str, zh: str | None = None, **fields: Any) -> None:
+        """A glossary term ``key``, or (with ``zh``) the texts ``key`` (English) and ``zh``."""
+        text = self.g.join(zh, key) if zh is not None else self.text(key, **fields)
+        self.items.append((handle, text))
 
 
 def _segments(lines: Any) -> list[Any]:
