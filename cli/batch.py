@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from firecover._errors import BatchError
+from firecover.cli.options import METRES, SECONDS
 from firecover.plan.batch import run_batch
 from firecover.plan.batch_summary import BatchResult
 
@@ -51,9 +52,9 @@ def _echo_result(result: BatchResult) -> None:
     default=None,
     help="Road graph file for every scenario (overrides theirs; for offline use).",
 )
-@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
+@click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
-@click.option("--time-limit", type=float, default=120.0, show_default=True,
+@click.option("--time-limit", type=SECONDS, default=120.0, show_default=True,
               help="Solver time limit per optimum model, seconds.")  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML maps.")
 def batch(

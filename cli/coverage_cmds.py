@@ -10,6 +10,7 @@ import click
 
 from firecover.analysis.files import coverage_from_files
 from firecover.cli.deliverable_opts import datum_check_option, map_lang_option
+from firecover.cli.options import METRES, MINUTES, MINUTES0
 
 _EXISTING = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -26,12 +27,12 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Barrier lines/polygons (expressways, railways, rivers)."),
         click.option("--barrier-zones", is_flag=True,
                      help="Assign cells only to stations on the same side of the barriers."),
-        click.option("--minutes", type=float, multiple=True,
+        click.option("--minutes", type=MINUTES, multiple=True,
                      help="Response break(s) in minutes incl. turnout; repeat for several "
                      "(default: turnout + driving)."),
-        click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1)."),
-        click.option("--driving", type=float, default=None, help="Driving minutes (default 4)."),
-        click.option("--cell-size", type=float, default=None, help="Demand cell metres (100)."),
+        click.option("--turnout", type=MINUTES0, default=None, help="Turnout minutes (default 1)."),
+        click.option("--driving", type=MINUTES, default=None, help="Driving minutes (default 4)."),
+        click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100)."),
         click.option("--no-html", is_flag=True, help="Skip the interactive HTML map."),
         click.option("--out", "out", required=True,
                      type=click.Path(file_okay=False, path_type=Path), help="Output folder."),

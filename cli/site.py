@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
+from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
+from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -60,7 +62,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option(
     "--p",
     "p",
-    type=int,
+    type=COUNT,
     default=None,
     help="New stations to add (required for mclp, pmedian, pcenter, backup).",
 )
@@ -79,7 +81,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default=None,
     help="Exclusion zones (schools, hospitals, hazardous sites; kind / buffer_m).",
 )
-@click.option("--spacing", type=float, default=None, help="Generated-site spacing, m (200).")
+@click.option("--spacing", type=METRES, default=None, help="Generated-site spacing, m (200).")
 @click.option(
     "--new-class",
     default="一级",
@@ -88,10 +90,32 @@ def _progress(enabled: bool) -> Iterator[Any]:
 )
 @click.option("--urban-edge", is_flag=True, help="New stations at the urban edge (15 km²).")
 @click.option("--barriers", type=_FILE, default=None, help="Barrier lines/polygons.")
-@click.option("--turnout", type=float, default=None, help="Turnout minutes (default 1).")
-@click.option("--driving", type=float, default=None, help="Driving minutes (default 4).")
-@click.option("--cell-size", type=float, default=None, help="Demand cell metres (100).")
-@click.option("--time-limit", type=float, default=None, help="Solver time limit, seconds.")
+@click.option("--barrier-zones", is_flag=True,
+              help="Area model: assign a cell only to a site on its side of the barriers "
+              "(GB 51080-2015 §4.1.3-4 as a constraint; needs --barriers).")  # fmt: skip
+@click.option(
+    "--barrier-rule",
+    type=click.Choice(["fail", "warn"]),
+    default=None,
+    help="A district crossing a barrier fails its station (default) or warns.",
+)
+@click.option("--turnout", type=MINUTES0, default=None, help="Turnout minutes (default 1).")
+@click.option("--driving", type=MINUTES, default=None, help="Driving minutes (default 4).")
+@click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
+@click.option("--time-limit", type=SECONDS, default=None, help="Solver time limit, seconds.")
+@click.option(
+    "--zone-loss",
+    type=float,
+    default=None,
+    help="Search zones: largest objective loss a replacement site may cost (0.01).",
+)
+@click.option(
+    "--tie-break",
+    type=click.Choice(["time", "none"]),
+    default="time",
+    show_default=True,
+    help="Among equally good site sets: least weighted driving time, or the first.",
+)
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option
@@ -102,8 +126,9 @@ def site(**kw: Any) -> None:
     """Where should the next stations go? Pick sites with the existing stations fixed.
 
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
-    in --output-datum, WGS-84 by default), candidates.geojson, and layers.gpkg, map.png,
-    map.html for the resulting stations.
+    in --output-datum, WGS-84 by default), candidates.geojson, search_zones.geojson (选址范围:
+    where each new site could go instead), and layers.gpkg, map.png, map.html for the
+    resulting stations.
     """
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
@@ -113,13 +138,16 @@ def site(**kw: Any) -> None:
             spacing_m=kw["spacing"], new_class=kw["new_class"], urban_edge=kw["urban_edge"],
             turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
             time_limit=kw["time_limit"], barriers=kw["barriers"], html=not kw["no_html"],
-            progress=progress, lang=kw["lang"] or "both", output_datum=kw["output_datum"],
+            progress=progress, barrier_zones=kw["barrier_zones"], barrier_rule=kw["barrier_rule"],
+            zone_loss=kw["zone_loss"],
+            tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
+            lang=kw["lang"] or "both", output_datum=kw["output_datum"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]
     click.echo(
         f"{srun.model}: {len(srun.chosen)} new station(s) ({srun.result.status}); "
-        f"{srun.run.budget_min:g}-min coverage {after.covered_share:.1%}; "
+        f"{srun.run.budget_min:g}-min coverage {pct(after.covered_share, decimals=1)}; "
         f"non-compliant: {', '.join(bad) or 'none'}"
     )
     for s in srun.chosen:

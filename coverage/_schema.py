@@ -19,9 +19,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from firecover._errors import ScenarioError
+from firecover._errors import DataFormatError, ScenarioError
 
-__all__ = ["Context", "Locator", "Table", "fold", "parse_toml", "quote_list"]
+__all__ = [
+    "RULES",
+    "Context",
+    "Locator",
+    "Rule",
+    "Table",
+    "check_value",
+    "fold",
+    "number_problem",
+    "parse_toml",
+    "quote_list",
+]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -37,6 +48,67 @@ def fold(text: str) -> str:
 def quote_list(items: Iterable[str]) -> str:
     """``a, b, c`` for messages."""
     return ", ".join(items)
+
+
+def number_problem(value: Any, minimum: float | None = None, strict: bool = False,
+                   integer: bool = False) -> str | None:  # fmt: skip
+    """What is wrong with a number (``None``: nothing). The one check behind every entry point:
+    scenario tables (:meth:`Table.number`), command-line options and API arguments
+    (:func:`check_value`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected a number, got {_kind(value)} {value!r}"
+    if integer and not (isinstance(value, int) or float(value).is_integer()):
+        return f"{value!r} is not a whole number"
+    if not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        op = ">" if strict else "≥"
+        return f"{value!r} is out of range; must be {op} {minimum:g}"
+    return None
+
+
+class Rule:
+    """A named value rule: ``minimum`` (exclusive when ``strict``), whole numbers or not."""
+
+    def __init__(self, name: str, minimum: float | None, strict: bool, unit: str,
+                 integer: bool = False) -> None:  # fmt: skip
+        self.name, self.minimum, self.strict, self.unit = name, minimum, strict, unit
+        self.integer = integer
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` under this rule (``None``: nothing)."""
+        return number_problem(value, self.minimum, self.strict, self.integer)
+
+
+#: The rules values are checked by wherever they enter (scenario, CLI option, API argument).
+RULES: dict[str, Rule] = {
+    r.name: r
+    for r in (
+        Rule("positive_minutes", 0.0, True, "minutes"),
+        Rule("non_negative_minutes", 0.0, False, "minutes"),
+        Rule("positive_seconds", 0.0, True, "seconds"),
+        Rule("non_negative_seconds", 0.0, False, "seconds"),
+        Rule("positive_metres", 0.0, True, "metres"),
+        Rule("non_negative_metres", 0.0, False, "metres"),
+        Rule("positive_factor", 0.0, True, ""),
+        Rule("count", 0.0, False, "", integer=True),
+    )
+}
+
+
+def check_value(value: Any, rule: str, name: str, *, allow_none: bool = True) -> Any:
+    """Return ``value`` if it obeys ``RULES[rule]``, else raise :class:`DataFormatError`.
+
+    ``name`` is how the message names the value, e.g. ``"--driving"`` or ``"driving_min"``.
+    ``None`` passes when ``allow_none`` (it means "use the setting").
+    """
+    if value is None and allow_none:
+        return None
+    why = RULES[rule].problem(value)
+    if why is not None:
+        unit = f" ({RULES[rule].unit})" if RULES[rule].unit else ""
+        raise DataFormatError(f"{name}{unit}: {why}; give a valid value")
+    return value
 
 
 def _split_dotted(name: str) -> tuple[str, ...]:
@@ -237,18 +309,16 @@ class Table:
         minimum: float | None = None,
         strict: bool = False,
         what: str = "",
+        rule: str | None = None,
     ) -> float | None:
-        """A finite number, optionally ``>= minimum`` (``> minimum`` when ``strict``)."""
+        """A finite number, optionally ``>= minimum`` (``> minimum`` when ``strict``), or one
+        obeying the named rule of :data:`RULES` (the rule the CLI options use)."""
         value = self._get(key, required, what)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"expected a number, got {_kind(value)} {value!r}")
-        if not math.isfinite(value):
-            self.fail(key, f"{value!r} is not a finite number")
-        if minimum is not None and (value <= minimum if strict else value < minimum):
-            op = ">" if strict else "≥"
-            self.fail(key, f"{value!r} is out of range; must be {op} {minimum:g}")
+        why = RULES[rule].problem(value) if rule else number_problem(value, minimum, strict)
+        if why is not None:
+            self.fail(key, why)
         return float(value)
 
     def choice(

@@ -62,8 +62,35 @@ class Settings:
     hydrant_skip_road_classes : tuple of str
         Road classes left out of the hydrant analysis (municipal hydrants stand along city
         streets; expressways and their ramps carry none).
+    barrier_min_km2 : float
+        The barrier rule (GB 51080-2015 §4.1.3-4) ignores a district's part beyond a barrier
+        smaller than this, km² (default 0.1 km² = ten 100 m cells: slivers from the cell grid
+        and a road's edge are not a district crossing a barrier). The standard sets no figure;
+        this is the project's documented threshold.
+    barrier_min_share : float
+        ... and a part smaller than this share of the district (default 0.02 = 2 %). A part
+        counts only when it is at or above **both** thresholds.
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
+    tie_break : str or None
+        Secondary objective among the optima of a covering model (``"time"``: least weighted
+        travel time to the nearest open site; ``None``: the solver's first choice).
+    zone_loss : float
+        Search zones (选址范围): largest relative loss of the objective at which a candidate
+        may replace a chosen site, the others fixed (0.01 = 1 %).
+    zone_buffer_m : float
+        Search-zone polygons are the union of discs of this radius around the zone's candidate
+        sites (default half the candidate spacing, so neighbours along a road merge).
+    radius_speed_kph : float
+        Straight-line travel model: fire-engine speed over the road distance driven in the
+        driving budget, km/h. 40 km/h with λ = 1.4 gives the standard's diamond of
+        2 (S/λ)² ≈ 7.3 km² in 4 minutes; the standard states no speed (this is our assumption).
+    radius_curvature : float
+        Straight-line travel model: road curvature coefficient λ (road / straight-line
+        distance), 1.3–1.5 in the standard's derivation.
+    radius_shape : str
+        Straight-line travel model: ``"diamond"`` (|dx| + |dy| <= P, the standard's own
+        derivation of 7 km²) or ``"circle"`` (straight-line distance <= P).
     cache_dir : str or None
         Folder of the prepared-road-graph cache (``firecover.network.cache``). ``"auto"``:
         ``$FIRECOVER_CACHE_DIR`` if set (``off`` there disables), else the user cache folder
@@ -93,7 +120,15 @@ class Settings:
     hydrant_demand_step_m: float = 10.0
     hydrant_candidate_step_m: float = 20.0
     hydrant_skip_road_classes: tuple[str, ...] = ("motorway", "motorway_link")
+    barrier_min_km2: float = 0.1
+    barrier_min_share: float = 0.02
     keep_largest_component: bool = True
+    tie_break: str | None = "time"
+    zone_loss: float = 0.01
+    zone_buffer_m: float = 100.0
+    radius_speed_kph: float = 40.0
+    radius_curvature: float = 1.4
+    radius_shape: str = "diamond"
     cache_dir: str | None = "auto"
     output_datum: str = "wgs84"
 

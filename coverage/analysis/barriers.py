@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -35,13 +34,19 @@ from shapely.geometry.base import BaseGeometry
 
 import firecover.analysis.grid as _grid
 from firecover._errors import DataFormatError
-from firecover.analysis.demand import read_layer
-from firecover.network.csr import CSRNetwork
+from firecover.analysis.barrier_layers import (
+    _POLY_TYPES,
+    BARRIER_KINDS,
+    _barrier_arrays,
+    barriers_from_graph,
+    load_barriers,
+)
 
 __all__ = [
     "BARRIER_KINDS",
     "SNAP_ENDS_M",
     "BarrierSet",
+    "Crossing",
     "barrier_zones",
     "barriers_from_graph",
     "load_barriers",
@@ -56,105 +61,23 @@ IntArray = npt.NDArray[np.int64]
 ObjArray = npt.NDArray[np.object_]
 BarrierInput: TypeAlias = "gpd.GeoDataFrame | gpd.GeoSeries | str | os.PathLike[str]"
 
-#: Canonical barrier kinds and the words mapped to them (matched case-insensitively).
-BARRIER_KINDS: dict[str, str] = {
-    "expressway": "expressway",
-    "motorway": "expressway",
-    "freeway": "expressway",
-    "高速公路": "expressway",
-    "快速路": "expressway",
-    "城市快速路": "expressway",
-    "railway": "railway",
-    "rail": "railway",
-    "铁路": "railway",
-    "铁路干线": "railway",
-    "干线铁路": "railway",
-    "river": "river",
-    "water": "river",
-    "河流": "river",
-    "大型河流": "river",
-    "较大的河流": "river",
-    "河": "river",
-}
-_KIND_COLUMNS = ("kind", "type", "kind_zh", "类型")
 #: Default reach for joining a barrier line's loose end to the outline or another barrier, m.
 SNAP_ENDS_M = 200.0
 _TOUCH_M = 0.5  # a barrier "touches" a far part within this distance (fallback kinds)
 _STRADDLE_MIN_M2 = 1e-2  # smaller far-side areas are float noise on a shared edge
-_LINE_TYPES = (
-    shapely.GeometryType.LINESTRING,
-    shapely.GeometryType.MULTILINESTRING,
-    shapely.GeometryType.LINEARRING,
-)
-_POLY_TYPES = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
-
-
-def _kind(value: Any) -> str:
-    text = str(value).strip()
-    return BARRIER_KINDS.get(text.lower(), text.lower() or "barrier")
-
-
-def load_barriers(path_or_gdf: BarrierInput, crs: str) -> gpd.GeoDataFrame:
-    """Read barrier lines and polygons into ``crs`` with a canonical ``kind`` column.
-
-    The kind comes from a ``kind`` column (else ``type``, ``kind_zh`` or ``类型``), mapped through
-    :data:`BARRIER_KINDS`; without one every feature is ``"barrier"``. A ``name`` column is kept.
-    Points are dropped with a warning; invalid polygons are repaired.
-
-    Raises
-    ------
-    InputFileError
-        The file is missing or unreadable.
-    UnsupportedCRSError
-        The layer has no CRS.
-    DataFormatError
-        The layer has features but no line or polygon among them.
-    """
-    layer = read_layer(path_or_gdf, crs, "barriers")
-    geoms = layer.geometry.to_numpy()
-    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    geoms = shapely.make_valid(geoms[ok])
-    kept = np.isin(shapely.get_type_id(geoms), _LINE_TYPES + _POLY_TYPES)
-    if not kept.all():
-        logger.warning(
-            "dropped %d barrier feature(s) that are neither lines nor polygons", int((~kept).sum())
-        )
-    if ok.any() and not kept.any():
-        raise DataFormatError(
-            "the barriers layer has no lines or polygons; give rivers, "
-            "railways or expressways as lines or polygons"
-        )
-    rows = layer[ok][kept]
-    column = next((c for c in _KIND_COLUMNS if c in rows.columns), None)
-    kinds = ["barrier"] * len(rows) if column is None else [_kind(v) for v in rows[column]]
-    data: dict[str, Any] = {"kind": kinds}
-    if "name" in rows.columns:
-        data["name"] = rows["name"].astype(str).to_numpy()
-    return gpd.GeoDataFrame(data, geometry=geoms[kept], crs=crs)
-
-
-def barriers_from_graph(
-    graph: nx.MultiDiGraph | CSRNetwork, road_classes: Sequence[str] = ("motorway",)
-) -> gpd.GeoDataFrame:
-    """Expressway lines from a road graph (edges whose ``road_class`` is in ``road_classes``).
-
-    Two-way twins give one line; connected edges are merged. ``kind`` is ``"expressway"``.
-    """
-    net = graph if isinstance(graph, CSRNetwork) else CSRNetwork.from_graph(graph)
-    idx = np.arange(net.n_edges)
-    pick = np.isin(net.edge_class, list(road_classes))
-    pick &= (net.edge_reverse < 0) | (idx < net.edge_reverse)
-    lines = net.edge_geom[pick]
-    lines = lines[shapely.length(lines) > 0]
-    if lines.size:
-        lines = shapely.get_parts(shapely.line_merge(shapely.union_all(lines)))
-    logger.info("barriers from graph: %d expressway line(s)", lines.size)
-    return gpd.GeoDataFrame(
-        {"kind": ["expressway"] * len(lines)}, geometry=np.asarray(lines, dtype=object), crs=net.crs
-    )
 
 
 # --------------------------------------------------------------------------- zones
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One barrier a district crosses: its canonical ``kind``, its ``name`` (``""`` when the
+    data has none) and the district's ``km2`` beyond it."""
+
+    kind: str
+    name: str
+    km2: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,11 +90,20 @@ class BarrierSet:
         Barrier lines/polygons and their canonical kinds.
     zones : ndarray of object
         Zone polygons, largest first (see :func:`barrier_zones`).
+    names : ndarray of object, optional
+        Each barrier's name (``""`` when the data has none).
     """
 
     geoms: ObjArray
     kinds: ObjArray
     zones: ObjArray
+    names: ObjArray | None = None
+
+    def label_names(self) -> ObjArray:
+        """Names per barrier, ``""`` where unknown."""
+        if self.names is None:
+            return np.full(self.geoms.size, "", dtype=object)
+        return self.names
 
     @classmethod
     def build(
@@ -182,9 +114,9 @@ class BarrierSet:
         snap_ends_m: float | None = None,
     ) -> BarrierSet:
         """Read ``barriers`` (into ``crs``) and cut ``boundary`` into zones."""
-        geoms, kinds = _barrier_arrays(barriers, crs)
+        geoms, kinds, names = _barrier_arrays(barriers, crs)
         snap = SNAP_ENDS_M if snap_ends_m is None else float(snap_ends_m)
-        return cls(geoms, kinds, _zone_array(boundary, geoms, snap))
+        return cls(geoms, kinds, _zone_array(boundary, geoms, snap), names)
 
     def zone_of(self, points: ObjArray) -> IntArray:
         """Zone holding each point; −1 inside a barrier polygon or outside every zone."""
@@ -240,37 +172,64 @@ class BarrierSet:
             which[i] = _crossed_kinds(points[i], targets, self.geoms, self.kinds)
         return km2, which
 
+    def crossings_cells(
+        self,
+        assigned: IntArray,
+        cell_points: ObjArray,
+        cell_km2: FloatArray,
+        points: ObjArray,
+        districts: ObjArray,
+    ) -> list[tuple[Crossing, ...]]:
+        """Per station, each barrier its district crosses and the district's km² beyond it.
 
-def _barrier_arrays(barriers: Any, crs: str | None) -> tuple[ObjArray, ObjArray]:
-    """(geometries, kinds) from a GeoDataFrame, GeoSeries, path or array of geometries."""
-    if barriers is None:
-        return np.empty(0, dtype=object), np.empty(0, dtype=object)
-    if isinstance(barriers, str | os.PathLike):
-        if crs is None:
-            raise DataFormatError("reading barriers from a file needs the target CRS")
-        barriers = load_barriers(barriers, crs)
-    if isinstance(barriers, gpd.GeoSeries):
-        barriers = gpd.GeoDataFrame(geometry=barriers)
-    if isinstance(barriers, gpd.GeoDataFrame):
-        if crs is not None and barriers.crs is not None and not barriers.crs.equals(crs):
-            barriers = barriers.to_crs(crs)
-        geoms = barriers.geometry.to_numpy()
-        kinds = (
-            barriers["kind"].map(_kind).to_numpy(dtype=object)
-            if "kind" in barriers
-            else np.full(len(barriers), "barrier", dtype=object)
-        )
-    else:
-        geoms = np.asarray(
-            list(barriers) if not isinstance(barriers, BaseGeometry) else [barriers], dtype=object
-        )
-        kinds = np.full(geoms.size, "barrier", dtype=object)
-    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    ok &= np.isin(shapely.get_type_id(geoms), _LINE_TYPES + _POLY_TYPES)
-    # make_valid may return collections (a polygon plus a stray line): keep their parts
-    parts, owner = shapely.get_parts(shapely.make_valid(geoms[ok]), return_index=True)
-    keep = np.isin(shapely.get_type_id(parts), _LINE_TYPES + _POLY_TYPES)
-    return parts[keep], kinds[ok][owner[keep]]
+        The far cells of a station (in another zone, as :meth:`straddles_cells`) count for
+        every barrier the straight line from the station to the cell crosses, so each figure
+        is "the part beyond this barrier"; a far cell no straight line separates goes to the
+        nearest barrier. Barriers of the same kind and name are one entry; largest first.
+        """
+        n = len(points)
+        st_zone = station_zones(self.zones, points, districts)
+        cell_zone = self.zone_of(cell_points)
+        mine = assigned >= 0
+        st_of_cell = st_zone[np.where(mine, assigned, 0)]
+        far = mine & (cell_zone >= 0) & (st_of_cell >= 0) & (cell_zone != st_of_cell)
+        out: list[tuple[Crossing, ...]] = [() for _ in range(n)]
+        if self.geoms.size == 0:
+            return out
+        names = self.label_names()
+        for i in np.unique(assigned[far]).tolist():
+            sel = np.flatnonzero(far & (assigned == i))
+            cell_i, hit = _crossed_barriers(points[i], cell_points[sel], self.geoms)
+            alone = np.setdiff1d(np.arange(sel.size), cell_i)
+            if alone.size:  # no straight line crosses a barrier: the nearest one
+                near = shapely.distance(self.geoms, shapely.union_all(cell_points[sel[alone]]))
+                cell_i = np.r_[cell_i, alone]
+                hit = np.r_[hit, np.full(alone.size, int(np.argmin(near)))]
+            km2: dict[tuple[str, str], float] = {}
+            labels = [(str(self.kinds[b]), str(names[b])) for b in hit.tolist()]
+            seen: set[tuple[int, tuple[str, str]]] = set()
+            for c, key in zip(cell_i.tolist(), labels, strict=True):
+                if (c, key) in seen:  # two parts of one named barrier: count the cell once
+                    continue
+                seen.add((c, key))
+                km2[key] = km2.get(key, 0.0) + float(cell_km2[sel[c]])
+            out[i] = tuple(
+                Crossing(k, nm, v) for (k, nm), v in sorted(km2.items(), key=lambda t: -t[1])
+            )
+        return out
+
+
+def _crossed_barriers(
+    origin: BaseGeometry, targets: ObjArray, geoms: ObjArray
+) -> tuple[IntArray, IntArray]:
+    """(target, barrier) pairs: the straight line from ``origin`` to the target crosses it."""
+    if targets.size == 0 or geoms.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    o = shapely.get_coordinates(origin)[0]
+    t = shapely.get_coordinates(targets)
+    segs = shapely.linestrings(np.stack([np.broadcast_to(o, t.shape), t], axis=1))
+    seg_i, hit = shapely.STRtree(geoms).query(segs, predicate="intersects")
+    return seg_i.astype(np.int64), hit.astype(np.int64)
 
 
 def _split_types(geoms: ObjArray) -> tuple[ObjArray, ObjArray]:

@@ -97,6 +97,9 @@ class Jurisdictions:
             "reached_share": st["reached_share"].to_numpy(np.float64),
             "adjoins_full_station": st["adjoins_full_station"].tolist(),
             "straddled_barrier_km2": None if np.isnan(straddled).all() else straddled,
+            "barrier_crossings": (
+                list(st["barrier_crossings"]) if "barrier_crossings" in st.columns else None
+            ),
             "budget_min": self.budget_min,
         }
 

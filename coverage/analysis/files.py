@@ -25,6 +25,7 @@ from firecover.network.cache import cached_graph, cached_network
 from firecover.network.load import load_graph
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
+from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
 from firecover.settings import resolve
 from firecover.traveltime.search import CSRNetwork
@@ -159,15 +160,21 @@ def coverage_from_files(
     lang: str = "both",
     datum_check: bool = True,
 ) -> tuple[CoverageRun, dict[str, Path]]:
-    """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out."""
-    specs = read_stations_file(stations)
-    inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
-    srcs = (*inp.sources, Path(stations))
-    run = analyse(inp.net, specs, inp.demand, minutes=minutes, turnout_min=turnout_min,
-                  driving_min=driving_min, barriers=barriers,
-                  within_barrier_zones=within_barrier_zones,
-                  meta={"title": Path(stations).stem, "synthetic": inp.synthetic},
-                  datum_check=datum_check)  # fmt: skip
-    paths = write_run(run, out_dir, focus=focus, html=html, inputs=srcs, lang=lang)
-    paths |= write_reports([("Coverage 覆盖", run)], Path(out_dir), Path(stations).stem, srcs)
-    return run, paths
+    """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out.
+
+    ``out_dir`` is written as one run (:class:`~firecover.outputs.run_folder.RunFolder`): every
+    refusal comes before the first output, and the folder ends as the old run or the new one.
+    """
+    given = [Path(p) for p in (graph, stations, boundary, barriers) if p is not None]
+    with RunFolder(out_dir, inputs=given, extra={"kind": focus}) as rf:
+        specs = read_stations_file(stations)
+        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
+        srcs = (*inp.sources, Path(stations))
+        run = analyse(inp.net, specs, inp.demand, minutes=minutes, turnout_min=turnout_min,
+                      driving_min=driving_min, barriers=barriers,
+                      within_barrier_zones=within_barrier_zones,
+                      meta={"title": Path(stations).stem, "synthetic": inp.synthetic},
+                      datum_check=datum_check)  # fmt: skip
+        paths = write_run(run, rf.staging, focus=focus, html=html, inputs=srcs, lang=lang)
+        paths |= write_reports([("Coverage 覆盖", run)], rf.staging, Path(stations).stem, srcs)
+    return run, rf.final_paths(paths)

@@ -57,7 +57,7 @@ import shapely
 
 import firecover.analysis.grid as _grid
 from firecover._errors import DataFormatError
-from firecover.analysis.barriers import BarrierSet, station_zones
+from firecover.analysis.barriers import BarrierSet, Crossing, station_zones
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.districts import Jurisdictions, gap_polygons
 from firecover.network.csr import CSRNetwork
@@ -370,14 +370,14 @@ def _straddles(
     area: FloatArray,
     stations: Snapped,
     districts: ObjArray,
-) -> tuple[FloatArray, list[tuple[str, ...]]]:
+) -> tuple[FloatArray, list[tuple[str, ...]], list[tuple[Crossing, ...]]]:
     n = len(stations)
     if bset is None:
-        return np.full(n, np.nan), [() for _ in range(n)]
+        return np.full(n, np.nan), [() for _ in range(n)], [() for _ in range(n)]
     cell_pts = shapely.points(demand.points.x, demand.points.y)
-    return bset.straddles_cells(
-        assigned, cell_pts, area, shapely.points(stations.x, stations.y), districts
-    )
+    pts = shapely.points(stations.x, stations.y)
+    km2, kinds = bset.straddles_cells(assigned, cell_pts, area, pts, districts)
+    return km2, kinds, bset.crossings_cells(assigned, cell_pts, area, pts, districts)
 
 
 def _station_table(
@@ -385,7 +385,7 @@ def _station_table(
     classes: list[StationClass | None],
     stats: dict[str, FloatArray],
     districts: ObjArray,
-    straddle: tuple[FloatArray, list[tuple[str, ...]]],
+    straddle: tuple[FloatArray, list[tuple[str, ...]], list[tuple[Crossing, ...]]],
 ) -> pd.DataFrame:
     parts = np.array([0 if d is None else shapely.get_num_geometries(d) for d in districts])
     return pd.DataFrame(
@@ -398,5 +398,6 @@ def _station_table(
             "adjoins_full_station": _adjoins_full(districts, classes),
             "straddled_barrier_km2": straddle[0],
             "barrier_kinds": ["; ".join(k) for k in straddle[1]],
+            "barrier_crossings": list(straddle[2]),
         }
     )

@@ -7,9 +7,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.analysis.run import CoverageRun
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 __all__ = ["coverage_markdown", "coverage_report", "report_json"]
 
@@ -73,11 +75,13 @@ def _station_head(budget_min: float) -> str:
 def _station_rows(run: CoverageRun) -> str:
     rows = []
     for spec, c in zip(run.stations, run.checks, strict=True):
-        verdict = "达标 pass" if c.compliant else "不达标 FAIL: " + "; ".join(c.reasons)
-        share = "—" if not math.isfinite(c.reached_share) else f"{c.reached_share:.0%}"
+        verdict = c.verdict_label + (": " + "; ".join(c.reasons) if c.verdict == "fail" else "")
+        share = "—" if not math.isfinite(c.reached_share) else pct(c.reached_share)
+        name = c.name + (" ≈" if spec.approximate else "")
         rows.append(
-            f"| {c.name} | {c.class_zh} | {spec.status} | {_num(c.jurisdiction_km2)} "
-            f"| {_num(c.limit_km2, 'g')} | {_num(c.max_arrival_min)} | {share} | {verdict} |"
+            f"| {name} | {c.class_zh} | {spec.status} "
+            f"| {at_most(c.jurisdiction_km2, c.limit_km2)} | {figure(c.limit_km2)} "
+            f"| {at_most(c.max_arrival_min, c.budget_min)} | {share} | {verdict} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -87,11 +91,11 @@ def _run_section(label: str, run: CoverageRun) -> str:
     gaps = run.layers.gaps
     lines = [
         f"## {label}\n",
-        f"- 规划面积 Planning area: **{s.area_km2:.2f} km²**",
+        f"- 规划面积 Planning area: **{figure(s.area_km2)} km²**",
         f"- {run.budget_min:g} 分钟可达 Reached within {run.budget_min:g} min: "
-        f"**{s.covered_km2:.2f} km² ({s.covered_share:.1%})**; "
-        f"未覆盖 uncovered {s.uncovered_km2:.2f} km² in {len(gaps)} gap(s), "
-        f"largest {float(gaps['area_km2'].max()) if len(gaps) else 0:.2f} km²",
+        f"**{figure(s.covered_km2)} km² ({pct(s.covered_share, decimals=1)})**; "
+        f"未覆盖 uncovered {figure(s.uncovered_km2)} km² in {len(gaps)} gap(s), "
+        f"largest {figure(float(gaps['area_km2'].max()) if len(gaps) else 0.0)} km²",
         f"- 按面积应建站数 Stations needed by area alone (ceil(area / {s.limit_km2:g} km²)): "
         f"**{s.stations_needed}**; counted stations {s.stations_counted}, "
         f"shortfall {s.shortfall}",
@@ -99,17 +103,31 @@ def _run_section(label: str, run: CoverageRun) -> str:
         f"{', '.join(c.name for c in run.checks if not c.compliant) or 'none 无'}",
         "",
         _station_head(run.budget_min) + _station_rows(run),
+        "≈ = location approximate. Figures are rounded towards their verdict (a failing km² or "
+        "minute up, a passing one down, shares down).\n",
     ]
-    if run.jurisdictions.warnings or any(c.warnings for c in run.checks):
+    notes = run.layers.meta.notes
+    if notes or run.jurisdictions.warnings or any(c.warnings for c in run.checks):
         lines.append("Notes 说明:\n")
+        lines += [f"- Road graph 路网: {w}" for w in notes]
         lines += [f"- {w}" for w in run.jurisdictions.warnings]
         lines += [f"- {c.name}: {w}" for c in run.checks for w in c.warnings]
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
-    """A bilingual Markdown report of several labelled runs."""
+def coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str,
+                      escape: bool = True) -> str:  # fmt: skip
+    """A bilingual Markdown report of several labelled runs.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`) unless ``escape`` is
+    false (for a page that embeds this one and escapes itself).
+    """
+    text = _coverage_markdown(runs, title=title)
+    return markdown_safe(text) if escape else text
+
+
+def _coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -> str:
     first = runs[0][1].layers.meta
     head = [f"# {title}\n"]
     if any(r.layers.meta.synthetic for _, r in runs):

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from firecover._errors import DataFormatError
+from firecover._schema import check_value
 from firecover.analysis.datum_check import check_station_datum
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
@@ -44,7 +46,7 @@ from firecover.standards.check import (
 )
 from firecover.traveltime.search import CSRNetwork
 
-__all__ = ["CoverageRun", "analyse", "place_stations", "roads_layer"]
+__all__ = ["CoverageRun", "analyse", "barrier_failure", "place_stations", "roads_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,10 @@ def _stations_layer(net: CSRNetwork, stations: Sequence[StationSpec], snapped: S
             "status": [s.status for s in stations],
             "year": pd.array([s.year for s in stations], dtype="Int64"),
             "snap_m": np.round(snapped.distance_m, 1),
+            "approximate": [bool(s.approximate) for s in stations],
+            "precision_m": [
+                np.nan if s.precision_m is None else float(s.precision_m) for s in stations
+            ],
         },
         geometry=shapely.points(rx, ry),
         crs=net.crs,
@@ -171,10 +177,21 @@ def _jurisdiction_layer(jur: Jurisdictions, checks: Sequence[StationCheck]) -> g
     )
 
 
+def barrier_failure(rule: str | None) -> bool | None:
+    """``barrier_rule`` ("fail" / "warn", ``None`` = the profile's) as ``barrier_is_failure``."""
+    if rule is None:
+        return None
+    key = str(rule).strip().lower()
+    if key not in ("fail", "warn"):
+        raise DataFormatError(f'barrier_rule must be "fail" or "warn", not {rule!r}')
+    return key == "fail"
+
+
 def _checks(jur: Jurisdictions, stations: Sequence[StationSpec], limits: Mapping[str, float],
-            standards: Any) -> list[StationCheck]:  # fmt: skip
+            standards: Any, barrier: Mapping[str, Any]) -> list[StationCheck]:  # fmt: skip
     t = jur.stations
-    barrier = t["straddled_barrier_km2"].to_numpy(dtype=float)
+    crossings = list(t["barrier_crossings"]) if "barrier_crossings" in t else None
+    km2 = t["straddled_barrier_km2"].to_numpy(dtype=float)
     return check_stations(
         [s.name for s in stations],
         [s.class_key for s in stations],
@@ -185,8 +202,12 @@ def _checks(jur: Jurisdictions, stations: Sequence[StationSpec], limits: Mapping
         urban_edge=[s.urban_edge for s in stations],
         overrides=dict(limits) or None,
         adjoins_full_station=list(t["adjoins_full_station"]),
-        straddled_barrier_km2=None if np.isnan(barrier).all() else barrier,
+        straddled_barrier_km2=None if np.isnan(km2).all() else km2,
         standards=standards,
+        barrier_crossings=crossings,
+        barrier_is_failure=barrier_failure(barrier.get("rule")),
+        barrier_min_km2=barrier.get("min_km2"),
+        barrier_min_share=barrier.get("min_share"),
     )
 
 
@@ -207,6 +228,9 @@ def analyse(
     meta: Mapping[str, Any] | None = None,
     with_service_areas: bool = True,
     with_roads: bool = True,
+    barrier_rule: str | None = None,
+    barrier_min_km2: float | None = None,
+    barrier_min_share: float | None = None,
     datum_check: bool = True,
 ) -> CoverageRun:
     """Run the coverage analysis for one set of stations.
@@ -241,6 +265,11 @@ def analyse(
     with_service_areas, with_roads : bool
         Build the ``service_areas`` and ``roads`` layers (default). Callers that build or
         cache them themselves (the ``serve`` page) switch them off; the layers are then empty.
+    barrier_rule : {"fail", "warn"}, optional
+        A district crossing a barrier fails its station or only warns (default the profile's:
+        fail).
+    barrier_min_km2, barrier_min_share : float, optional
+        Slivers the barrier rule ignores (settings ``barrier_min_km2``, ``barrier_min_share``).
     datum_check : bool
         Refuse station coordinates that look like GCJ-02 declared as WGS-84 (issue 15).
 
@@ -248,8 +277,16 @@ def analyse(
     -------
     CoverageRun
     """
+    check_value(turnout_min, "non_negative_minutes", "turnout_min")
+    check_value(driving_min, "positive_minutes", "driving_min")
+    check_value(snap_max_m, "positive_metres", "snap_max_m")
     turnout = float(resolve(turnout_min, "turnout_min"))
     driving = float(resolve(driving_min, "driving_min"))
+    for m in minutes or ():
+        check_value(m, "positive_minutes", "minutes")
+        if m <= turnout:
+            raise DataFormatError(f"minutes {m:g} leaves no driving time after the {turnout:g}-min "
+                                  "turnout; give minutes above the turnout")  # fmt: skip
     snapped = place_stations(net, stations, snap_max_m=snap_max_m, datum_check=datum_check)
     names = [s.name for s in stations]
     jur = assign_jurisdictions(
@@ -257,7 +294,8 @@ def analyse(
         turnout_min=turnout, driving_min=driving, barriers=barriers,
         within_barrier_zones=within_barrier_zones, standards=standards,
     )  # fmt: skip
-    checks = _checks(jur, stations, limits or {}, standards)
+    rule = {"rule": barrier_rule, "min_km2": barrier_min_km2, "min_share": barrier_min_share}
+    checks = _checks(jur, stations, limits or {}, standards, rule)
     covered = float(jur.cells.loc[jur.cells["covered"], "area_km2"].sum())
     summary = district_summary(
         jur.total_area_km2, covered, [s.class_key for s in stations],
@@ -280,7 +318,13 @@ def analyse(
         boundary=boundary,
         barriers=_barrier_layer(barriers, net.crs),
         meta=CoverageMeta.from_mapping(
-            {**(meta or {}), "turnout_min": turnout, "driving_min": driving, "crs": net.crs}
+            {
+                **(meta or {}),
+                "turnout_min": turnout,
+                "driving_min": driving,
+                "crs": net.crs,
+                "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
+            }
         ),
     )
     return CoverageRun(layers, checks, summary, jur, list(stations), snapped)

@@ -59,6 +59,7 @@ _STATION_KEYS = (
     "lat",
     "datum",
     "source",
+    "precision_m",
 )
 
 
@@ -150,6 +151,7 @@ def read_station(t: Table, standards: Any, name: str) -> dict[str, Any]:
         "lat": lat,
         "datum": datum,
         "source": source,
+        "precision_m": t.number("precision_m", minimum=0.0),
         "index": (t.index or 0) + 1,
         "line": t.line(None),
     }
@@ -251,6 +253,9 @@ class StationSpec:
         ``wgs84``, ``gcj02``, ``bd09`` or ``cgcs2000``.
     source : str
         Where the coordinate came from.
+    precision_m : float or None
+        How far the true site may be from ``lon, lat``, metres (a stated precision marks the
+        location approximate; maps draw a dashed ring of this radius).
     index : int
         1-based position among the ``[[station]]`` tables.
     line : int or None
@@ -272,12 +277,15 @@ class StationSpec:
     datum: str = "wgs84"
     index: int = 0
     line: int | None = None
+    precision_m: float | None = None
 
     @property
     def approximate(self) -> bool:
-        """Whether ``source`` marks the location as approximate (guessed)."""
+        """Whether the location is approximate: ``source`` says so (approximate / 近似 /
+        大致 / 约) or a ``precision_m`` is given."""
         s = self.source.casefold()
-        return "approximate" in s or "近似" in s or "大致" in s
+        words = ("approximate", "approx.", "近似", "大致", "大概", "约")
+        return self.precision_m is not None or any(w in s for w in words)
 
     @property
     def build_type_zh(self) -> str | None:

@@ -146,7 +146,13 @@ def _geojson_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
         if geom.get("type") != "Point":
             raise DataFormatError(f"{p}: feature {i} is not a Point; stations must be points")
         row = dict(f.get("properties") or {})
-        row["lon"], row["lat"] = geom["coordinates"][:2]
+        coords = geom.get("coordinates")
+        if (not isinstance(coords, list) or len(coords) < 2
+                or not all(isinstance(c, int | float) and not isinstance(c, bool)
+                           for c in coords[:2])):  # fmt: skip
+            raise DataFormatError(f"{p}: feature {i} is a Point without numeric coordinates; "
+                                  "give [lon, lat] in its geometry")  # fmt: skip
+        row["lon"], row["lat"] = coords[:2]
         if crs and "crs" not in row:
             short = crs.replace("urn:ogc:def:crs:", "").replace("::", ":")
             # "EPSG:…" short form for datum names; anything else (e.g. GDAL's default
@@ -216,7 +222,10 @@ def _apply_crs(out: dict[str, Any], crs: str, p: Path) -> None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    key = crs.lower()
+    key = crs.strip().lower()
+    folded = key.replace("-", "").replace("_", "").replace(" ", "")
+    if folded in {"gcj02", "bd09", "cgcs2000", "wgs84"}:  # the scenario's datum words
+        key = folded
     if key in _DATUM_CRS or key in {"gcj02", "bd09", "cgcs2000"}:
         out.setdefault("datum", _DATUM_CRS.get(key, key))
         return

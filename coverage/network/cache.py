@@ -278,9 +278,30 @@ def _prune(base: Path, key: str, keep: str) -> None:
                 p.unlink()
 
 
+def _summary(graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """What an entry must reproduce: node and edge counts, total length and travel time."""
+    length = time_s = 0.0
+    for _, _, d in graph.edges(data=True):
+        length += float(d.get("length", 0.0))
+        time_s += float(d.get("travel_time", 0.0))
+    return {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "length_m": round(length, 3), "travel_time_s": round(time_s, 3)}  # fmt: skip
+
+
+def _seal(key: str, sha: str, summary: Mapping[str, Any], reported: list[Any]) -> str:
+    """Ties an entry's data checksum to its key (the source's hash), summary and reports."""
+    text = json.dumps([key, sha, summary, reported], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _write_entry(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.ndarray | None,
-                 source: Any) -> None:  # fmt: skip
-    arrays, desc = graph_to_arrays(graph)
+                 source: Any, reported: list[dict[str, Any]]) -> None:  # fmt: skip
+    notes = graph.graph.pop("build_warnings", None)  # kept in the manifest, not the arrays
+    try:
+        arrays, desc = graph_to_arrays(graph)
+    finally:
+        if notes is not None:
+            graph.graph["build_warnings"] = notes
     if reverse is not None:
         arrays["net.edge_reverse"] = np.asarray(reverse, dtype=np.int64)
     arrays["desc"] = np.frombuffer(json.dumps(desc, ensure_ascii=False).encode(), np.uint8)
@@ -296,6 +317,9 @@ def _write_entry(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.nda
             "sha256": sha, "bytes": len(raw), "nodes": desc["n_nodes"], "edges": desc["n_edges"],
             "network": reverse is not None, "source": str(source),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
+    summary = _summary(graph)
+    meta |= {"summary": summary, "reported": reported,
+             "seal": _seal(key, sha, summary, reported)}  # fmt: skip
     write_text_atomic(manifest, json.dumps(meta, indent=1, ensure_ascii=False))
     _prune(base, key, name)
     logger.info(
@@ -309,9 +333,9 @@ def _write_entry(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.nda
 
 
 def _store(folder: Path, key: str, graph: nx.MultiDiGraph, reverse: np.ndarray | None,
-           source: Any) -> None:  # fmt: skip
+           source: Any, reported: list[dict[str, Any]]) -> None:  # fmt: skip
     try:
-        _write_entry(folder, key, graph, reverse, source)
+        _write_entry(folder, key, graph, reverse, source, reported)
     except UncacheableGraphError as exc:
         logger.info("road graph not cached: %s", exc)
     except OSError as exc:  # includes OutputError from atomic_path
@@ -339,6 +363,43 @@ def _lookup(folder: Path, key: str) -> tuple[dict[str, Any], Any] | None:
     return entry
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append({"logger": record.name, "level": record.levelno,
+                             "message": record.getMessage()})  # fmt: skip
+
+
+def _load_reporting(loader: Loader) -> tuple[nx.MultiDiGraph, list[dict[str, Any]]]:
+    """Run ``loader``, keeping what it reported (warnings) with the graph."""
+    handler = _Collect()
+    root = logging.getLogger("firecover")
+    root.addHandler(handler)
+    try:
+        graph = loader()
+    finally:
+        root.removeHandler(handler)
+    if handler.records:
+        graph.graph["build_warnings"] = [r["message"] for r in handler.records]
+    return graph, handler.records
+
+
+def _report_again(graph: nx.MultiDiGraph, reported: list[Any]) -> None:
+    """Emit what the build reported once more (a cache hit must not hide a warning)."""
+    messages = []
+    for r in reported:
+        if isinstance(r, dict) and isinstance(r.get("message"), str):
+            raw = r.get("level")
+            level = raw if isinstance(raw, int) else logging.WARNING
+            logging.getLogger(str(r.get("logger") or __name__)).log(level, "%s", r["message"])
+            messages.append(r["message"])
+    if messages:
+        graph.graph["build_warnings"] = messages
+
+
 def _restore_source_path(graph: nx.MultiDiGraph, source: Any) -> None:
     if "source_path" in graph.graph and source is not None:
         path = Path(source)
@@ -359,7 +420,20 @@ def _rebuild(folder: Path, key: str, entry: tuple[dict[str, Any], Any],
         )
         _remove_entry(_paths(folder, key)[0], None)
         return None
+    meta = entry[0]
+    reported = meta.get("reported")
+    if (not isinstance(reported, list) or meta.get("summary") != _summary(graph)
+            or meta.get("seal") != _seal(key, str(meta.get("sha256")), meta.get("summary", {}),
+                                         reported)):  # fmt: skip
+        logger.warning(
+            "graph cache entry %s does not reproduce its recorded summary (counts, length, "
+            "travel time); deleting and rebuilding",
+            key[:12],
+        )
+        _remove_entry(_paths(folder, key)[0], None)
+        return None
     _restore_source_path(graph, source)
+    _report_again(graph, reported)
     logger.info(
         "road graph loaded from cache %s (%d nodes, %d edges)",
         key[:12],
@@ -400,14 +474,14 @@ def cached_graph(
     """
     folder = cache_folder(cache_dir)
     if folder is None:
-        return loader()
+        return _load_reporting(loader)[0]
     key = graph_cache_key(source, key_parts=key_parts)
     entry = _lookup(folder, key)
     graph = None if entry is None else _rebuild(folder, key, entry, source)
     if graph is not None:
         return graph
-    graph = loader()
-    _store(folder, key, graph, None, source)
+    graph, reported = _load_reporting(loader)
+    _store(folder, key, graph, None, source, reported)
     return graph
 
 
@@ -434,7 +508,8 @@ def _network_from_arrays(arrays: Mapping[str, np.ndarray],
     geom = _csr._fill_geometry(geom, eu, ev, x, y)
     adj = _csr._min_adjacency(eu, ev, tt, x.size)
     _csr._readonly(ids, x, y, eu, ev, keys, tt, ln, geom, rev, cls)
-    return CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs)
+    notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
+    return CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes)
 
 
 def cached_network(
@@ -451,7 +526,7 @@ def cached_network(
     """
     folder = cache_folder(cache_dir)
     if folder is None:
-        graph = loader()
+        graph = _load_reporting(loader)[0]
         return graph, CSRNetwork.from_graph(graph)
     key = graph_cache_key(source, key_parts=key_parts)
     entry = _lookup(folder, key)
@@ -462,9 +537,11 @@ def cached_network(
         except (ValueError, KeyError, TypeError) as exc:
             logger.warning("cached network %s unusable (%s); rebuilding it", key[:12], exc)
     if graph is None:
-        graph = loader()
+        graph, reported = _load_reporting(loader)
+    else:  # an entry without the network: keep its reports
+        reported = entry[0].get("reported", []) if entry is not None else []
     net = CSRNetwork.from_graph(graph)
-    _store(folder, key, graph, net.edge_reverse, source)
+    _store(folder, key, graph, net.edge_reverse, source, reported)
     return graph, net
 
 

@@ -225,7 +225,36 @@ def _read(path: Path, opts: CenterlineOptions) -> gpd.GeoDataFrame:
         raise DataFormatError(f"cannot read centre-line file {path}: {reason}{hint}") from exc
     if len(frame) == 0:
         raise DataFormatError(f"centre-line file {path} has no features; check the layer")
+    if not opts.encoding:
+        _refuse_mojibake(frame, path)
     return frame
+
+
+def _as_gbk(text: str) -> str | None:
+    """``text`` re-decoded as GBK if it is GBK bytes misread as Latin-1 with CJK inside."""
+    if not any("\x80" <= ch <= "\xff" for ch in text):
+        return None
+    try:
+        fixed = text.encode("latin-1").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return fixed if any("\u4e00" <= ch <= "\u9fff" for ch in fixed) else None
+
+
+def _refuse_mojibake(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """A GBK shapefile without ``.cpg`` reads as Latin-1 gibberish: say so, suggest the fix."""
+    texts = [str(c) for c in frame.columns]
+    for col in frame.columns:
+        if frame[col].dtype == object and col != frame.geometry.name:
+            texts += [v for v in frame[col].head(50) if isinstance(v, str)]
+    for text in texts:
+        fixed = _as_gbk(text)
+        if fixed is not None:
+            cpg = " (no .cpg file)" if path.suffix.lower() == ".shp" else ""
+            raise DataFormatError(
+                f"{path}{cpg}: text looks GBK-encoded but was read as Latin-1 ({text!r} would be "
+                f"{fixed!r}); pass --encoding GBK (or add a .cpg file containing GBK)"
+            )
 
 
 def _only_lines(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:

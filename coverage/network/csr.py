@@ -256,6 +256,9 @@ class CSRNetwork:
         ``road_class`` ("" when absent).
     crs : str
         Projected metric CRS.
+    notes : tuple of str
+        What building the graph reported (warnings such as dropped disconnected pieces), from
+        the graph attribute ``build_warnings``; every run on this network reports them again.
     """
 
     node_ids: np.ndarray
@@ -271,6 +274,7 @@ class CSRNetwork:
     edge_reverse: IntArray
     edge_class: ObjArray
     crs: str
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> CSRNetwork:
@@ -304,7 +308,8 @@ class CSRNetwork:
             int((rev >= 0).sum()) // 2,
             crs,
         )
-        return cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs)
+        notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
+        return cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes)
 
     @property
     def n_nodes(self) -> int:

@@ -117,7 +117,9 @@ def load_graphml(path: PathLike) -> nx.MultiDiGraph:
         )
     except (ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataFormatError(f"cannot read GraphML {p}: {reason}") from exc
+        raise DataFormatError(
+            f"cannot read GraphML {p}: {reason}; save it again as GraphML"
+        ) from exc
     graph.graph["source_path"] = str(p.resolve())
     return graph
 

@@ -135,6 +135,12 @@ def _target_crs(crs: CRSLike | None, graph: nx.MultiDiGraph, source: CRS) -> CRS
 def _utm_for(graph: nx.MultiDiGraph, source: CRS) -> CRS:
     xs = [d["x"] for _, d in graph.nodes(data=True)]
     ys = [d["y"] for _, d in graph.nodes(data=True)]
+    if source.is_geographic and xs and (max(map(abs, xs)) > 180 or max(map(abs, ys)) > 90):
+        raise UnsupportedCRSError(
+            f"the graph says its CRS is {source.to_string()} (degrees) but its coordinates reach "
+            f"x = {max(xs, key=abs):.0f}, y = {max(ys, key=abs):.0f}: they look like metres; "
+            "set the graph's crs attribute to its projected CRS (e.g. EPSG:32650) and load it again"
+        )
     area = gpd.GeoSeries([shapely.box(min(xs), min(ys), max(xs), max(ys))], crs=source)
     return CRS.from_user_input(area.estimate_utm_crs())
 

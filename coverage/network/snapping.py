@@ -254,5 +254,5 @@ def snap_stations(
     what = "station is" if far.size == 1 else f"{far.size} stations are"
     raise SnapError(
         f"{what} farther than {_fmt_m(limit)} from any road: {', '.join(items)}{more}; "
-        "move the station onto a road or raise --snap-max"
+        "check its coordinates and crs, or move it onto a road"
     )

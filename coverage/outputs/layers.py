@@ -60,6 +60,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "roads": ("road_class", "oneway", "name"),
     "boundary": (),
     "barriers": ("kind",),
+    "search_zones": ("site", "n_candidates", "loss"),
 }  # fmt: skip
 
 #: Layer names inside the GeoPackage (only ``cells`` is renamed).
@@ -76,6 +77,7 @@ _GEOM_KINDS: dict[str, frozenset[str]] = {
     "gaps": _POLYGONAL,
     "roads": frozenset({"LineString", "MultiLineString"}),
     "boundary": _POLYGONAL,
+    "search_zones": _POLYGONAL,
 }
 _BOOL_COLUMNS = ("compliant", "covered", "far_from_road", "oneway")
 
@@ -101,6 +103,9 @@ class CoverageMeta:
         The layers' metric CRS (filled in from the layers when ``None``).
     year : int or None
         Plan year the layers describe, if any.
+    notes : tuple of str
+        What building the road graph reported (e.g. dropped disconnected pieces); reports
+        list them.
     """
 
     title: str = "Fire-station coverage"
@@ -110,6 +115,7 @@ class CoverageMeta:
     driving_min: float = DEFAULTS.driving_min
     crs: str | None = None
     year: int | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageMeta:
@@ -161,6 +167,7 @@ class CoverageMeta:
             ("budget_zh", self.budget_label_zh()),
             ("crs", self.crs or ""),
             ("year", "" if self.year is None else str(self.year)),
+            ("notes", " | ".join(self.notes)),
             ("firecover_version", __version__),
         ]
         return rows
@@ -203,6 +210,9 @@ class CoverageLayers:
         Rivers, railways and other barriers, with a ``kind`` column.
     meta : CoverageMeta or mapping
         Title, budget, the synthetic flag, CRS and year.
+    search_zones : GeoDataFrame, optional
+        Siting runs: the search zone (选址范围) of each chosen site (``site``,
+        ``n_candidates``, ``loss``; :mod:`firecover.site.zones`).
 
     Raises
     ------
@@ -222,6 +232,7 @@ class CoverageLayers:
     boundary: gpd.GeoDataFrame | None = None
     barriers: gpd.GeoDataFrame | None = None
     meta: CoverageMeta = field(default_factory=CoverageMeta)
+    search_zones: gpd.GeoDataFrame = field(default_factory=_empty)
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, CoverageMeta):
@@ -426,6 +437,7 @@ def _meta_from_table(table: pd.DataFrame) -> CoverageMeta:
         driving_min=num("driving_min", DEFAULTS.driving_min),
         crs=kv.get("crs") or None,
         year=int(kv["year"]) if kv.get("year") else None,
+        notes=tuple(n for n in kv.get("notes", "").split(" | ") if n and n != "nan"),
     )
 
 

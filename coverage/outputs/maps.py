@@ -27,14 +27,16 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Circle, Patch, Rectangle
 from shapely.ops import polylabel
 
 import firecover.outputs.fonts as _fonts
+from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers, CoverageMeta
+from firecover.outputs.zones_draw import draw_search_zones
 
 __all__ = [
     "DEFAULT_SHOW",
@@ -272,10 +274,35 @@ def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> Non
         ax.scatter(xs[proposed], ys[proposed], c="white", edgecolors=_STATION_RED, **common)
         legend.add(Line2D([], [], marker="s", ls="", mfc="white", mec=_STATION_RED, ms=8,
                           mew=1.6), "proposed_station")  # fmt: skip
+    _draw_approximate(ax, stations, xs, ys, legend)
     for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True):
         ax.annotate(name, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8.5, fontweight=legend.bold, color="#b71c1c", zorder=9,
                     path_effects=_HALO)  # fmt: skip
+
+
+def _draw_approximate(ax: Axes, stations: gpd.GeoDataFrame, xs: Any, ys: Any,
+                      legend: _Legend) -> None:  # fmt: skip
+    """Approximate locations (optional ``approximate`` / ``precision_m`` columns): a dashed
+    hollow ring around the marker and, with a precision, a dashed circle of that radius."""
+    if "approximate" not in stations.columns:
+        return
+    approx = stations["approximate"].fillna(False).astype(bool).to_numpy()
+    if not approx.any():
+        return
+    ax.scatter(xs[approx], ys[approx], marker="o", s=260, facecolors="none",
+               edgecolors=_STATION_RED, linewidths=1.2, linestyles="--", zorder=8)  # fmt: skip
+    radius = (stations["precision_m"].to_numpy(dtype=float) if "precision_m" in stations.columns
+              else np.full(len(stations), np.nan))  # fmt: skip
+    for x, y, r in zip(xs[approx], ys[approx], radius[approx], strict=True):
+        if np.isfinite(r) and r > 0:
+            ax.add_patch(Circle((x, y), r, fill=False, ec=_STATION_RED, lw=1.0, ls="--",
+                                alpha=0.8, zorder=7))  # fmt: skip
+    legend.add(
+        Line2D([], [], marker="o", ls="", mfc="none", mec=_STATION_RED, ms=12, mew=1.2),
+        "Approximate location",
+        "位置为近似",
+    )
 
 
 def _metres_per_unit(layers: CoverageLayers) -> float:
@@ -327,7 +354,8 @@ def _summary(layers: CoverageLayers, budget: str, legend: _Legend) -> list[str]:
         area = layers.cells["area_km2"].astype(float)
         share = float(area[layers.cells["covered"].astype(bool)].sum() / max(area.sum(), 1e-12))
         lines.append(legend.text("map_reached", budget=budget) + ": "
-                     + legend.text("share_of", share=100 * share, area=area.sum()))  # fmt: skip
+                     + legend.text("share_of", share=pct(share, decimals=1),
+                                   area=figure(float(area.sum()))))  # fmt: skip
     if layers.has("gaps"):
         gap = float(layers.gaps["area_km2"].astype(float).sum())
         lines.append(legend.text("map_gaps") + ": "
@@ -449,6 +477,8 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary) -> Fi
                                       linestyle=(0, (8, 3, 2, 3)), zorder=6)  # fmt: skip
         legend.add(Line2D([], [], color="black", lw=1.8, ls=(0, (8, 3, 2, 3))),
                    "boundary")  # fmt: skip
+    if layers.has("search_zones"):
+        draw_search_zones(ax, layers.search_zones, legend)
     if "stations" in show and layers.has("stations"):
         _draw_stations(ax, layers.stations, legend)
     ax.set_xlabel("")
@@ -503,8 +533,9 @@ def render_map(
     font = _fonts.find_cjk_font()
     g = glossary(lang if font is not None else "en")
     text = title if title is not None else map_title(layers.meta, g.lang)
+    # text.parse_math off: names are text, never matplotlib math-text ("$\\frac{1$" is a name)
     rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
-                          "hatch.linewidth": 0.6}  # fmt: skip
+                          "hatch.linewidth": 0.6, "text.parse_math": False}  # fmt: skip
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:  # already warned once; do not repeat per missing glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")

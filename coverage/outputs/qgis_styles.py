@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 
 from firecover.outputs.glossary import glossary
+from firecover.outputs.zones_draw import ZONE_COLOUR
 
 __all__ = ["FIELD_TERMS", "layer_qml", "layer_styles_table"]
 
@@ -29,7 +30,7 @@ FIELD_TERMS: dict[str, str] = {
     "name": "station", "station": "station", "class_zh": "class", "status": "status",
     "year": "year", "area_km2": "district_km2", "limit_km2": "limit_km2",
     "max_arrival_min": "slowest_min", "compliant": "verdict", "reasons": "reasons",
-    "road_class": "road_class",
+    "road_class": "road_class", "site": "site",
 }  # fmt: skip
 _RED = "#c62828"
 _GAP_RED = "#d32f2f"
@@ -159,6 +160,10 @@ def layer_qml(name: str, frame: gpd.GeoDataFrame, *, colours: dict[str, str],
                                       outline_style="dash dot")])  # fmt: skip
     elif name == "cells":
         body = _graduated("best_min", response_min)
+    elif name == "search_zones":  # as on the PNG: dashed purple outline, light fill, site name
+        body = _single("fill", [_fill(ZONE_COLOUR, 0.12, ZONE_COLOUR, 0.4,
+                                      outline_style="dash")])  # fmt: skip
+        labels = _labels("site", ZONE_COLOUR, 7.0)
     elif name == "barriers":
         body = _single("fill", [_fill("#90caf9", 0.8, "#546e7a", 0.4)])
     else:

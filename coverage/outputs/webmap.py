@@ -39,6 +39,7 @@ from firecover._errors import OutputError
 from firecover._io import check_not_input, write_text_atomic
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
 from firecover.outputs.maps import station_colours
+from firecover.outputs.zones_draw import zone_popup, zone_style
 
 __all__ = ["leaflet_assets", "render_webmap"]
 
@@ -103,7 +104,17 @@ def _station_rows(row: Any) -> Rows:
         ("状态 status", _STATUS_ZH.get(status.lower(), html.escape(status))),
         ("年份 year", _fmt(row["year"], ".0f")),
         ("距道路 to road", _fmt(row["snap_m"], ".0f", " m")),
+        ("位置 location", _location(row)),
     ]
+
+
+def _location(row: Any) -> str:
+    """ "近似 approximate ±300 m" for an approximate location, else "exact 精确"."""
+    if not bool(row.get("approximate", False) or False):
+        return "精确 as given"
+    prec = row.get("precision_m")
+    tail = "" if _missing(prec) else f" ±{float(prec):.0f} m"
+    return f"<b>近似 approximate</b>{tail}"
 
 
 def _jurisdiction_rows(row: Any, budget: str) -> Rows:
@@ -211,6 +222,24 @@ def _add_stations(group: folium.FeatureGroup, stations: gpd.GeoDataFrame) -> Non
     folium.GeoJsonPopup(fields=list(props)[: len(labels)], aliases=labels,
                         localize=False).add_to(layer)  # fmt: skip
     layer.add_to(group)
+    _add_approximate(group, stations)
+
+
+def _add_approximate(group: folium.FeatureGroup, stations: gpd.GeoDataFrame) -> None:
+    """Approximate locations: a dashed hollow ring, and a dashed circle of ``precision_m``."""
+    if "approximate" not in stations.columns or not stations["approximate"].fillna(False).any():
+        return
+    for _, row in _wgs84(stations).iterrows():
+        if not bool(row["approximate"]):
+            continue
+        lat, lon = row.geometry.y, row.geometry.x
+        tip = f"{_text(row['name'])}: 位置为近似 location approximate"
+        folium.CircleMarker([lat, lon], radius=12, weight=1.5, color=_STATION_RED, fill=False,
+                            dash_array="4 3", tooltip=tip).add_to(group)  # fmt: skip
+        prec = row.get("precision_m")
+        if not _missing(prec) and float(prec) > 0:
+            folium.Circle([lat, lon], radius=float(prec), weight=1.2, color=_STATION_RED,
+                          fill=False, dash_array="6 4", tooltip=tip).add_to(group)  # fmt: skip
 
 
 def _cell_colour(response: float) -> Callable[[Any], dict[str, Any]]:
@@ -311,6 +340,7 @@ def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool,
          _polygons(_service_rows, lambda r: _service_style(r, layers.meta.response_min))),
         ("barriers", "河流/铁路 barriers", True, _polygons(_barrier_rows, _barrier_style)),
         ("boundary", "区界 boundary", True, _add_boundary),
+        ("search_zones", "选址范围 search zones", True, _polygons(zone_popup, zone_style)),
         ("stations", "消防站 stations", True, _add_stations),
     ]  # fmt: skip
     return [spec for spec in specs if layers.has(spec[0]) and _fits_web(layers, spec[0])]

@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from firecover._errors import BatchError, FirecoverError, ScenarioError
+from firecover._schema import check_value
+from firecover.outputs.run_folder import RunFolder
 from firecover.plan.batch_summary import BatchResult, ScenarioOutcome
 
 if TYPE_CHECKING:
@@ -208,19 +210,27 @@ def run_batch(
     if not paths:
         raise ScenarioError("no scenario file given; pass at least one .toml file")
     out = Path(out_dir).resolve()
-    folders = output_folders(paths, out)
-    tasks = [(str(p), str(f)) for p, f in zip(paths, folders, strict=True)]
-    options = {"graph": None if graph is None else str(Path(graph).resolve()),
-               "optimum": optimum, "cell_size_m": cell_size_m, "time_limit": time_limit,
-               "html": html}  # fmt: skip
-    n = n_workers if n_workers is not None else min(len(paths), os.cpu_count() or 1)
-    start = time.perf_counter()
-    with _client(scheduler, max(1, n)) as (client, where):
-        log.info("batch of %d scenarios on %s", len(tasks), where)
-        futures = [client.submit(run_scenario_task, p, f, options, pure=False,
-                                 key=f"firecover-{Path(f).name}-{uuid.uuid4().hex[:8]}")
-                   for p, f in tasks]  # fmt: skip
-        outcomes = _collect(client, futures, tasks, progress)
-    result = BatchResult(outcomes, out, where, time.perf_counter() - start)
+    check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(cell_size_m, "positive_metres", "cell_size_m")
     inputs = [*paths] + ([] if graph is None else [Path(graph)])
-    return dataclasses.replace(result, paths=write_summary(result, inputs=inputs))
+    # the per-scenario folders are built inside the batch's own staging folder and swapped in
+    # with it: OUT is the previous complete batch or this one
+    with RunFolder(out, inputs=inputs, extra={"kind": "batch"}) as rf:
+        folders = output_folders(paths, rf.staging)
+        tasks = [(str(p), str(f)) for p, f in zip(paths, folders, strict=True)]
+        options = {"graph": None if graph is None else str(Path(graph).resolve()),
+                   "optimum": optimum, "cell_size_m": cell_size_m, "time_limit": time_limit,
+                   "html": html}  # fmt: skip
+        n = n_workers if n_workers is not None else min(len(paths), os.cpu_count() or 1)
+        start = time.perf_counter()
+        with _client(scheduler, max(1, n)) as (client, where):
+            log.info("batch of %d scenarios on %s", len(tasks), where)
+            futures = [client.submit(run_scenario_task, p, f, options, pure=False,
+                                     key=f"firecover-{Path(f).name}-{uuid.uuid4().hex[:8]}")
+                       for p, f in tasks]  # fmt: skip
+            outcomes = _collect(client, futures, tasks, progress)
+        outcomes = [dataclasses.replace(o, out=str(out / Path(o.out).name)) for o in outcomes]
+        staged = BatchResult(outcomes, rf.staging, where, time.perf_counter() - start)
+        written = write_summary(staged, inputs=inputs)
+    result = BatchResult(outcomes, out, where, staged.seconds)
+    return dataclasses.replace(result, paths=rf.final_paths(written))

@@ -16,6 +16,7 @@ import pandas as pd
 from firecover._io import atomic_path, check_not_input, write_text_atomic
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 __all__ = [
     "BatchResult",
@@ -189,7 +190,14 @@ def _cell(col: str, value: Any) -> str:
 
 
 def summary_markdown(result: BatchResult) -> str:
-    """The bilingual Markdown summary across the scenarios of a batch."""
+    """The bilingual Markdown summary across the scenarios of a batch.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_summary_markdown(result))
+
+
+def _summary_markdown(result: BatchResult) -> str:
     df = result.table()
     n_fail = len(result.failed)
     out = ["# 批量评估汇总 Batch evaluation summary\n"]

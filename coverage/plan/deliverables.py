@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from firecover._display import figure, pct
 from firecover._errors import DataFormatError
 from firecover._version import __version__
 from firecover.network.speeds import load_profile
@@ -227,8 +228,8 @@ def plan_document(
         cell_m = round(math.sqrt(float(cells.geometry.area.max())), 0)
     head = Section(g("verdict_line", year=final["year"], verdict=plan_verdict(doc, g)), (
         Paragraph(g("headline", n=len(final["stations"]), budget=budget,
-                    share=f"{100 * (final['covered_share'] or 0):.1f}%",
-                    area=f"{final['area_km2']:.2f}"), emphasis=True),
+                    share=pct(final["covered_share"] or 0.0, decimals=1),
+                    area=figure(final["area_km2"])), emphasis=True),
         _years_table(doc, g, budget),
         _stations_table(doc, g),
         Paragraph(g("stations_note", budget=budget), note=True),

@@ -9,6 +9,7 @@ from pathlib import Path
 from firecover.analysis.files import load_inputs, write_reports, write_run
 from firecover.analysis.run import CoverageRun, analyse
 from firecover.analysis.station_spec import StationSpec
+from firecover.outputs.run_folder import RunFolder
 from firecover.plan.scenario import default_scenario_path, load_scenario
 from firecover.plan.sources import boundary_for, demo_barrier_path, graph_for
 
@@ -24,11 +25,16 @@ def run_demo(out_dir: PathLike, *, html: bool = True) -> dict[str, Path]:
     Writes ``<out>/<year>/`` (layers.gpkg, map.png, map.html) for every year in which the
     station set changes, and ``<out>/coverage.md`` / ``coverage.json`` comparing the years.
     """
+    with RunFolder(out_dir, extra={"kind": "demo"}) as rf:
+        paths = _demo(rf.staging, html)
+    return rf.final_paths(paths)
+
+
+def _demo(out: Path, html: bool) -> dict[str, Path]:
     scenario = load_scenario(default_scenario_path())
     barriers = demo_barrier_path(scenario)
     inp = load_inputs(graph_for(scenario, None), boundary=boundary_for(scenario),
                       barriers=barriers)  # fmt: skip
-    out = Path(out_dir)
     runs: list[tuple[str, CoverageRun]] = []
     paths: dict[str, Path] = {}
     for year in scenario.years:

@@ -26,16 +26,25 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from firecover._errors import FirecoverError
+from firecover._errors import ScenarioError
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.run import CoverageRun, analyse
 from firecover.network.snapping import Snapped
+from firecover.plan.built_up import built_up_entry, built_up_geometry
 from firecover.plan.optimum import plan_optimum
 from firecover.plan.results import PlanEvaluation, StationGain, YearResult
 from firecover.plan.scenario import Scenario
 from firecover.traveltime.search import CSRNetwork, bounded_matrix, covered
 
-__all__ = ["PlanEvaluation", "StationGain", "YearResult", "evaluate_plan", "plan_optimum"]
+__all__ = [
+    "PlanEvaluation",
+    "StationGain",
+    "YearResult",
+    "evaluate_plan",
+    "plan_optimum",
+    "run_options",
+    "scenario_standards",
+]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -78,10 +87,35 @@ def _gains(
     return out
 
 
+def scenario_standards(scenario: Scenario) -> Any:
+    """The scenario's standards profile (``None`` = the bundled default)."""
+    if scenario.standards.profile is None:
+        return None
+    from firecover.standards.check import load_standards
+
+    return load_standards(scenario.standards.profile)
+
+
+def run_options(scenario: Scenario, barrier_rule: str | None = None) -> dict[str, Any]:
+    """The standards, budget and barrier-rule keywords of :func:`analyse` for ``scenario``:
+    every run of an evaluation (and the optimum it is compared with) uses exactly these."""
+    std = scenario.standards
+    return {
+        "turnout_min": scenario.budget.turnout_min,
+        "driving_min": scenario.budget.driving_min,
+        "limits": std.limits or None,
+        "standards": scenario_standards(scenario),
+        "barrier_rule": barrier_rule or std.barrier_rule,
+        "barrier_min_km2": std.barrier_min_km2,
+        "barrier_min_share": std.barrier_min_share,
+    }
+
+
 def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, barriers: Any,
                synthetic: bool, progress: Progress | None,
-               datum_check: bool = True) -> list[YearResult]:  # fmt: skip
+               options: dict[str, Any], datum_check: bool = True) -> list[YearResult]:  # fmt: skip
     years = scenario.years or [scenario.last_year or 0]
+    built = built_up_geometry(scenario.built_up, net.crs)
     out = []
     for year in years:
         specs = scenario.stations_in_service(year if scenario.years else None)
@@ -91,15 +125,15 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
         if progress is not None:
             progress(f"{year}: {len(specs)} stations")
         run = analyse(
-            net, specs, demand, turnout_min=scenario.budget.turnout_min,
-            driving_min=scenario.budget.driving_min, barriers=barriers,
-            limits=scenario.standards.limits or None,
+            net, specs, demand, barriers=barriers, **options,
             meta={"title": scenario.name, "title_zh": scenario.name_zh or scenario.name,
                   "synthetic": synthetic, "year": year}, datum_check=datum_check,
         )  # fmt: skip
-        out.append(YearResult(int(year), list(specs), run))
+        entry = built_up_entry(scenario.built_up, built, run, options["standards"])
+        out.append(YearResult(int(year), list(specs), run, entry))
     if not out:
-        raise FirecoverError(f"{scenario.name}: no station is in service in any year")
+        raise ScenarioError(f"{scenario.name}: no station is in service in any year; give each "
+                            "[[station]] a status and year that put it in service")  # fmt: skip
     return out
 
 
@@ -118,6 +152,7 @@ def evaluate_plan(
     time_limit: float | None = 120.0,
     boundary_note: str = "",
     progress: Progress | None = None,
+    barrier_rule: str | None = None,
     datum_check: bool = True,
 ) -> PlanEvaluation:
     """Evaluate ``scenario`` on a road network and demand surface, year by year.
@@ -135,17 +170,21 @@ def evaluate_plan(
         Also solve the comparison models (:func:`plan_optimum`).
     spacing_m, time_limit : float, optional
         Candidate spacing and the solver time limit per model (seconds).
+    barrier_rule : {"fail", "warn"}, optional
+        Overrides the scenario's ``barrier_rule`` (the CLI's ``--barrier-rule``).
     datum_check : bool
         Refuse station coordinates that look like GCJ-02 declared as WGS-84.
     """
     synthetic = synthetic or scenario.synthetic
+    options = run_options(scenario, barrier_rule)
     years = _run_years(net, demand, scenario, barriers=barriers, synthetic=synthetic,
-                       progress=progress, datum_check=datum_check)  # fmt: skip
+                       progress=progress, options=options, datum_check=datum_check)  # fmt: skip
     gains = _gains(net, demand, years)
     best = None
     if optimum:
         if progress is not None:
             progress("optimum: siting models")
         best = plan_optimum(net, demand, scenario, years, spacing_m=spacing_m,
-                            time_limit=time_limit)  # fmt: skip
+                            time_limit=time_limit, barriers=barriers,
+                            options=options)  # fmt: skip
     return PlanEvaluation(scenario, years, gains, best, synthetic, boundary_note)

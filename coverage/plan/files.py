@@ -11,12 +11,14 @@ from typing import Any
 
 import geopandas as gpd
 
-from firecover._errors import NetworkUnavailableError
+from firecover._errors import NetworkUnavailableError, ScenarioError
 from firecover._io import atomic_path, check_not_input, write_text_atomic
+from firecover._schema import check_value
 from firecover.outputs.datum import check_output_datum, frame_in_datum
 from firecover.outputs.glossary import check_lang
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
+from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
 from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
@@ -47,26 +49,92 @@ def _boundary(scenario: Scenario, boundary: PathLike | None, graph_given: bool
             log.warning("%s; using the road graph's hull as the planning area", exc)
             return None, (f"road-graph hull (the boundary of {b.place} could not be fetched "
                           "offline; give --boundary FILE)")  # fmt: skip
+    if b.kind == "admin" and b.place:
+        from firecover.analysis.admin import admin_boundary
+
+        adm = admin_boundary(b.place)
+        return adm.frame, f"administrative outline of {adm.name} ({adm.code}) from {adm.source}"
     where = {"file": f"file {b.file}", "place": f"OpenStreetMap boundary of {b.place}"}
     return boundary_for(scenario), where.get(b.kind, "road-graph hull")
 
 
-def _prepare(path: PathLike, graph: PathLike | None, boundary: PathLike | None,
-             cell_size_m: float | None) -> tuple[Scenario, Any, str, tuple[Path, ...]]:  # fmt: skip
+def _sources(path: PathLike | Scenario, scenario: Scenario, graph: PathLike | None,
+             boundary: PathLike | None) -> tuple[Path, ...]:  # fmt: skip
+    """Every input file of an evaluation (none may be inside its output folder)."""
+    lay = scenario.layers
+    given = scenario.path if isinstance(path, Scenario) else path
+    return tuple(Path(p) for p in (given, graph, boundary, scenario.graph.file,
+                                   scenario.boundary.file, lay.population, lay.risk)
+                 if p is not None)  # fmt: skip
+
+
+def _radius_graph(scenario: Scenario, area: Any, cell_size_m: float | None) -> Any:
+    """The straight-line lattice over the planning boundary (it needs one)."""
+    from firecover.network.radius import RadiusModel, radius_graph
+
+    if area is None:
+        raise ScenarioError(
+            f"scenario {scenario.name}: the straight-line model (--travel-model radius) needs "
+            "a planning boundary; give --boundary FILE or [scenario.boundary] admin = "
+            '"天津市/和平区" (or file = ...)'
+        )
+    frame = area if isinstance(area, gpd.GeoDataFrame) else gpd.read_file(area)
+    t = scenario.travel
+    return radius_graph(frame, RadiusModel(t.speed_kph, t.curvature, t.shape),
+                        spacing_m=cell_size_m, name=scenario.name)  # fmt: skip
+
+
+def _radius_cell_size(area: Any, cell_size_m: float | None) -> float | None:
+    """Large districts get coarser cells in the straight-line model (see ``auto_cell_size``)."""
+    from firecover.network.radius import auto_cell_size
+
+    if cell_size_m is not None or area is None:
+        return cell_size_m
+    frame = area if isinstance(area, gpd.GeoDataFrame) else gpd.read_file(area)
+    return auto_cell_size(frame)
+
+
+def _prepare(path: PathLike | Scenario, graph: PathLike | None, boundary: PathLike | None,
+             cell_size_m: float | None, radius: bool = False,
+             ) -> tuple[Scenario, Any, str, tuple[Path, ...]]:  # fmt: skip
     from firecover.analysis.files import load_inputs
     from firecover.plan.sources import demo_barrier_path, graph_for
 
-    scenario = load_scenario(path)
-    g = graph_for(scenario, graph)
-    area, note = _boundary(scenario, boundary, graph is not None)
-    barriers = demo_barrier_path(scenario) if graph is None else None
+    check_value(cell_size_m, "positive_metres", "cell_size_m")
+    scenario = path if isinstance(path, Scenario) else load_scenario(path)
+    if radius:
+        area, note = _boundary(scenario, boundary, graph_given=False)
+        cell_size_m = _radius_cell_size(area, cell_size_m)
+        g = _radius_graph(scenario, area, cell_size_m)
+    else:
+        g = graph_for(scenario, graph)
+        area, note = _boundary(scenario, boundary, graph is not None)
+    barriers = demo_barrier_path(scenario) if graph is None and not radius else None
     lay = scenario.layers
     inp = load_inputs(g, boundary=area, barriers=barriers, cell_size_m=cell_size_m,
                       population=lay.population, population_column=lay.population_column,
                       risk=lay.risk, risk_column=lay.risk_column)  # fmt: skip
-    srcs = tuple(Path(p) for p in (path, graph, boundary, scenario.graph.file,
-                                   scenario.boundary.file) if p is not None)  # fmt: skip
-    return scenario, inp, note, srcs
+    return scenario, inp, note, _sources(path, scenario, graph, boundary)
+
+
+def _evaluate(
+    scenario: Scenario, graph: PathLike | None, boundary: PathLike | None, radius: bool,
+    kw: dict[str, Any],
+) -> tuple[PlanEvaluation, tuple[Path, ...]]:  # fmt: skip
+    from firecover.network.radius import RadiusModel
+    from firecover.plan.travel import label_radius
+
+    scenario, inp, note, srcs = _prepare(scenario, graph, boundary, kw.pop("cell_size_m"),
+                                         radius)  # fmt: skip
+    if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
+        kw["datum_check"] = False
+    ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
+                       synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
+    if radius:
+        t = scenario.travel
+        ev = label_radius(ev, RadiusModel(t.speed_kph, t.curvature, t.shape),
+                          cell_size_m=float(inp.demand.cell_size_m))  # fmt: skip
+    return ev, srcs
 
 
 def evaluate_scenario(
@@ -81,6 +149,8 @@ def evaluate_scenario(
     time_limit: float | None = 120.0,
     html: bool = True,
     progress: Progress | None = None,
+    barrier_rule: str | None = None,
+    travel_model: str | None = None,
     lang: str | None = None,
     deliverables: str | Sequence[str] | None = None,
     output_datum: str | None = None,
@@ -89,31 +159,77 @@ def evaluate_scenario(
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
     ``graph`` / ``boundary`` override the scenario's sources (offline use). Without
-    ``out_dir`` nothing is written (the ``check`` command). ``lang`` (``zh``, ``en``, ``both``;
-    default: ``zh`` for a Chinese scenario), ``deliverables`` (``"docx,xlsx"``; default all)
-    and ``output_datum`` (setting ``output_datum``) are passed to :func:`write_evaluation`.
+    ``out_dir`` nothing is written (the ``check`` command). ``barrier_rule`` ("fail" /
+    "warn") overrides the scenario's. ``travel_model`` (default the
+    scenario's ``[scenario.travel] model``): ``network``, ``radius`` (the straight-line
+    estimate, no road graph) or ``both`` (network results in ``out_dir``, the straight-line
+    ones in ``out_dir/radius``, and a ``compare`` section in the network report).
+    ``lang`` (``zh``, ``en``, ``both``; default: ``zh`` for a Chinese scenario),
+    ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
+    ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
+    in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
     """
+    from firecover.plan.travel import TRAVEL_MODELS, compare_runs
+
     which = parse_deliverables(deliverables)  # bad options fail before the long evaluation
     if lang is not None:
         check_lang(lang)
     check_output_datum(resolve(output_datum, "output_datum"))
-    scenario, inp, note, srcs = _prepare(path, graph, boundary, cell_size_m)
-    ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
-                       synthetic=inp.synthetic, optimum=optimum, spacing_m=spacing_m,
-                       time_limit=time_limit, boundary_note=note,
-                       progress=progress, datum_check=datum_check)  # fmt: skip
-    paths = {} if out_dir is None else write_evaluation(
-        ev, out_dir, html=html, inputs=srcs, lang=lang, deliverables=which,
-        output_datum=output_datum)  # fmt: skip
-    return ev, paths
+    check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(spacing_m, "positive_metres", "spacing_m")
+    scenario = load_scenario(path)
+    mode = travel_model or scenario.travel.model
+    if mode not in TRAVEL_MODELS:
+        raise ScenarioError(f"unknown travel model {mode!r}; use {', '.join(TRAVEL_MODELS)}")
+    kw: dict[str, Any] = {"optimum": optimum, "spacing_m": spacing_m, "time_limit": time_limit,
+                          "progress": progress, "cell_size_m": cell_size_m,
+                          "barrier_rule": barrier_rule, "datum_check": datum_check}  # fmt: skip
+
+    def run() -> PlanEvaluation:
+        ev, _ = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
+        if mode == "both":
+            radius_ev, _ = _evaluate(scenario, None, boundary, True, dict(kw))
+            ev = dataclasses.replace(ev, travel={"model": "network",
+                                                 "compare": compare_runs(ev, radius_ev),
+                                                 "_radius": radius_ev})  # fmt: skip
+        return ev
+
+    if out_dir is None:
+        return _public_travel(run()), {}
+    write: dict[str, Any] = {
+        "html": html,
+        "lang": lang,
+        "deliverables": which,
+        "output_datum": output_datum,
+    }
+    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+                   extra={"kind": "evaluate"}) as rf:  # fmt: skip
+        ev = run()
+        radius_ev = (ev.travel or {}).get("_radius")
+        ev = _public_travel(ev)
+        paths = write_evaluation(ev, rf.staging, inputs=tuple(rf.inputs), **write)
+        if radius_ev is not None:
+            sub = write_evaluation(radius_ev, rf.staging / "radius", inputs=tuple(rf.inputs),
+                                   **write)  # fmt: skip
+            paths |= {f"radius_{k}": v for k, v in sub.items()}
+    return ev, rf.final_paths(paths)
+
+
+def _public_travel(ev: PlanEvaluation) -> PlanEvaluation:
+    """``ev`` without the straight-line run kept aside for writing."""
+    if ev.travel is None or "_radius" not in ev.travel:
+        return ev
+    return dataclasses.replace(ev, travel={k: v for k, v in ev.travel.items() if k != "_radius"})
 
 
 def check_scenario(path: PathLike, *, graph: PathLike | None = None,
-                   boundary: PathLike | None = None,
-                   cell_size_m: float | None = None) -> PlanEvaluation:  # fmt: skip
+                   boundary: PathLike | None = None, cell_size_m: float | None = None,
+                   barrier_rule: str | None = None,
+                   travel_model: str | None = None) -> PlanEvaluation:  # fmt: skip
     """Evaluate the years of a scenario without the optimum models and without writing."""
     return evaluate_scenario(path, None, graph=graph, boundary=boundary, optimum=False,
-                             cell_size_m=cell_size_m)[0]  # fmt: skip
+                             cell_size_m=cell_size_m, barrier_rule=barrier_rule,
+                             travel_model=travel_model)[0]  # fmt: skip
 
 
 def _optimum_frame(ev: PlanEvaluation, datum: str) -> gpd.GeoDataFrame | None:
@@ -123,7 +239,10 @@ def _optimum_frame(ev: PlanEvaluation, datum: str) -> gpd.GeoDataFrame | None:
     if not mclp.get("sites"):
         return None
     lon, lat = zip(*mclp["lonlat"], strict=True)
-    frame = gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat},
+    travel = (ev.travel or {}).get("model", "network")
+    note = (ev.travel or {}).get("label", "road network") if travel == "radius" else "road network"
+    frame = gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat,
+                              "travel_model": note},
                              geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")  # fmt: skip
     return frame_in_datum(frame, datum)
 
@@ -133,7 +252,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
                      deliverables: Sequence[str] = DELIVERABLES,
                      output_datum: str | None = None) -> dict[str, Path]:  # fmt: skip
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
-    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson`` and the
+    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson``,
+    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84) and the
     ``deliverables`` (``report.docx``, ``tables.xlsx``).
 
     Texts are in ``lang`` (default: the scenario's); longitude/latitude in the GeoJSON and the
@@ -173,6 +293,12 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         check_not_input(paths["optimum"], inputs)
         with atomic_path(paths["optimum"]) as tmp:
             frame.to_file(tmp, driver="GeoJSON")
+    zones = (ev.optimum or {}).get("mclp", {}).get("_zones_layer")
+    if zones is not None and len(zones):
+        paths["optimum_zones"] = out / "optimum_search_zones.geojson"
+        check_not_input(paths["optimum_zones"], inputs)
+        with atomic_path(paths["optimum_zones"]) as tmp:
+            zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
     maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}

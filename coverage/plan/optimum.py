@@ -5,6 +5,14 @@ coverage achievable (maximal covering, MCLP, weights = cell area) with the first
 that stay in service fixed, against the plan's final coverage; and the fewest new 一级 stations
 for full compliance (the area-limited model: every reachable cell assigned to a station within
 budget and each district within its km² limit) and for full coverage (LSCP).
+
+Every model uses exactly the run it is compared with (issue 12): the same budget (turnout +
+driving), the same area limits (the profile, urban-edge flags of the fixed stations and
+``[scenario.standards.limits]`` overrides; new sites take the class overrides) and, when the
+barrier rule fails stations, the same barriers: the area model then assigns a cell only to a
+station on its side of them. Full compliance or full coverage is impossible when some area
+is reached by no candidate in time; the counts are then ``None`` with status
+``"infeasible"``, never a number that looks like an answer.
 """
 
 from __future__ import annotations
@@ -37,10 +45,10 @@ def _fixed_and_new(scenario: Scenario, years: list[YearResult]) -> tuple[list[St
     return fixed, len(final) - len(fixed)
 
 
-def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None
-           ) -> dict[str, Any]:  # fmt: skip
+def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None,
+           tie_break: str | None = None) -> dict[str, Any]:  # fmt: skip
     try:
-        res, _ = solve_problem(problem, model, p, time_limit=time_limit)
+        res, rows = solve_problem(problem, model, p, time_limit=time_limit, tie_break=tie_break)
     except FirecoverError as exc:
         log.warning("optimum (%s) not available: %s", model, exc)
         return {"status": "error", "error": str(exc)}
@@ -56,7 +64,23 @@ def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | 
         "sites": [problem.site_name(int(j)) for j in res.new_sites],
         "lonlat": _lonlat(problem, res.new_sites),
         "gap": _round(res.mip_gap),
+        **_ties_and_zones(problem, model, res, rows, tie_break),
     }
+
+
+def _ties_and_zones(problem: SiteProblem, model: str, res: Any, rows: Any,
+                    tie_break: str | None) -> dict[str, Any]:  # fmt: skip
+    """The tie-break statement and the search zones (选址范围) of an MCLP optimum."""
+    if model != "mclp":
+        return {}
+    from firecover.site.zones import site_zones, tie_break_summary, zone_layer, zones_summary
+
+    zones = None
+    if res.new_sites.size:
+        zones = zone_layer(problem, site_zones(problem, model, res.sites, res.new_sites, rows))
+    # "_zones_layer" (the polygons, metric CRS) is for the files, left out of report.json
+    return {"tie_break": tie_break_summary(res.stats, tie_break),
+            "search_zones": zones_summary(zones), "_zones_layer": zones}  # fmt: skip
 
 
 def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
@@ -75,20 +99,45 @@ def plan_optimum(
     spacing_m: float | None = None,
     new_class: str = "一级",
     time_limit: float | None = 120.0,
+    barriers: Any = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Compare the plan with the optimum on generated candidate sites (see the module notes)."""
+    """Compare the plan with the optimum on generated candidate sites (see the module notes).
+
+    ``options`` are the :func:`firecover.analysis.analyse` keywords of the plan's runs
+    (:func:`firecover.plan.evaluate.run_options`); default the scenario's own.
+    """
+    if options is None:
+        from firecover.plan.evaluate import run_options
+
+        options = run_options(scenario)
     fixed, n_new = _fixed_and_new(scenario, years)
     cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m)
-    problem = build_problem(net, demand, fixed, cands, turnout_min=scenario.budget.turnout_min,
-                            driving_min=scenario.budget.driving_min,
-                            new_class=new_class)  # fmt: skip
+    zoned = barriers is not None and _barrier_fails(options)
+    tie = resolve(None, "tie_break")
+    problem = build_problem(net, demand, fixed, cands, turnout_min=options["turnout_min"],
+                            driving_min=options["driving_min"], new_class=new_class,
+                            standards=options.get("standards"), limits=options.get("limits"),
+                            barriers=barriers if zoned else None,
+                            within_barrier_zones=zoned, keep_times=tie is not None)  # fmt: skip
     area = problem.area
     total = float(area.sum())
+    uncoverable = float(area[~problem.coverable].sum())
     # MCLP with area weights: solve on coverable rows; the objective is covered km².
     area_problem = _with_area_weights(problem)
-    mclp = _solve(area_problem, "mclp", n_new, time_limit)
-    comply = _solve(problem, "area", None, time_limit)
-    cover = comply.pop("lscp", None) or _solve(problem, "lscp", None, time_limit)
+    mclp = _solve(area_problem, "mclp", n_new, time_limit, tie)
+    if uncoverable > _UNCOVERABLE_EPS_KM2:
+        why = (f"{uncoverable:.2f} km² is reached by no candidate site within "
+               f"{options['driving_min']:g} min of driving")  # fmt: skip
+        comply: dict[str, Any] = {"status": "infeasible", "error": why}
+        cover: dict[str, Any] = {"status": "infeasible", "error": why}
+    else:
+        comply = _solve(problem, "area", None, time_limit)
+        # the area model's own LSCP bound is on zone-restricted pairs when zoned: full
+        # coverage ignores barriers (any station may reach any cell), so solve it apart then
+        inner = comply.pop("lscp", None)
+        cover = (inner if inner is not None and not zoned
+                 else _solve(problem, "lscp", None, time_limit))  # fmt: skip
     share = mclp.get("objective", math.nan) / total if total > 0 else math.nan
     return {
         "new_stations": n_new,
@@ -100,11 +149,37 @@ def plan_optimum(
         "candidates": len(cands),
         "candidate_spacing_m": float(resolve(spacing_m, "candidate_spacing_m")),
         "new_class": station_class(new_class).zh_short,
-        "uncoverable_km2": _round(float(area[~problem.coverable].sum())),
+        "uncoverable_km2": _round(uncoverable),
+        "budget_minutes": {"turnout": problem.turnout_min, "driving": problem.driving_min},
+        "limits_km2": {
+            "new_sites": _round(float(problem.limits[-1])) if len(cands) else None,
+            "fixed": {
+                s.name: _round(float(v))
+                for s, v in zip(fixed, problem.limits[: len(fixed)], strict=True)
+            },
+        },
+        "barrier_zones": zoned,
         "mclp": mclp,
         "area_model": comply,
         "lscp": cover,
     }
+
+
+#: Uncoverable area below this (km²) is float noise, not a reason to call compliance impossible.
+_UNCOVERABLE_EPS_KM2 = 1e-6
+
+
+def _barrier_fails(options: dict[str, Any]) -> bool:
+    """Whether the runs fail a station whose district crosses a barrier."""
+    rule = options.get("barrier_rule")
+    if rule is not None:
+        return str(rule).lower() == "fail"
+    std = options.get("standards")
+    if std is None:
+        from firecover.standards.check import load_standards
+
+        std = load_standards()
+    return bool(std.barriers.failure)
 
 
 def _with_area_weights(problem: SiteProblem) -> SiteProblem:

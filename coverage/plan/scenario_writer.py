@@ -80,8 +80,8 @@ def _boundary(sc: Scenario, boundary_file: Path | None) -> list[tuple[str, Any]]
     b = sc.boundary
     if b.kind == "file":
         return [("file", b.file)]
-    if b.kind == "place":
-        return [("place", b.place)]
+    if b.kind in ("place", "admin"):
+        return [(b.kind, b.place)]
     return []
 
 
@@ -100,6 +100,7 @@ def _station(s: StationSpec) -> list[tuple[str, Any]]:
         ("lat", float(s.lat)),
         ("datum", s.datum),
         ("source", s.source),
+        ("precision_m", s.precision_m),
     ]
 
 
@@ -162,6 +163,11 @@ def scenario_toml(
     )
     out += _table("scenario.graph", _graph(scenario, graph_file))
     out += _table("scenario.boundary", _boundary(scenario, boundary_file))
+    t = scenario.travel
+    if t != type(t)():
+        out += _table("scenario.travel", [("model", t.model), ("shape", t.shape),
+                                          ("speed_kph", t.speed_kph),
+                                          ("curvature", t.curvature)])  # fmt: skip
     b = scenario.budget
     out += _table(
         "scenario.budget", [("turnout_min", b.turnout_min), ("driving_min", b.driving_min)]
@@ -170,7 +176,15 @@ def scenario_toml(
     profile = st.profile
     if profile is not None and Path(profile).suffix == ".toml":
         profile = str(Path(profile).resolve())
-    out += _table("scenario.standards", [("profile", profile)])
+    out += _table(
+        "scenario.standards",
+        [
+            ("profile", profile),
+            ("barrier_rule", st.barrier_rule),
+            ("barrier_min_km2", st.barrier_min_km2),
+            ("barrier_min_share", st.barrier_min_share),
+        ],
+    )
     limits: Mapping[str, float] = st.limits
     out += _table("scenario.standards.limits", [(_key(k), float(v)) for k, v in limits.items()])
     lay = scenario.layers
@@ -185,6 +199,14 @@ def scenario_toml(
     )
     for z in scenario.quota:
         out += _table("scenario.quota.zone", _zone(z), array=True)
+    bu = scenario.built_up
+    out += _table(
+        "scenario.built_up",
+        [
+            ("file", None if bu.file is None else str(Path(bu.file).resolve())),
+            ("area_km2", bu.area_km2),
+        ],
+    )
     for s in scenario.stations:
         out += _table("station", _station(s), array=True)
     return "\n".join(out) + "\n"

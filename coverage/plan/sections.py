@@ -14,9 +14,12 @@ from firecover._schema import Table, quote_list
 from firecover.analysis.station_spec import name_key
 
 __all__ = [
+    "BARRIER_KEYS",
     "graph_keys",
+    "read_barrier_rule",
     "read_boundary",
     "read_budget",
+    "read_built_up",
     "read_graph",
     "read_layers",
     "read_limits",
@@ -110,7 +113,7 @@ def read_graph(t: Table) -> dict[str, Any]:
         "polygon": t.file("polygon", "polygon file") if kind == "polygon" else None,
         "bbox": _bbox(t) if kind == "bbox" else None,
         "profile": _speed_profile(t),
-        "congestion_factor": t.number("congestion_factor", minimum=0.0, strict=True),
+        "congestion_factor": t.number("congestion_factor", rule="positive_factor"),
         "crs": _crs(t),
         **{key: t.text(key) for key in _FILE_ONLY},
     }
@@ -128,11 +131,11 @@ def read_boundary(t: Table | None) -> dict[str, Any]:
     """Read ``[scenario.boundary]`` (absent = the graph hull)."""
     if t is None:
         return {"kind": "graph_hull", "file": None, "place": None}
-    kind = t.one_of(("file", "place"), required=True)
+    kind = t.one_of(("file", "place", "admin"), required=True)
     return {
         "kind": kind,
         "file": t.file("file", "boundary file") if kind == "file" else None,
-        "place": t.text("place") if kind == "place" else None,
+        "place": t.text(kind) if kind in ("place", "admin") else None,
     }
 
 
@@ -140,8 +143,8 @@ def read_budget(t: Table | None, turnout: float, driving: float) -> dict[str, fl
     """Read ``[scenario.budget]``; missing values take the given defaults."""
     if t is None:
         return {"turnout_min": turnout, "driving_min": driving}
-    tm = t.number("turnout_min", minimum=0.0)
-    dm = t.number("driving_min", minimum=0.0, strict=True)
+    tm = t.number("turnout_min", rule="non_negative_minutes")
+    dm = t.number("driving_min", rule="positive_minutes")
     return {
         "turnout_min": turnout if tm is None else tm,
         "driving_min": driving if dm is None else dm,
@@ -221,6 +224,33 @@ def read_standards(t: Table | None) -> tuple[Any, str | None]:
         return load_standards(profile), profile
     except (InputFileError, DataFormatError) as exc:
         t.fail("profile", f"cannot load the standards profile: {exc}")
+
+
+#: Barrier-rule keys of ``[scenario.standards]``.
+BARRIER_KEYS = ("barrier_rule", "barrier_min_km2", "barrier_min_share")
+
+
+def read_barrier_rule(t: Table | None) -> dict[str, Any]:
+    """Read the barrier-rule keys of ``[scenario.standards]`` (absent = ``None``)."""
+    if t is None:
+        return dict.fromkeys(BARRIER_KEYS)
+    rule = t.choice("barrier_rule", {"fail": "fail", "warn": "warn"}, '"fail", "warn"')
+    share = t.number("barrier_min_share", minimum=0.0)
+    if share is not None and share > 1:
+        t.fail("barrier_min_share", f"{share!r} is out of range; a share between 0 and 1")
+    return {"barrier_rule": rule, "barrier_min_km2": t.number("barrier_min_km2", minimum=0.0),
+            "barrier_min_share": share}  # fmt: skip
+
+
+def read_built_up(t: Table | None) -> dict[str, Any]:
+    """Read ``[scenario.built_up]``: ``file`` (polygon layer) and/or ``area_km2``."""
+    if t is None:
+        return {"file": None, "area_km2": None}
+    out = {"file": t.file("file", "built-up area layer"),
+           "area_km2": t.number("area_km2", minimum=0.0, strict=True)}  # fmt: skip
+    if out["file"] is None and out["area_km2"] is None:
+        t.fail(None, 'empty; give file = "built_up.geojson" or area_km2 = 30')
+    return out
 
 
 def read_limits(t: Table | None, standards: Any, stations: list[dict[str, Any]]) -> dict[str, Any]:

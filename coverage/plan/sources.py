@@ -19,9 +19,39 @@ from firecover.network.cache import cached_graph
 from firecover.network.load import graph_from_bbox, graph_from_place, graph_from_polygon
 from firecover.plan.scenario import Scenario
 
-__all__ = ["boundary_for", "demo_barrier_path", "graph_for"]
+__all__ = ["OFFLINE_HINT", "boundary_for", "demo_barrier_path", "graph_for", "online"]
 
 PathLike = str | os.PathLike[str]
+
+#: What to do without network (named in every "needs the network" error).
+OFFLINE_HINT = (
+    "offline, give --graph FILE (a saved GraphML / OSM / centre-line file) and --boundary FILE, "
+    'or --travel-model radius with [scenario.boundary] admin = "天津市/和平区" or --boundary'
+)
+#: Hosts osmnx talks to; one quick TCP connection tells whether the network is there.
+_PROBE = (("overpass-api.de", 443), ("nominatim.openstreetmap.org", 443))
+
+
+def online(timeout_s: float = 3.0) -> bool:
+    """Whether OpenStreetMap's servers can be reached (a DNS lookup and one TCP connection
+    each, at most ``timeout_s``); offline this fails at once instead of after osmnx's retries."""
+    import socket
+
+    for host, port in _PROBE:
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _need_network(scenario: Scenario, what: str) -> None:
+    if not online():
+        raise NetworkUnavailableError(
+            f"scenario {scenario.name}: {what} needs OpenStreetMap but the network is "
+            f"unreachable; {OFFLINE_HINT}"
+        )
 
 
 def graph_for(scenario: Scenario, graph: PathLike | None) -> nx.MultiDiGraph:
@@ -36,16 +66,29 @@ def graph_for(scenario: Scenario, graph: PathLike | None) -> nx.MultiDiGraph:
     key = file_key(opts)
     if g.kind == "place" and g.place:
         place = g.place
-        return cached_graph(f"place:{place}", lambda: graph_from_place(place, **opts),
-                            key_parts=key)  # fmt: skip
+
+        def by_place() -> nx.MultiDiGraph:
+            _need_network(scenario, f"the road graph of place {place!r}")
+            return graph_from_place(place, **opts)
+
+        return cached_graph(f"place:{place}", by_place, key_parts=key)
     if g.kind == "polygon" and g.polygon is not None:
         poly = g.polygon
-        return cached_graph(f"polygon:{poly}", lambda: graph_from_polygon(poly, **opts),
+
+        def by_polygon() -> nx.MultiDiGraph:
+            _need_network(scenario, "the road graph inside the polygon")
+            return graph_from_polygon(poly, **opts)
+
+        return cached_graph(f"polygon:{poly}", by_polygon,
                             key_parts={**key, "polygon": Path(poly)})  # fmt: skip
     if g.kind == "bbox" and g.bbox is not None:
         bbox = g.bbox
-        return cached_graph(f"bbox:{list(bbox)}", lambda: graph_from_bbox(*bbox, **opts),
-                            key_parts=key)  # fmt: skip
+
+        def by_bbox() -> nx.MultiDiGraph:
+            _need_network(scenario, "the road graph of the bbox")
+            return graph_from_bbox(*bbox, **opts)
+
+        return cached_graph(f"bbox:{list(bbox)}", by_bbox, key_parts=key)
     raise NetworkUnavailableError(f"scenario {scenario.name}: no usable road graph source")
 
 
@@ -53,15 +96,19 @@ def boundary_for(scenario: Scenario) -> Any:
     b = scenario.boundary
     if b.kind == "file":
         return b.file
+    if b.kind == "admin" and b.place:
+        from firecover.analysis.admin import admin_boundary
+
+        return admin_boundary(b.place).frame
     if b.kind == "place" and b.place:
+        _need_network(scenario, f"the boundary of place {b.place!r}")
         try:
             import osmnx as ox
 
             return ox.geocode_to_gdf(b.place)
         except Exception as exc:  # osmnx raises many kinds when offline
             raise NetworkUnavailableError(
-                f"cannot geocode boundary {b.place!r} ({type(exc).__name__}); "
-                "give [scenario.boundary] file = ... for offline use"
+                f"cannot geocode boundary {b.place!r} ({type(exc).__name__}); {OFFLINE_HINT}"
             ) from None
     return None
 

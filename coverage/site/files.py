@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from firecover._io import atomic_path, check_not_input, write_text_atomic
+from firecover._schema import check_value
 from firecover.analysis.stations import read_stations_file
 from firecover.outputs.datum import check_output_datum, frame_in_datum
 from firecover.settings import resolve
@@ -16,7 +17,21 @@ from firecover.site.report import site_markdown, sites_frame, summary_json
 
 log = logging.getLogger(__name__)
 
-__all__ = ["site_from_files", "write_site"]
+__all__ = ["check_site_options", "site_from_files", "write_site"]
+
+
+def check_site_options(*, model: str, p: int | None, spacing_m: float | None,
+                       time_limit: float | None, turnout_min: float | None,
+                       driving_min: float | None, cell_size_m: float | None) -> None:  # fmt: skip
+    """Refuse bad values before any work (the same rules as scenario files and CLI options)."""
+    from firecover.site.problem import check_p
+
+    check_p(model, p)
+    check_value(spacing_m, "positive_metres", "spacing_m")
+    check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(turnout_min, "non_negative_minutes", "turnout_min")
+    check_value(driving_min, "positive_minutes", "driving_min")
+    check_value(cell_size_m, "positive_metres", "cell_size_m")
 
 
 def _write_frame(frame: Any, path: Path, inputs: tuple[Path, ...]) -> Path:
@@ -53,6 +68,9 @@ def write_site(srun: SitingRun, out_dir: str | Path, *, title: str, html: bool =
     paths["sites"] = _write_frame(sites, out / "sites.geojson", inputs)
     cands = frame_in_datum(srun.problem.candidates.to_geodataframe(), datum)
     paths["candidates"] = _write_frame(cands, out / "candidates.geojson", inputs)
+    if srun.zones is not None and len(srun.zones):
+        zones = srun.zones.to_crs("EPSG:4326")
+        paths["search_zones"] = _write_frame(zones, out / "search_zones.geojson", inputs)
     return paths
 
 
@@ -77,6 +95,10 @@ def site_from_files(
     barriers: str | Path | None = None,
     html: bool = True,
     progress: Progress | None = None,
+    barrier_zones: bool = False,
+    barrier_rule: str | None = None,
+    tie_break: str | None = None,
+    zone_loss: float | None = None,
     lang: str = "both",
     output_datum: str | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
@@ -85,26 +107,35 @@ def site_from_files(
     ``candidates`` is a file of user-listed sites; they are the only candidates unless
     ``add_generated`` (then sites generated along the roads are added). Without it, candidates
     are generated every ``spacing_m`` along eligible roads inside the boundary, minus the
-    ``exclusions`` zones.
+    ``exclusions`` zones. ``barrier_zones`` (area model, needs ``barriers``): a cell is only
+    assigned to a site on its side of the barriers; ``barrier_rule`` "fail" / "warn".
     """
     from firecover.analysis.files import load_inputs
+    from firecover.outputs.run_folder import RunFolder
 
+    given = [Path(f) for f in (graph, boundary, barriers, existing, candidates, exclusions)
+             if f is not None]  # fmt: skip
+    check_site_options(model=model, p=p, spacing_m=spacing_m, time_limit=time_limit,
+                       turnout_min=turnout_min, driving_min=driving_min,
+                       cell_size_m=cell_size_m)  # fmt: skip
     check_output_datum(resolve(output_datum, "output_datum"))  # before the long run
-
-    specs = read_stations_file(existing) if existing is not None else []
-    inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
-    srcs = tuple(Path(p) for p in (existing, candidates, exclusions) if p is not None)
-    srcs = (*inp.sources, *srcs)
-    cands = generate_candidates(
-        inp.net, boundary=inp.demand.boundary, spacing_m=spacing_m, exclusions=exclusions,
-        user_sites=candidates, user_only=candidates is not None and not add_generated,
-    )  # fmt: skip
-    title = Path(existing).stem if existing is not None else Path(graph).stem
-    srun = site_stations(
-        inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
-        driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
-        time_limit=time_limit, barriers=barriers, progress=progress,
-        meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
-    )  # fmt: skip
-    return srun, write_site(srun, out_dir, title=title, html=html, inputs=srcs, lang=lang,
-                            output_datum=output_datum)  # fmt: skip
+    with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
+        specs = read_stations_file(existing) if existing is not None else []
+        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
+        srcs = tuple(Path(f) for f in (existing, candidates, exclusions) if f is not None)
+        srcs = (*inp.sources, *srcs)
+        cands = generate_candidates(
+            inp.net, boundary=inp.demand.boundary, spacing_m=spacing_m, exclusions=exclusions,
+            user_sites=candidates, user_only=candidates is not None and not add_generated,
+        )  # fmt: skip
+        title = Path(existing).stem if existing is not None else Path(graph).stem
+        srun = site_stations(
+            inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
+            driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
+            time_limit=time_limit, barriers=barriers, progress=progress,
+            within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
+            zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
+        )  # fmt: skip
+        paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
+                           output_datum=output_datum)  # fmt: skip
+    return srun, rf.final_paths(paths)

@@ -374,7 +374,7 @@ def site_hydrants(
     if (np.diff(cover.indptr) == 0).any():
         raise InfeasibleModelError(
             "a road point has no candidate hydrant position within the "
-            "covering radius; lower --candidate-step"
+            "covering radius; lower the setting hydrant_candidate_step_m"
         )
     res = lscp(cover, time_limit=time_limit)
     pick = res.new_sites

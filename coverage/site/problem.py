@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 import firecover.siting as siting
 from firecover._errors import DataFormatError, InfeasibleModelError
+from firecover._schema import check_value
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.run import CoverageRun, analyse, place_stations
 from firecover.analysis.station_spec import StationSpec
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area")
 _NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup"})
 _COST_MODELS = frozenset({"pmedian", "pcenter"})
+#: Models with a tie-break among optima (``tie_break="time"``).
+TIE_MODELS = frozenset({"lscp", "mclp", "backup"})
 
 Progress = Callable[[int, int], None]
 FloatArray = NDArray[np.float64]
@@ -86,6 +89,9 @@ class SiteProblem:
     turnout_min, driving_min : float
     new_class : str
         Class key of the stations the solver may add.
+    zones : (cell_zone, site_zone) or None
+        Barrier zones (GB 51080-2015 §4.1.3-4) when the area model must keep each cell with a
+        station on its side of the barriers (``-1``: a cell in no zone, e.g. on the water).
     """
 
     demand: DemandSurface
@@ -98,6 +104,7 @@ class SiteProblem:
     driving_min: float
     new_class: str
     matrix_seconds: float = 0.0
+    zones: tuple[IntArray, IntArray] | None = None
 
     @property
     def n_fixed(self) -> int:
@@ -167,6 +174,7 @@ class SitingRun:
     baseline: CoverageRun | None
     rows: IntArray
     stats: dict[str, float] = field(default_factory=dict)
+    zones: Any = None  # the search_zones layer (GeoDataFrame), firecover.site.zones
 
     @property
     def uncoverable_km2(self) -> float:
@@ -178,9 +186,12 @@ class SitingRun:
 
 
 def _limits(existing: Sequence[StationSpec], n_cand: int, new_class: str, urban_edge: bool,
-            standards: Any) -> FloatArray:  # fmt: skip
+            standards: Any, overrides: Mapping[str, float] | None = None
+            ) -> FloatArray:  # fmt: skip
+    # candidates take the class overrides (a name override names an existing station)
     def lim(cls: str, edge: bool, name: str | None) -> float:
-        v = area_limit(cls, urban_edge=edge, name=name, standards=standards)
+        v = area_limit(cls, urban_edge=edge, name=name, standards=standards,
+                       overrides=overrides or None)  # fmt: skip
         return math.inf if v is None else float(v)
 
     old = [lim(s.class_key, s.urban_edge, s.name) for s in existing]
@@ -217,6 +228,10 @@ def build_problem(
     cost_limit_min: float | None = None,
     standards: Any = None,
     progress: Progress | None = None,
+    limits: Mapping[str, float] | None = None,
+    barriers: Any = None,
+    within_barrier_zones: bool = False,
+    keep_times: bool = False,
 ) -> SiteProblem:
     """Place existing stations, then build the cells × sites matrices with the travel-time engine.
 
@@ -239,7 +254,18 @@ def build_problem(
         Cut-off of that matrix, driving minutes (default: no cut-off).
     progress : callable, optional
         ``progress(done, total)`` as site blocks finish.
+    limits : mapping, optional
+        Area-limit overrides (km²) by class or station name (``[scenario.standards.limits]``),
+        as :func:`firecover.standards.area_limit` reads them; new sites take the class ones.
+    barriers, within_barrier_zones : optional
+        With both, the barrier zones are computed (:attr:`SiteProblem.zones`) and the area
+        model assigns a cell only to a site on its side of the barriers.
+    keep_times : bool
+        Keep the driving seconds within the budget as ``times`` (for ``tie_break="time"``)
+        without building the longer matrix of ``with_times``.
     """
+    if within_barrier_zones and barriers is None:
+        raise DataFormatError("barrier zones need barriers: give --barriers FILE")
     if len(candidates) == 0 and not existing:
         raise DataFormatError("no sites: give existing stations or candidate sites")
     turnout = float(resolve(turnout_min, "turnout_min"))
@@ -252,7 +278,7 @@ def build_problem(
     limit_s = max(limit_s, 60.0 * driving) if with_times else 60.0 * driving
     m = _site_matrix(net, sites, demand.points, limit_s, progress)
     cover = sp.csr_array(covered(m, 60.0 * driving).T.tocsr())
-    times = sp.csr_array(m.T.tocsr()) if with_times else None
+    times = sp.csr_array(m.T.tocsr()) if with_times or keep_times else None
     seconds = time.perf_counter() - t0
     log.info(
         "siting matrices: %d cells × %d sites (%d existing), %d pairs within %g min, %.1f s",
@@ -263,9 +289,24 @@ def build_problem(
         driving,
         seconds,
     )
-    limits = _limits(existing, len(candidates), cls, urban_edge, standards)
-    return SiteProblem(demand, tuple(existing), candidates, cover, times, limits, turnout,
-                       driving, cls, seconds)  # fmt: skip
+    lim = _limits(existing, len(candidates), cls, urban_edge, standards, limits)
+    zones = _zones(net, demand, sites, barriers) if within_barrier_zones else None
+    return SiteProblem(demand, tuple(existing), candidates, cover, times, lim, turnout,
+                       driving, cls, seconds, zones)  # fmt: skip
+
+
+def _zones(net: CSRNetwork, demand: DemandSurface, sites: Snapped, barriers: Any
+           ) -> tuple[IntArray, IntArray]:  # fmt: skip
+    """Barrier zone of every cell (-1: in none) and of every site (the nearest zone)."""
+    import shapely
+
+    from firecover.analysis.barriers import BarrierSet, station_zones
+
+    bset = BarrierSet.build(demand.boundary, barriers, net.crs)
+    cells = bset.zone_of(shapely.points(demand.points.x, demand.points.y))
+    site = station_zones(bset.zones, shapely.points(sites.x, sites.y))
+    log.info("barrier zones: %d zone(s) for the area model", bset.zones.size)
+    return cells.astype(np.int64), site.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- solving
@@ -278,7 +319,8 @@ def _rows_for(problem: SiteProblem, model: str) -> IntArray:
     return np.flatnonzero(problem.coverable)
 
 
-def _check_p(model: str, p: int | None) -> None:
+def check_p(model: str, p: int | None) -> None:
+    """Refuse an unknown model, a missing ``p`` where one is needed, or a negative ``p``."""
     if model not in MODELS:
         raise DataFormatError(f"unknown siting model {model!r}; use one of {', '.join(MODELS)}")
     if model in _NEED_P and p is None:
@@ -289,14 +331,15 @@ def _check_p(model: str, p: int | None) -> None:
 
 def solve_problem(
     problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
-    split: bool = False,
+    split: bool = False, tie_break: str | None = None,
 ) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
     """Solve ``model`` on ``problem`` with the existing stations fixed.
 
     Returns the array-level result and the cells (row indices) given to the solver: cells no
-    site can reach are left out and reported by the caller.
+    site can reach are left out and reported by the caller. ``tie_break="time"`` (LSCP, MCLP,
+    backup; needs ``problem.times``) picks the least weighted driving time among the optima.
     """
-    _check_p(model, p)
+    check_p(model, p)
     if model in _COST_MODELS and problem.times is None:
         raise DataFormatError(f"model {model} needs travel times: build with with_times=True")
     rows = _rows_for(problem, model)
@@ -308,15 +351,20 @@ def solve_problem(
     fixed = problem.fixed
     cov = problem.coverage[rows]
     w = problem.weights[rows]
+    tie: dict[str, Any] = {}
+    if tie_break is not None and model in TIE_MODELS and problem.times is not None:
+        tie = {"tie_break": tie_break, "times": problem.times[rows]}
     if model == "lscp":
-        return siting.lscp(cov, fixed=fixed, time_limit=time_limit), rows
+        return siting.lscp(cov, fixed=fixed, time_limit=time_limit, weights=w, **tie), rows
     if model == "mclp":
-        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit), rows
+        return siting.mclp(cov, w, int(p or 0), fixed=fixed, time_limit=time_limit,
+                           **tie), rows  # fmt: skip
     if model == "backup":
-        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed), rows
+        return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed, **tie), rows
     if model == "area":
+        zones = None if problem.zones is None else (problem.zones[0][rows], problem.zones[1])
         res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
-                                  time_limit=time_limit, split=split)  # fmt: skip
+                                  time_limit=time_limit, split=split, zones=zones)  # fmt: skip
         return res, rows
     assert problem.times is not None
     times = problem.times[rows]
@@ -366,6 +414,11 @@ def site_stations(
     standards: Any = None,
     meta: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    limits: Mapping[str, float] | None = None,
+    within_barrier_zones: bool = False,
+    barrier_rule: str | None = None,
+    tie_break: str | None = None,
+    zone_loss: float | None = None,
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -374,6 +427,13 @@ def site_stations(
     model : {"lscp", "mclp", "pmedian", "pcenter", "backup", "area"}
         See the module notes; ``p`` (new stations) is required except for ``lscp`` and
         ``area`` (where ``None`` minimises the number of new stations).
+    within_barrier_zones : bool
+        Area model: assign a cell only to a site on its side of the barriers (needs
+        ``barriers``; GB 51080-2015 §4.1.3-4 as a constraint).
+    tie_break : {"time", None}, optional
+        Secondary objective among optima (setting ``tie_break``, ``"time"``).
+    zone_loss : float, optional
+        Search zones: the loss allowed (setting ``zone_loss``, 1 %); p-center has none.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -381,13 +441,18 @@ def site_stations(
     InfeasibleModelError
         No solution (e.g. the area limits cannot be met with these candidates).
     """
-    _check_p(model, p)
+    check_p(model, p)
+    check_value(time_limit, "positive_seconds", "time_limit")
+    tie = resolve(tie_break, "tie_break")
     problem = build_problem(
         net, demand, existing, candidates, turnout_min=turnout_min, driving_min=driving_min,
         new_class=new_class, urban_edge=urban_edge, with_times=model in _COST_MODELS,
-        standards=standards, progress=progress,
+        standards=standards, progress=progress, limits=limits, barriers=barriers,
+        within_barrier_zones=within_barrier_zones and model == "area",
+        keep_times=bool(tie) and model in TIE_MODELS,
     )  # fmt: skip
-    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split)
+    result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split,
+                                 tie_break=tie)  # fmt: skip
     if result.status == "infeasible":
         raise InfeasibleModelError(
             f"the {model} model has no solution with these candidates; add candidate sites, "
@@ -396,10 +461,19 @@ def site_stations(
     chosen = _chosen_specs(problem, result.new_sites, model)
     m = {**(meta or {}), "synthetic": bool((meta or {}).get("synthetic", False))}
     kw: dict[str, Any] = {"turnout_min": problem.turnout_min, "driving_min": problem.driving_min,
-                          "barriers": barriers, "standards": standards}  # fmt: skip
+                          "barriers": barriers, "standards": standards, "limits": limits,
+                          "barrier_rule": barrier_rule}  # fmt: skip
     run = analyse(net, [*existing, *chosen], demand, meta=m, **kw)
     baseline = analyse(net, list(existing), demand, meta=m, **kw) if existing else None
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
              result.status)  # fmt: skip
+    zones = None
+    if model != "pcenter" and result.new_sites.size:
+        from firecover.site.zones import site_zones, zone_layer
+
+        zones = zone_layer(problem, site_zones(problem, "area" if model == "area" else model,
+                                               result.sites, result.new_sites, rows,
+                                               loss=zone_loss))  # fmt: skip
+        run.layers.search_zones = zones.to_crs(run.layers.crs)
     return SitingRun(model, problem, result, chosen, run, baseline, rows,
-                     {"matrix_seconds": problem.matrix_seconds})  # fmt: skip
+                     {"matrix_seconds": problem.matrix_seconds}, zones)  # fmt: skip

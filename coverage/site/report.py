@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.analysis.report import coverage_markdown
+from firecover.outputs.text import markdown_safe
+from firecover.site.zones import tie_break_summary, zones_markdown, zones_summary
 from firecover.standards.check import station_class
 
 if TYPE_CHECKING:
@@ -29,6 +32,10 @@ _OBJECTIVE = {
 }
 
 
+_VERDICT = {"pass": "达标 pass", "fail": "不达标 FAIL", "no_district": "无辖区 no district",
+            "outside": "规划区外 outside the planning area"}  # fmt: skip
+
+
 def _r(x: float, nd: int = 4) -> float | None:
     return round(float(x), nd) if math.isfinite(x) else None
 
@@ -42,6 +49,7 @@ def _state(run: CoverageRun | None) -> dict[str, Any] | None:
         "covered_km2": _r(s.covered_km2),
         "covered_share": _r(s.covered_share),
         "noncompliant": [c.name for c in run.checks if not c.compliant],
+        "crossing_barriers": [c.name for c in run.checks if c.checks.get("barrier") is False],
     }
 
 
@@ -87,6 +95,7 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
             "origin": str(pb.candidates.origin[int(j) - pb.n_fixed]),
             "jurisdiction_km2": _r(c.jurisdiction_km2), "limit_km2": c.limit_km2,
             "compliant": c.compliant, "only_station_reaching_km2": _r(unique[int(j)]),
+            "verdict": c.verdict,
         })  # fmt: skip
     return {
         "model": srun.model,
@@ -108,6 +117,10 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
         "before": _state(srun.baseline),
         "after": _state(srun.run),
         "designed_districts": _designed(srun),
+        "tie_break": tie_break_summary(
+            res.stats, "time" if "weighted_time_s" in res.stats else None
+        ),
+        "search_zones": zones_summary(srun.zones),
         "firecover_version": __version__,
     }
 
@@ -121,13 +134,16 @@ def _headline(d: dict[str, Any]) -> str:
     n, cls = len(d["new_stations"]), d["new_class"]
     after = d["after"]
     budget = d["budget_minutes"]["turnout"] + d["budget_minutes"]["driving"]
-    ok = (
-        "all stations comply 全部达标"
-        if not after["noncompliant"]
-        else (f"still non-compliant 仍不达标: {', '.join(after['noncompliant'])}")
-    )
+    crossing = after.get("crossing_barriers", [])
+    if after["noncompliant"]:
+        ok = f"still non-compliant 仍不达标: {', '.join(after['noncompliant'])}"
+    elif crossing:  # barrier_rule = "warn": never "全部达标" while a district crosses a barrier
+        ok = (f"areas and times comply, but districts cross a barrier 辖区跨越障碍 "
+              f"(GB 51080-2015 §4.1.3-4, warning): {', '.join(crossing)}")  # fmt: skip
+    else:
+        ok = "all stations comply 全部达标"
     return (f"**{n} new station(s) 新增 {n} 座 ({cls})** → {budget:g}-min coverage "
-            f"{after['covered_share']:.1%}; {ok}.")  # fmt: skip
+            f"{pct(after['covered_share'], decimals=1)}; {ok}.")  # fmt: skip
 
 
 def _site_rows(d: dict[str, Any]) -> list[str]:
@@ -137,15 +153,22 @@ def _site_rows(d: dict[str, Any]) -> list[str]:
     for s in d["new_stations"]:
         rows.append(
             f"| {s['name']} | {s['lon']:.5f} | {s['lat']:.5f} | {s['origin']} "
-            f"| {s['jurisdiction_km2'] or 0:.2f} | {s['limit_km2'] or '—'} "
-            f"| {s['only_station_reaching_km2'] or 0:.2f} "
-            f"| {'达标 pass' if s['compliant'] else '不达标 FAIL'} |"
+            f"| {at_most(s['jurisdiction_km2'] or 0.0, s['limit_km2'])} "
+            f"| {figure(s['limit_km2'])} | {figure(s['only_station_reaching_km2'] or 0.0)} "
+            f"| {_VERDICT[s['verdict']]} |"
         )
     return rows
 
 
 def site_markdown(srun: SitingRun, *, title: str) -> str:
-    """A bilingual Markdown page: the answer, the new sites, then the coverage before/after."""
+    """A bilingual Markdown page: the answer, the new sites, then the coverage before/after.
+
+    Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
+    """
+    return markdown_safe(_site_markdown(srun, title=title))
+
+
+def _site_markdown(srun: SitingRun, *, title: str) -> str:
     d = site_summary(srun)
     lines = [
         f"# {title}: siting 选址 ({d['model']})\n",
@@ -160,6 +183,7 @@ def site_markdown(srun: SitingRun, *, title: str) -> str:
         "",
         *_site_rows(d),
         "",
+        *zones_markdown(d["tie_break"], d["search_zones"]),
     ]
     if d["designed_districts"]:
         lines += [

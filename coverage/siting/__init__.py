@@ -26,7 +26,7 @@ from .api import (
     pcenter,
     pmedian,
 )
-from .area_api import area_limited, check_area_assignment, evaluate_area
+from .area_api import area_limited, check_area_assignment, evaluate_area, restrict_to_zones
 
 __all__ = [
     "SitingResult",
@@ -44,4 +44,5 @@ __all__ = [
     "mclp",
     "pcenter",
     "pmedian",
+    "restrict_to_zones",
 ]

@@ -33,7 +33,8 @@ import numpy as np
 
 import firecover.siting.cost as cost_models
 import firecover.siting.models as models
-from firecover._errors import SolverError
+import firecover.siting.ties as ties
+from firecover._errors import DataFormatError, SolverError
 from firecover.siting.common import (
     SitingResult,
     _cover_count,
@@ -129,7 +130,14 @@ def evaluate_pcenter(cost: Any, sites: Any) -> float:
 
 
 def lscp(
-    coverage: Any, cost: Any = None, fixed: Any = None, time_limit: float | None = None
+    coverage: Any,
+    cost: Any = None,
+    fixed: Any = None,
+    time_limit: float | None = None,
+    *,
+    tie_break: str | None = None,
+    times: Any = None,
+    weights: Any = None,
 ) -> SitingResult:
     """Location set covering problem (Toregas et al. 1971): cheapest set of sites covering all.
 
@@ -151,6 +159,13 @@ def lscp(
         Sites forced open.
     time_limit : float, optional
         Seconds for HiGHS.
+    tie_break : {None, "time"}, optional
+        ``"time"``: among the optima, the sites of least weighted travel time
+        (:func:`firecover.siting.ties.tie_break_time`, needs ``times``).
+    times : (n_rows, n_sites) matrix of seconds, optional
+        Travel times for ``tie_break`` (sparse: missing = unreachable).
+    weights : (n_rows,) array-like, optional
+        Row weights of the tie-break's travel time (default 1).
 
     Returns
     -------
@@ -168,7 +183,7 @@ def lscp(
     fix = as_fixed(fixed, mat.shape[1])
     _require_rows(np.diff(mat.indptr) == 0, "cannot be covered by any site")
     out = models.solve_lscp(mat, costs, fix, time_limit)
-    return _finish(
+    result = _finish(
         "lscp",
         out,
         fix,
@@ -177,10 +192,18 @@ def lscp(
         started,
         covered=np.ones(mat.shape[0], dtype=bool),
     )
+    return _ties(result, mat, times, weights, tie_break, time_limit, cost=costs)
 
 
 def mclp(
-    coverage: Any, weights: Any, p: int, fixed: Any = None, time_limit: float | None = None
+    coverage: Any,
+    weights: Any,
+    p: int,
+    fixed: Any = None,
+    time_limit: float | None = None,
+    *,
+    tie_break: str | None = None,
+    times: Any = None,
 ) -> SitingResult:
     """Maximal covering location problem (Church & ReVelle 1974).
 
@@ -203,6 +226,11 @@ def mclp(
         Number of new sites, ``0 <= p <= n_sites - len(fixed)``.
     fixed : sequence of int, optional
     time_limit : float, optional
+    tie_break : {None, "time"}, optional
+        ``"time"``: among the optima, the sites of least weighted travel time to the nearest
+        open site (:func:`firecover.siting.ties.tie_break_time`; needs ``times``).
+    times : (n_rows, n_sites) matrix of seconds, optional
+        Travel times for ``tie_break`` (sparse: missing = unreachable).
 
     Returns
     -------
@@ -217,13 +245,21 @@ def mclp(
     out = models.solve_mclp(mat, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     covered = _cover_count(mat, np.union1d(fix, new)) >= 1
-    return _finish(
+    result = _finish(
         "mclp", out, fix, new, lambda s: evaluate_mclp(mat, w, s), started, covered=covered
     )
+    return _ties(result, mat, times, w, tie_break, time_limit)
 
 
 def backup_coverage(
-    coverage: Any, weights: Any, p: int, fixed: Any = None, time_limit: float | None = None
+    coverage: Any,
+    weights: Any,
+    p: int,
+    fixed: Any = None,
+    time_limit: float | None = None,
+    *,
+    tie_break: str | None = None,
+    times: Any = None,
 ) -> SitingResult:
     """Backup covering (BACOP, Hogan & ReVelle 1986), solved lexicographically.
 
@@ -237,7 +273,7 @@ def backup_coverage(
               Σ_{j not fixed} x_j = p ;  x_j = 1 for fixed j
               x, y, u ∈ {0, 1}
 
-    Parameters are as for :func:`mclp`.
+    Parameters are as for :func:`mclp` (``tie_break="time"`` holds both stages).
 
     Returns
     -------
@@ -265,7 +301,7 @@ def backup_coverage(
     out = models.ModelOutcome(
         out.new_sites, out.status, out.objective, out.mip_gap, out.seconds, stats, out.bound
     )
-    return _finish(
+    result = _finish(
         "backup",
         out,
         fix,
@@ -274,6 +310,25 @@ def backup_coverage(
         started,
         covered=_cover_count(mat, sites) >= 1,
     )
+    return _ties(result, mat, times, w, tie_break, time_limit)
+
+
+def _ties(
+    result: SitingResult,
+    mat: Any,
+    times: Any,
+    weights: Any,
+    tie_break: str | None,
+    time_limit: float | None,
+    cost: Any = None,
+) -> SitingResult:
+    if tie_break is None or result.status == "infeasible":
+        return result
+    if tie_break not in ties.TIE_BREAKS:
+        raise DataFormatError(f"unknown tie_break {tie_break!r}; use 'time' or None")
+    if times is None:
+        raise DataFormatError("tie_break='time' needs the travel times; pass times=")
+    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=time_limit)
 
 
 def _cost_inputs(

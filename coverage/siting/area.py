@@ -306,8 +306,13 @@ def solve_area(
         Σ_j y_j <= p                                 max form
     """
     pairs = usable_pairs(cover, area, limits, split)
-    pr = _model_pairs(pairs, None if p is None else weights, fixed)
     empty = sp.csr_array(cover.shape, dtype=np.float64)
+    if p is None and np.any(np.diff(pairs.indptr) == 0):
+        # min form: a cell no site can hold whole (or none covers) makes it infeasible; it
+        # must never be dropped silently (issue 12: an "optimal" incomplete assignment)
+        none = np.zeros(0, dtype=np.int64)
+        return AreaOutcome(ModelOutcome(none, "infeasible", math.nan), empty)
+    pr = _model_pairs(pairs, None if p is None else weights, fixed)
     if pr.row.size == 0:
         return AreaOutcome(ModelOutcome(np.zeros(0, dtype=np.int64), objective=0.0), empty)
     problem, stats = _build(pr, area, limits, cost, weights, p, split)

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 import firecover.siting.area as area_model
 import firecover.siting.models as models
-from firecover._errors import InfeasibleModelError, SolverError
+from firecover._errors import DataFormatError, InfeasibleModelError, SolverError
 from firecover.siting.api import lscp
 from firecover.siting.common import (
     SitingResult,
@@ -25,7 +25,7 @@ from firecover.siting.common import (
 from firecover.siting.flow import flow_assignment, whole_cells
 from firecover.siting.reduce import FloatArray, IntArray, as_coverage, as_fixed, as_p, as_weights
 
-__all__ = ["area_limited", "check_area_assignment", "evaluate_area"]
+__all__ = ["area_limited", "check_area_assignment", "evaluate_area", "restrict_to_zones"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,35 @@ def _area_inputs(coverage: Any, area: Any, limits: Any) -> tuple[Any, FloatArray
     mat = as_coverage(coverage)
     a = as_weights(area, mat.shape[0], "area")
     return mat, a, area_model.as_limits(limits, mat.shape[1])
+
+
+def restrict_to_zones(coverage: Any, zones: Any) -> sp.csr_array:
+    """Coverage pairs whose cell and site lie in the same barrier zone.
+
+    ``zones`` is ``(cell_zone, site_zone)``: integer labels of the side of the barriers each
+    cell (n_rows,) and site (n_sites,) lies on (GB 51080-2015 §4.1.3-4: a district should not
+    cross expressways, railways or large rivers). ``-1`` means "no zone" and matches any zone.
+    A pair ``(i, j)`` is kept when ``cell_zone[i] == site_zone[j]`` or either is ``-1``.
+    """
+    mat = as_coverage(coverage)
+    try:
+        cz = np.asarray(zones[0], dtype=np.int64).ravel()
+        sz = np.asarray(zones[1], dtype=np.int64).ravel()
+    except (TypeError, ValueError, IndexError) as exc:
+        raise DataFormatError(
+            f"zones must be (cell_zone, site_zone) integer arrays ({exc})"
+        ) from exc
+    if cz.size != mat.shape[0] or sz.size != mat.shape[1]:
+        raise DataFormatError(
+            f"zones have {cz.size} cell and {sz.size} site labels; expected "
+            f"{mat.shape[0]} and {mat.shape[1]}"
+        )
+    coo = sp.coo_array(mat)
+    r, c = coo.coords
+    keep = (cz[r] == sz[c]) | (cz[r] < 0) | (sz[c] < 0)
+    out = sp.csr_array((np.ones(int(keep.sum()), dtype=bool), (r[keep], c[keep])), shape=mat.shape)
+    out.sort_indices()
+    return out
 
 
 def check_area_assignment(
@@ -133,8 +162,10 @@ def _whole_cells_on(mat: Any, a: FloatArray, lim: FloatArray, sites: IntArray,
     everyone = np.arange(sites.size, dtype=np.int64)
     res = area_model.solve_area(sub, a, lim[sites], np.ones(sites.size), None, None, everyone,
                                 False, time_limit)  # fmt: skip
-    if res.outcome.status != "optimal":
-        return None
+    if res.outcome.status != "optimal" or area_model.violations(
+        sub, a, lim[sites], np.ones(sites.size, dtype=bool), res.shares, complete=True
+    ):
+        return None  # incomplete on these sites: the caller solves the full model
     coo = sp.coo_array(res.shares)
     out = sp.csr_array((coo.data, (coo.coords[0], sites[coo.coords[1]])), shape=mat.shape)
     out.sort_indices()
@@ -151,6 +182,7 @@ def area_limited(
     fixed: Any = None,
     time_limit: float | None = None,
     split: bool = False,
+    zones: Any = None,
 ) -> SitingResult:
     """Area-limited siting: stations whose assigned districts respect their area limits.
 
@@ -199,6 +231,10 @@ def area_limited(
         Let a cell be divided among several sites (``x`` continuous). Faster, and a bound on
         the indivisible model: the min form needs at most as many stations, the max form
         assigns at least as much. ``shares`` then holds the fractions.
+    zones : (cell_zone, site_zone), optional
+        The barrier rule as a constraint: a cell is only assigned to a site on its side of
+        the barriers (same zone label; ``-1`` = any), see :func:`restrict_to_zones`. The
+        checker and ``covered`` then use the restricted coverage.
 
     Returns
     -------
@@ -216,6 +252,8 @@ def area_limited(
         above the number of free sites and fixed indices out of range.
     """
     started = time.perf_counter()
+    if zones is not None:
+        coverage = restrict_to_zones(coverage, zones)
     mat, a, lim = _area_inputs(coverage, area, limits)
     n_cols = mat.shape[1]
     costs = as_weights(cost, n_cols, "cost")

@@ -21,10 +21,13 @@ see :func:`load_standards`). How this module reads the standards:
   back to ``reached_share`` (must be 1).
 * **Small-station adjacency** (建标152-2017): a 小型站 district must adjoin a 一级, 二级 or 特勤
   district; checked when ``adjoins_full_station`` is given, otherwise a warning says it was not.
-* **Barriers** (GB 51080-2015 §4.1.3-4, "should not" / 不宜): a district straddling an
-  expressway, trunk railway or large river is a **warning**, not a failure, because the clause is
-  advisory and asks for a smaller district rather than forbidding one; pass
-  ``barrier_is_failure=True`` (or set ``failure = true`` in a profile) for a strict reading.
+* **Barriers** (GB 51080-2015 §4.1.3-4, "should not" / 不宜): a district whose part beyond an
+  expressway, trunk railway or large river is at least ``barrier_min_km2`` (0.1 km²) **and**
+  ``barrier_min_share`` (2 %) of the district **fails** the station (issue 12: the rule is a
+  check, not a note); the message names each barrier crossed (kind, and name where the data
+  has one) and the area beyond it. Smaller parts are slivers of the cell grid and are ignored.
+  The clause is advisory, so a run may say ``barrier_rule = "warn"`` (``barrier_is_failure=
+  False``, or ``failure = false`` in a profile) to only warn.
 * **Logistics** (战勤保障, GB 51080-2015 §4.1.3-3): no district. Callers should leave these
   stations out of jurisdiction assignment; if one is given an area anyway it is **noted, not
   failed** (the fault is in the assignment, and the area still needs an ordinary station), and
@@ -36,11 +39,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from firecover._errors import DataFormatError, StationClassError
+from firecover.settings import resolve
 from firecover.standards.profile import (
     DEFAULT_PROFILE,
     Budget,
@@ -53,6 +58,8 @@ from firecover.standards.profile import (
 from firecover.standards.results import DistrictSummary, StationCheck
 from firecover.standards.rules import (
     _TOL,
+    BarrierCrossing,
+    BarrierThresholds,
     BoolInput,
     FloatInput,
     _budget,
@@ -220,6 +227,9 @@ def check_stations(
     straddled_barrier_km2: FloatInput | None = None,
     barrier_is_failure: bool | None = None,
     standards: Standards | None = None,
+    barrier_crossings: Sequence[Sequence[Any]] | None = None,
+    barrier_min_km2: float | None = None,
+    barrier_min_share: float | None = None,
 ) -> list[StationCheck]:
     """Check each station against the area, 5-minute, adjacency and barrier rules.
 
@@ -254,9 +264,19 @@ def check_stations(
         Area of each district that lies beyond an expressway, trunk railway or large river
         from the station, km² (> 0 = straddles).
     barrier_is_failure : bool, optional
-        Fail a straddling station instead of warning; default the profile's ``failure`` (false).
+        Fail a straddling station (the barrier rule as a check) or only warn
+        (``barrier_rule = "warn"``); default the profile's ``failure`` (true in the bundled
+        profile).
     standards : Standards, optional
         The profile; default :func:`load_standards`.
+    barrier_crossings : sequence of sequences, optional
+        Per station, the barriers crossed: objects with ``kind``, ``name`` and ``km2``
+        (:class:`firecover.analysis.barriers.Crossing`) or ``(kind, name, km2)`` tuples; the
+        failure message names each one.
+    barrier_min_km2, barrier_min_share : float, optional
+        Slivers ignored by the barrier rule: the part beyond the barriers counts only when it
+        is at least this many km² **and** this share of the district (settings
+        ``barrier_min_km2`` 0.1, ``barrier_min_share`` 0.02).
 
     Returns
     -------
@@ -287,6 +307,11 @@ def check_stations(
     split = _split_overrides(overrides, std)
     fail = std.barriers.failure if barrier_is_failure is None else bool(barrier_is_failure)
     budget = _budget(budget_min, std)
+    thr = BarrierThresholds(
+        _nonneg(resolve(barrier_min_km2, "barrier_min_km2"), "barrier_min_km2"),
+        _nonneg(resolve(barrier_min_share, "barrier_min_share"), "barrier_min_share"),
+    )
+    crossings = _crossings(barrier_crossings, n)
     return [
         _check_one(
             _Station(
@@ -298,14 +323,42 @@ def check_stations(
                 urban_edge=bool(edge[i]),
                 adjoins=adjoins[i],
                 barrier_km2=float(barrier[i]),
+                crossings=crossings[i],
             ),
             budget,
             split,
             fail,
             std,
+            thr,
         )
         for i in range(n)
     ]
+
+
+def _nonneg(value: Any, what: str) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not (math.isfinite(value) and value >= 0):
+        raise DataFormatError(f"{what} must be a number >= 0, not {value!r}; fix it")
+    return float(value)
+
+
+def _crossings(given: Sequence[Sequence[Any]] | None, n: int) -> list[tuple[BarrierCrossing, ...]]:
+    if given is None:
+        return [() for _ in range(n)]
+    rows = list(given)
+    if len(rows) != n:
+        raise DataFormatError(f"barrier_crossings has {len(rows)} entries for {n} stations")
+    out = []
+    for row in rows:
+        items = []
+        for c in row or ():
+            if isinstance(c, tuple | list):
+                kind, name, km2 = c
+            else:
+                kind, name, km2 = c.kind, c.name, c.km2
+            items.append(BarrierCrossing(str(kind), str(name or ""), float(km2)))
+        out.append(tuple(items))
+    return out
 
 
 # --------------------------------------------------------------------------- district summary

@@ -11,6 +11,13 @@ from typing import Any
 
 __all__ = ["DistrictSummary", "StationCheck"]
 
+_VERDICT_LABEL = {
+    "pass": "达标 pass",
+    "fail": "不达标 FAIL",
+    "no_district": "无辖区 no district",
+    "outside": "规划区外 outside the planning area",
+}
+
 _METHOD = (
     "stations_needed = ceil(area_km2 / limit_km2): the planners' working estimate (应建数), "
     "not an official formula"
@@ -57,6 +64,11 @@ class StationCheck:
         logistics station given an area, urban-edge cap not applying to a small station).
     clauses : list of str
         Clauses behind the rules applied to this station.
+    barriers_crossed : list of dict
+        Each barrier the district crosses beyond the sliver thresholds or not: ``kind``,
+        ``name`` (``""`` when the data has none), ``km2`` beyond it.
+    has_district : bool
+        The class holds a district (战勤保障 does not).
     """
 
     name: str
@@ -74,6 +86,26 @@ class StationCheck:
     reasons: list[str]
     warnings: list[str]
     clauses: list[str]
+    barriers_crossed: list[dict[str, Any]] = field(default_factory=list)
+    has_district: bool = True
+
+    @property
+    def verdict(self) -> str:
+        """``"no_district"`` (战勤保障), ``"outside"`` (0 km² inside the planning area: listed
+        apart), ``"fail"`` or ``"pass"``. Only ``fail`` makes a plan non-compliant."""
+        if not self.has_district:
+            return "no_district"
+        if not self.compliant:
+            return "fail"
+        area = self.jurisdiction_km2
+        if not math.isnan(area) and area <= 1e-6:
+            return "outside"
+        return "pass"
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict as shown in reports (bilingual)."""
+        return _VERDICT_LABEL[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dictionary with stable snake_case keys (NaN and inf → None)."""
@@ -93,6 +125,8 @@ class StationCheck:
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
             "clauses": list(self.clauses),
+            "verdict": self.verdict,
+            "barriers_crossed": [dict(b) for b in self.barriers_crossed],
         }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from firecover._display import at_most, figure, pct
 from firecover._errors import DataFormatError
 from firecover.standards.profile import Standards, StationClass
 from firecover.standards.results import StationCheck
@@ -154,10 +155,8 @@ def _validate_override_keys(
 
 
 def _fmt(x: float) -> str:
-    """Short number: ``8.2``, ``7``, ``5.25``; ``∞`` for infinity."""
-    if math.isinf(x):
-        return "∞"
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+    """A figure without a limit (:func:`firecover._display.figure`): ``8.2``, ``7``, ``∞``."""
+    return figure(x)
 
 
 def _or_list(items: Sequence[str]) -> str:
@@ -166,7 +165,29 @@ def _or_list(items: Sequence[str]) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
+    """A reached share, rounded down (:func:`firecover._display.pct`): 99.6 % is "99%"."""
+    return pct(share, tol=_SHARE_EPS)
+
+
+#: Barrier kinds in Chinese for the messages.
+_KIND_ZH = {"expressway": "快速路/高速公路", "railway": "铁路", "river": "河流", "barrier": "障碍"}
+
+
+@dataclass(frozen=True)
+class BarrierCrossing:
+    """A barrier a district crosses (kind, name or ``""``, km² beyond it)."""
+
+    kind: str
+    name: str
+    km2: float
+
+
+@dataclass(frozen=True)
+class BarrierThresholds:
+    """Slivers ignored by the barrier rule: parts below ``min_km2`` or ``min_share``."""
+
+    min_km2: float
+    min_share: float
 
 
 @dataclass
@@ -179,6 +200,7 @@ class _Station:
     urban_edge: bool
     adjoins: bool | None
     barrier_km2: float
+    crossings: tuple[BarrierCrossing, ...] = ()
 
 
 @dataclass
@@ -219,8 +241,10 @@ def _check_area(
     out.checks["area"] = st.area <= limit + _TOL
     if not out.checks["area"]:
         out.reasons.append(
-            f"辖区面积 {_fmt(st.area)} km² 超过 {_fmt(limit)} km² 限值{_BASIS_ZH[basis]} / "
-            f"district {_fmt(st.area)} km² exceeds the {_fmt(limit)} km²{_BASIS_EN[basis]} limit"
+            f"辖区面积 {at_most(st.area, limit)} km² 超过 {_fmt(limit)} km² "
+            f"限值{_BASIS_ZH[basis]} / "
+            f"district {at_most(st.area, limit)} km² exceeds the {_fmt(limit)} km²"
+            f"{_BASIS_EN[basis]} limit"
         )
     if st.urban_edge and not cls.urban_edge and basis == "standard":
         edge = _fmt(std.urban_edge.limit_km2 or math.nan)
@@ -245,8 +269,9 @@ def _check_time(st: _Station, budget: float, std: Standards, out: _Findings) -> 
         tail_zh = f"（{_fmt(budget)} min 内到达 {_pct(st.share)}）" if share_known else ""
         tail_en = f" ({_pct(st.share)} reached within {_fmt(budget)} min)" if share_known else ""
         msg = (
-            f"辖区最远到达 {_fmt(st.arrival)} min 超过 {_fmt(budget)} min{tail_zh} / "
-            f"farthest arrival {_fmt(st.arrival)} min exceeds {_fmt(budget)} min{tail_en}"
+            f"辖区最远到达 {at_most(st.arrival, budget)} min 超过 {_fmt(budget)} min{tail_zh} / "
+            f"farthest arrival {at_most(st.arrival, budget)} min exceeds {_fmt(budget)} min"
+            f"{tail_en}"
         )
         if ok and share_known and st.share < 1 - _SHARE_EPS:
             out.warnings.append(
@@ -285,20 +310,38 @@ def _check_adjacency(st: _Station, std: Standards, out: _Findings) -> None:
         )
 
 
-def _check_barrier(st: _Station, std: Standards, fail: bool, out: _Findings) -> None:
+def _crossing_text(c: BarrierCrossing) -> tuple[str, str]:
+    zh = _KIND_ZH.get(c.kind, c.kind)
+    name = f"「{c.name}」" if c.name else ""
+    return (
+        f"{zh}{name} {_fmt(c.km2)} km²",
+        f"{c.kind}{' ' + c.name if c.name else ''} {_fmt(c.km2)} km²",
+    )
+
+
+def _check_barrier(st: _Station, std: Standards, fail: bool, thr: BarrierThresholds,
+                   out: _Findings) -> None:  # fmt: skip
+    """GB 51080-2015 §4.1.3-4: a district should not cross expressways, railways, rivers.
+
+    The part beyond the barriers counts when it is at least ``thr.min_km2`` and at least
+    ``thr.min_share`` of the district (smaller parts are slivers of the cell grid); the
+    station then fails (``fail``) or gets a warning (``barrier_rule = "warn"``).
+    """
     if not st.cls.district or math.isnan(st.barrier_km2):
         return
     out.cite(std.barriers.clauses)
-    ok = st.barrier_km2 <= _AREA_EPS_KM2
-    out.checks["barrier"] = ok
-    if ok:
+    beyond = st.barrier_km2
+    share = min(1.0, beyond / st.area) if st.area > 0 and math.isfinite(st.area) else 1.0
+    counts = beyond > _AREA_EPS_KM2 and beyond >= thr.min_km2 and share >= thr.min_share
+    out.checks["barrier"] = not counts
+    if not counts:
         return
-    kinds_zh = "、".join(std.barriers.kinds_zh)
-    kinds_en = _or_list(std.barriers.kinds_en)
+    crossed = st.crossings or (BarrierCrossing("barrier", "", beyond),)
+    zh = "、".join(_crossing_text(c)[0] for c in crossed)
+    en = "; ".join(_crossing_text(c)[1] for c in crossed)
     msg = (
-        f"辖区跨越{kinds_zh}等（{_fmt(st.barrier_km2)} km² 在障碍另一侧），宜缩小辖区 / "
-        f"district crosses {kinds_en} ({_fmt(st.barrier_km2)} km² beyond the barrier); "
-        "reduce it"
+        f"辖区跨越{zh}（共 {_fmt(beyond)} km²、{pct(share, 1.0)} 在障碍另一侧），宜缩小辖区 / "
+        f"district crosses {en} ({_fmt(beyond)} km² beyond the barrier); reduce it"
     )
     (out.reasons if fail else out.warnings).append(msg)
 
@@ -309,13 +352,15 @@ def _check_one(
     split: tuple[dict[str, float], dict[str, float]],
     barrier_fail: bool,
     std: Standards,
+    thresholds: BarrierThresholds | None = None,
 ) -> StationCheck:
     limit, basis = _limit(st.cls, st.name, st.urban_edge, split, std)
     out = _Findings()
     _check_area(st, limit, basis, std, out)
     _check_time(st, budget, std, out)
     _check_adjacency(st, std, out)
-    _check_barrier(st, std, barrier_fail, out)
+    thr = thresholds or BarrierThresholds(0.0, 0.0)
+    _check_barrier(st, std, barrier_fail, thr, out)
     return StationCheck(
         name=st.name,
         class_key=st.cls.key,
@@ -332,6 +377,10 @@ def _check_one(
         reasons=out.reasons,
         warnings=out.warnings,
         clauses=out.clauses,
+        barriers_crossed=[
+            {"kind": c.kind, "name": c.name, "km2": float(c.km2)} for c in st.crossings
+        ],
+        has_district=st.cls.district,
     )
 
 

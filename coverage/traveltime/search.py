@@ -26,8 +26,6 @@ Times are seconds of driving including access legs, excluding turnout.
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +34,16 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from firecover.network.csr import CSRNetwork
-from firecover.network.snapping import Snapped, canonical_position
-from firecover.traveltime.sparse import _augmented, _csr_from_parts, _subgraph
+from firecover.network.snapping import Snapped
+from firecover.traveltime.blocks import (
+    _csgraph_limit,
+    _Pts,
+    _same_edge_pairs,
+    _shortcut,
+    _source_legs,
+    iter_blocks,
+)
+from firecover.traveltime.sparse import _augmented, _csr_from_parts
 
 __all__ = [
     "CSRNetwork",
@@ -55,11 +61,6 @@ logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-MEMORY_BUDGET_BYTES = 256 * 2**20
-"""Approximate working memory per chunk of sources (dense distance blocks)."""
-_MAX_CHUNK = 2048
-_LOCAL_SHARE = 0.6  # use a local subgraph when it holds less than this share of the nodes
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,193 +85,6 @@ class NodeTimes:
     limit: float | None
 
 
-@dataclass(frozen=True)
-class _Pts:
-    """Canonical positions and the per-end costs of a set of snapped points."""
-
-    e: IntArray
-    f: FloatArray
-    a: FloatArray
-    u: IntArray
-    cu: FloatArray  # cost from u to the point: f · t(e)
-    v: IntArray
-    cv: FloatArray  # cost from v to the point: (1 − f) · t(twin), inf if not allowed
-
-    @classmethod
-    def build(cls, net: CSRNetwork, pts: Snapped) -> _Pts:
-        e, f = canonical_position(net, pts.edge, pts.fraction)
-        twin = net.edge_reverse[e]
-        t_twin = net.edge_time[np.maximum(twin, 0)]
-        cv = np.where(twin >= 0, (1.0 - f) * t_twin, np.where(f >= 1.0, 0.0, np.inf))
-        return cls(
-            e,
-            f,
-            pts.access_s.astype(np.float64),
-            net.edge_u[e],
-            f * net.edge_time[e],
-            net.edge_v[e],
-            cv,
-        )
-
-    def take(self, idx: IntArray) -> _Pts:
-        return _Pts(*(getattr(self, k)[idx] for k in ("e", "f", "a", "u", "cu", "v", "cv")))
-
-    def __len__(self) -> int:
-        return int(self.e.size)
-
-
-def _source_legs(net: CSRNetwork, src: _Pts) -> tuple[IntArray, IntArray, FloatArray]:
-    """Edges (virtual row, node, seconds) leaving each source's virtual node."""
-    rows = np.arange(len(src))
-    t_e = net.edge_time[src.e]
-    to_v = src.a + (1.0 - src.f) * t_e
-    # reaching u means driving back along the twin: allowed when two-way (or when f = 0)
-    twin = net.edge_reverse[src.e]
-    back = (twin >= 0) | (src.f <= 0.0)
-    to_u = src.a + src.f * np.where(twin >= 0, net.edge_time[np.maximum(twin, 0)], 0.0)
-    return (
-        np.concatenate([rows, rows[back]]),
-        np.concatenate([src.v, src.u[back]]),
-        np.concatenate([to_v, to_u[back]]),
-    )
-
-
-def _same_edge_pairs(es: IntArray, et: IntArray) -> tuple[IntArray, IntArray]:
-    """All (i, j) with es[i] == et[j]."""
-    order = np.argsort(et, kind="stable")
-    sorted_et = et[order]
-    lo = np.searchsorted(sorted_et, es, "left")
-    hi = np.searchsorted(sorted_et, es, "right")
-    counts = hi - lo
-    si = np.repeat(np.arange(es.size), counts)
-    ti = order[np.arange(si.size) + np.repeat(lo - (np.cumsum(counts) - counts), counts)]
-    return si, ti
-
-
-def _shortcut(net: CSRNetwork, src: _Pts, tgt: _Pts, si: IntArray, ti: IntArray) -> FloatArray:
-    """Direct along-road times for pairs on the same canonical edge."""
-    fs, ft, e = src.f[si], tgt.f[ti], tgt.e[ti]
-    twin = net.edge_reverse[e]
-    fwd = np.where(ft >= fs, (ft - fs) * net.edge_time[e], np.inf)
-    t_twin = net.edge_time[np.maximum(twin, 0)]
-    bwd = np.where((ft <= fs) & (twin >= 0), (fs - ft) * t_twin, np.inf)
-    return np.minimum(fwd, bwd) + src.a[si] + tgt.a[ti]
-
-
-def _search(
-    adj: sp.csr_array,
-    legs: tuple[IntArray, IntArray, FloatArray],
-    n_src: int,
-    limit: float | None,
-) -> FloatArray:
-    """Dense (n_src × n) times from each virtual source to every node of ``adj``."""
-    n = adj.shape[0]
-    graph = _augmented(adj, *legs, n_virtual=n_src)
-    lim = np.inf if limit is None else limit * (1.0 + 1e-12) + 1e-9
-    dist = dijkstra(graph, directed=True, indices=np.arange(n, n + n_src), limit=lim)
-    return np.asarray(dist[:, :n])
-
-
-def _local_keep(
-    net: CSRNetwork, rx: FloatArray, ry: FloatArray, radius: float
-) -> npt.NDArray[np.bool_] | None:
-    """Nodes within ``radius`` of the sources' bounding box, or None if that is most nodes."""
-    keep = (
-        (net.x >= rx.min() - radius)
-        & (net.x <= rx.max() + radius)
-        & (net.y >= ry.min() - radius)
-        & (net.y <= ry.max() + radius)
-    )
-    return keep if keep.sum() < _LOCAL_SHARE * net.n_nodes else None
-
-
-def _block(
-    net: CSRNetwork,
-    src: _Pts,
-    tgt: _Pts | None,
-    limit: float | None,
-    keep: npt.NDArray[np.bool_] | None,
-) -> tuple[FloatArray, IntArray]:
-    """Times from a chunk of sources to the target columns they may reach.
-
-    Returns the dense block and the global column (node or target index) of each block column;
-    columns left out are unreachable within ``limit``. Entries beyond ``limit`` are inf.
-    """
-    rows, cols, w = _source_legs(net, src)
-    if keep is None:
-        adj, gmap = net.adj, np.arange(net.n_nodes)
-    else:
-        adj, gmap = _subgraph(net.adj, keep)
-        ok = gmap[cols] >= 0  # legs to far nodes exceed the limit anyway
-        rows, cols, w = rows[ok], gmap[cols[ok]], w[ok]
-    dist = _search(adj, (rows, cols, w), len(src), limit)
-    if tgt is None:
-        out_cols = np.arange(net.n_nodes) if keep is None else np.flatnonzero(keep)
-        block = dist
-    else:
-        block, out_cols = _target_block(net, src, tgt, dist, gmap)
-    if limit is not None:
-        block[block > limit] = np.inf
-    return block, out_cols
-
-
-def _target_block(
-    net: CSRNetwork, src: _Pts, tgt: _Pts, dist: FloatArray, gmap: IntArray
-) -> tuple[FloatArray, IntArray]:
-    si, ti = _same_edge_pairs(src.e, tgt.e)
-    lu, lv = gmap[tgt.u], gmap[tgt.v]
-    sel = (lu >= 0) | (lv >= 0)
-    sel[ti] = True
-    out_cols = np.flatnonzero(sel)
-    ext = np.concatenate([dist, np.full((dist.shape[0], 1), np.inf)], axis=1)
-    lu, lv = lu[out_cols], lv[out_cols]  # −1 picks the inf column
-    block = np.minimum(ext[:, lu] + tgt.cu[out_cols], ext[:, lv] + tgt.cv[out_cols])
-    block += tgt.a[out_cols]
-    if si.size:
-        pos = np.full(len(tgt), -1, dtype=np.int64)
-        pos[out_cols] = np.arange(out_cols.size)
-        np.minimum.at(block, (si, pos[ti]), _shortcut(net, src, tgt, si, ti))
-    return block, out_cols
-
-
-def _auto_chunk(n_nodes: int, n_cols: int) -> int:
-    per_source = 8 * (3 * n_nodes + 4 * n_cols) + 1
-    return int(max(1, min(_MAX_CHUNK, MEMORY_BUDGET_BYTES // per_source)))
-
-
-def _spatial_order(rx: FloatArray, ry: FloatArray, cell: float) -> IntArray:
-    """Sources in Morton (z-) order of square cells, so that chunks are compact tiles."""
-    ix = ((rx - rx.min()) / cell).astype(np.int64)
-    iy = ((ry - ry.min()) / cell).astype(np.int64)
-    code = np.zeros(rx.size, dtype=np.int64)
-    for bit in range(20):
-        code |= ((ix >> bit) & 1) << (2 * bit) | ((iy >> bit) & 1) << (2 * bit + 1)
-    return np.argsort(code, kind="stable")
-
-
-def _iter_blocks(
-    net: CSRNetwork,
-    sources: Snapped,
-    targets: Snapped | None,
-    limit: float | None,
-    chunk_size: int | None,
-) -> Iterator[tuple[IntArray, FloatArray, IntArray]]:
-    """Yield (source indices, dense block, global columns) chunk by chunk."""
-    src = _Pts.build(net, sources)
-    tgt = None if targets is None else _Pts.build(net, targets)
-    n_cols = net.n_nodes if tgt is None else len(tgt)
-    size = chunk_size or _auto_chunk(net.n_nodes, n_cols)
-    radius = math.inf if limit is None else net.v_max * limit * (1 + 1e-9) + 1.0
-    local = math.isfinite(radius) and len(src) > 0
-    rx, ry = sources.road_xy(net) if local else (np.empty(0), np.empty(0))
-    order = _spatial_order(rx, ry, max(radius / 2.0, 1.0)) if local else np.arange(len(src))
-    for start in range(0, len(src), size):
-        sel = order[start : start + size]
-        keep = _local_keep(net, rx[sel], ry[sel], radius) if local else None
-        block, cols = _block(net, src.take(sel), tgt, limit, keep)
-        yield sel, block, cols
-
-
 def node_times(net: CSRNetwork, sources: Snapped, *, limit: float | None = None) -> NodeTimes:
     """Time from the nearest source to every node, and which source that is.
 
@@ -289,7 +103,7 @@ def node_times(net: CSRNetwork, sources: Snapped, *, limit: float | None = None)
         return NodeTimes(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), sources, limit)
     src = _Pts.build(net, sources)
     graph = _augmented(net.adj, *_source_legs(net, src), n_virtual=len(src))
-    lim = np.inf if limit is None else limit * (1.0 + 1e-12) + 1e-9
+    lim = _csgraph_limit(limit)
     dist, _, origin = dijkstra(
         graph,
         directed=True,
@@ -355,9 +169,10 @@ def bounded_matrix(
     ``M != 0`` / ``M > 0`` to find covered pairs; use :func:`covered` (or ``M.indptr`` /
     ``M.indices``) instead.
 
-    Sources are processed in chunks sized from :data:`MEMORY_BUDGET_BYTES` (never a dense
-    sources × nodes array), in spatial tiles; each tile searches only the subgraph within
-    ``v_max · limit_s`` of it when that is smaller than most of the graph.
+    Sources are processed in spatial tiles (:data:`~firecover.traveltime.blocks.TILE_SOURCES`
+    each, never a dense sources × nodes array); a reach pass finds the nodes a tile reaches
+    within ``limit_s`` and the tile searches only that subgraph and prices only the targets on
+    its edges, so the work follows what the sources reach, not the size of the graph.
 
     Parameters
     ----------
@@ -368,7 +183,7 @@ def bounded_matrix(
     targets : Snapped, optional
         Target points; default every node (columns = node positions).
     chunk_size : int, optional
-        Sources per Dijkstra call; default from the memory budget.
+        Sources per tile; default :data:`~firecover.traveltime.blocks.TILE_SOURCES`.
 
     Returns
     -------
@@ -378,7 +193,7 @@ def bounded_matrix(
         raise ValueError(f"limit_s must be a non-negative number of seconds, got {limit_s}")
     n_cols = net.n_nodes if targets is None else len(targets)
     parts_r, parts_c, parts_d = [], [], []
-    for sel, block, cols in _iter_blocks(net, sources, targets, float(limit_s), chunk_size):
+    for sel, block, cols in iter_blocks(net, sources, targets, float(limit_s), chunk_size):
         r, c = np.nonzero(block <= limit_s)
         parts_r.append(sel[r])
         parts_c.append(cols[c])
@@ -415,7 +230,7 @@ def time_matrix(
     """
     n_cols = net.n_nodes if targets is None else len(targets)
     out = np.full((len(sources), n_cols), np.inf)
-    for sel, block, cols in _iter_blocks(net, sources, targets, limit, chunk_size):
+    for sel, block, cols in iter_blocks(net, sources, targets, limit, chunk_size):
         out[np.ix_(sel, cols)] = block
     return out
 
@@ -443,7 +258,7 @@ def k_nearest_times(
         return _k_from_sparse(bounded_matrix(net, sources, limit, targets=targets), k)
     best_t = np.full((k, n_cols), np.inf)
     best_i = np.full((k, n_cols), -1, dtype=np.int64)
-    for sel, block, cols in _iter_blocks(net, sources, targets, None, None):
+    for sel, block, cols in iter_blocks(net, sources, targets, None, None):
         full = np.full((sel.size, n_cols), np.inf)
         full[:, cols] = block
         all_t = np.concatenate([best_t, full])

@@ -37,14 +37,24 @@ def _augmented(
     return sp.csr_array((data, indices.astype(itype), indptr.astype(itype)), shape=(size, size))
 
 
-def _subgraph(adj: sp.csr_array, keep: npt.NDArray[np.bool_]) -> tuple[sp.csr_array, IntArray]:
-    """Induced subgraph on ``keep`` (stored zeros kept) and the global→local node map."""
-    idx = np.flatnonzero(keep)
+def _ranges(starts: IntArray, ends: IntArray) -> IntArray:
+    """The concatenation of ``arange(starts[i], ends[i])`` over i, vectorised."""
+    counts = (np.asarray(ends) - np.asarray(starts)).astype(np.int64)
+    offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts), counts)
+    return np.arange(int(counts.sum()), dtype=np.int64) + offsets
+
+
+def _subgraph(adj: sp.csr_array, idx: IntArray) -> tuple[sp.csr_array, IntArray]:
+    """Subgraph induced on the nodes ``idx`` (stored zeros kept) and the global→local node map.
+
+    Local node ``k`` is global node ``idx[k]``; the map holds −1 for nodes not in ``idx``.
+    """
+    idx = np.asarray(idx, dtype=np.int64)
     gmap = np.full(adj.shape[0], -1, dtype=np.int64)
     gmap[idx] = np.arange(idx.size)
     starts, ends = adj.indptr[idx], adj.indptr[idx + 1]
     counts = (ends - starts).astype(np.int64)
-    pos = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    pos = _ranges(starts, ends)
     cols = gmap[adj.indices[pos]]
     ok = cols >= 0
     rows = np.repeat(np.arange(idx.size), counts)[ok]
@@ -60,11 +70,19 @@ def _subgraph(adj: sp.csr_array, keep: npt.NDArray[np.bool_]) -> tuple[sp.csr_ar
 def _csr_from_parts(
     rows: list[IntArray], cols: list[IntArray], data: list[FloatArray], shape: tuple[int, int]
 ) -> sp.csr_array:
-    """CSR from row-major chunks whose rows are disjoint (stored zeros kept)."""
+    """CSR from row-major chunks whose rows are disjoint (stored zeros kept).
+
+    Each row's entries form one contiguous run of the concatenated chunks (a row comes from one
+    chunk, whose entries are in row-major order, columns sorted), so the runs are put in row
+    order without sorting the entries.
+    """
     r = np.concatenate(rows) if rows else np.empty(0, np.int64)
     c = np.concatenate(cols) if cols else np.empty(0, np.int64)
     d = np.concatenate(data) if data else np.empty(0, np.float64)
-    order = np.argsort(r, kind="stable")  # each row comes from one chunk, columns sorted
+    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if r.size else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], r.size].astype(np.int64)
+    by_row = np.argsort(r[starts], kind="stable")
+    order = _ranges(starts[by_row], ends[by_row])
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
     itype = np.int32 if max(d.size, *shape) < 2**31 - 1 else np.int64

@@ -83,6 +83,23 @@ def test_barriers_from_graph_takes_expressways_once() -> None:
     assert len(barriers_from_graph(straight_road())) == 0
 
 
+def test_barriers_from_graph_keeps_motorway_names() -> None:
+    """OSM graphs give the motorway's name; the barrier rule names the barrier crossed."""
+    g = straight_road(1000.0)
+    for n, y in ((2, -500), (3, 500), (5, -500), (6, 500)):
+        g.add_node(n, x=X0 + (300 if n < 5 else 700), y=Y0 + y)
+    add_road(g, 2, 3, 80.0, road_class="motorway")
+    add_road(g, 5, 6, 80.0, road_class="motorway")
+    for u, v, k in g.edges(keys=True):
+        if {u, v} == {2, 3}:
+            g.edges[u, v, k]["name"] = "京津塘高速"
+        if {u, v} == {5, 6}:
+            g.edges[u, v, k]["name"] = ["津滨高速", "G2"]
+    got = barriers_from_graph(g).sort_values("name")
+    assert got["name"].tolist() == ["京津塘高速", "津滨高速/G2"]
+    assert got["kind"].tolist() == ["expressway", "expressway"]
+
+
 # --------------------------------------------------------------------------- zones
 
 
@@ -163,8 +180,28 @@ def test_jurisdiction_straddle_is_exact(square_net: CSRNetwork) -> None:
     assert row["barrier_kinds"] == "river"
     assert j.zones is not None and len(j.zones) == 2
     check = j.check()[0]
-    assert check.compliant  # advisory by default: a warning
-    assert any("0.3 km²" in w for w in check.warnings)
+    assert not check.compliant  # issue 12: the barrier rule is a check
+    assert any("0.3 km²" in r and "river" in r for r in check.reasons)
+    assert j.check(barrier_is_failure=False)[0].compliant  # barrier_rule = "warn"
+
+
+def test_jurisdiction_names_each_barrier_crossed_with_the_area_beyond(
+    square_net: CSRNetwork,
+) -> None:
+    """Two named barriers: each entry is the district's area beyond that barrier, counted
+    by hand from the 50 m cells (beyond x = 400: 0.6 km², beyond x = 700: 0.3 km²)."""
+    d = build_demand(square_net, SQUARE, cell_size_m=50)
+    st = snap_points(square_net, [X0 + 100], [Y0 + 500])
+    bars = gpd.GeoDataFrame({"kind": ["railway", "river"], "name": ["京沪铁路", ""]},
+                            geometry=[vline(400), vline(700)], crs=CRS)  # fmt: skip
+    j = assign_jurisdictions(square_net, st, ["A"], d, class_keys=["level1"], barriers=bars)
+    row = j.stations.iloc[0]
+    assert row["straddled_barrier_km2"] == pytest.approx(0.6, rel=REL)
+    got = {(c.kind, c.name): c.km2 for c in row["barrier_crossings"]}
+    assert got == pytest.approx({("railway", "京沪铁路"): 0.6, ("river", ""): 0.3}, rel=REL)
+    reason = j.check()[0].reasons[0]
+    assert "铁路「京沪铁路」 0.6 km²" in reason and "河流 0.3 km²" in reason
+    assert "railway 京沪铁路 0.6 km²" in reason
 
 
 def _zone_x(cells: gpd.GeoDataFrame, edges: list[float]) -> np.ndarray:

@@ -211,7 +211,12 @@ def test_markdown_share_column_follows_the_budget(
     # the column under that header holds each station's share reached within this budget
     for check in run.checks:
         share = check.reached_share
-        expected = f"{share:.0%}" if math.isfinite(share) else "—"
+        # shares are rounded down (issue 12): 100% only when all of it is reached
+        if not math.isfinite(share):
+            expected = "—"
+        else:
+            floor = "100" if share >= 1 - 1e-6 else str(math.floor(share * 100 + 1e-9))
+            expected = f"{floor}%"
         assert table[check.name][6] == expected
     shares = {c.name: c.reached_share for c in run.checks}
     if label == "6":  # 1 + 5 min: 3 km along the road from 东站 and 小站 reaches every cell

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import geopandas as gpd
@@ -444,12 +443,10 @@ def test_larger_budget_never_shrinks_and_station_within_dissolved(
         assert km[0] <= km[1] + 1e-9
 
 
-def test_five_thousand_edge_grid_is_fast() -> None:
+def test_five_thousand_edge_grid_grows_with_the_budget() -> None:
+    """Correctness only; the wall time of this case is measured by bench/service_area.py."""
     net = CSRNetwork.from_graph(grid(40, 40, spacing=150.0, seed=1))
     assert net.n_edges > 5000
     src = Snapped.at_nodes(net, [820])
-    start = time.perf_counter()
     gdf = service_areas(net, src, ["A"], [3.0, 4.0, 5.0, 8.0], mode="both")
-    elapsed = time.perf_counter() - start
     assert np.all(np.diff(gdf.area_km2[:4]) > 0)
-    assert elapsed < 10.0, f"{elapsed:.1f} s"

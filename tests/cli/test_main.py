@@ -58,3 +58,19 @@ def test_unexpected_error_is_reported_as_bug(runner: CliRunner) -> None:
         cli.commands.pop("bug")
     assert res.exit_code == 1
     assert "bug in firecover" in res.output and "Traceback" not in res.output
+
+
+def test_a_closed_stdout_pipe_ends_quietly_with_141() -> None:
+    """`firecover … | head -1`: no traceback, no message, 128 + SIGPIPE (README)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    graph = Path(__file__).resolve().parents[2] / "data" / "demo" / "demo_district.graphml"
+    code = "from firecover.cli.main import main; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "graph", "info", str(graph)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(120) == 141 and err == b""

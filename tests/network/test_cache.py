@@ -275,3 +275,57 @@ def test_clear_cache(tmp_path: Path) -> None:
     assert not any((tmp_path / "graphs").iterdir())
     assert clear_cache(tmp_path) == 0
     assert clear_cache("off") == 0
+
+
+def _manifest_of(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    manifest = next((tmp_path / "graphs").glob("*.json"))
+    return manifest, json.loads(manifest.read_text(encoding="utf-8"))
+
+
+def test_what_the_build_reported_is_reported_again_on_a_hit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def loader() -> nx.MultiDiGraph:
+        logging.getLogger("firecover.network.prepare").warning(
+            "kept the largest strongly connected component; dropped 60 nodes, 12.38 km"
+        )
+        return load_graph(DEMO)
+
+    with caplog.at_level(logging.WARNING, logger="firecover"):
+        _g1, net1 = cached_network(DEMO, loader, key_parts=PARTS, cache_dir=tmp_path)
+    assert "dropped 60 nodes" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="firecover"):
+        g2, net2 = cached_network(DEMO, Loader(), key_parts=PARTS, cache_dir=tmp_path)
+    assert "dropped 60 nodes, 12.38 km" in caplog.text  # the hit says it again
+    assert net1.notes == net2.notes and "dropped 60 nodes" in net2.notes[0]
+    assert g2.graph["build_warnings"] == list(net2.notes)
+    assert _manifest_of(tmp_path)[1]["reported"][0]["level"] == logging.WARNING
+
+
+def test_an_entry_edited_with_its_checksum_is_rebuilt(tmp_path: Path) -> None:
+    """Edge numbers x10 with sha256 and size updated: the recorded summary gives it away."""
+    import hashlib
+    import io
+
+    cached_network(DEMO, Loader(), key_parts=PARTS, cache_dir=tmp_path)
+    manifest, meta = _manifest_of(tmp_path)
+    npz_path = manifest.parent / meta["npz"]
+    with np.load(npz_path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    # every float edge column (travel time, length, speed) x10
+    timed = [k for k in arrays if k.startswith("edge.") and k.endswith(".float.values")]
+    assert timed
+    for k in timed:
+        arrays[k] = arrays[k] * 10
+    buf = io.BytesIO()
+    np.savez(buf, allow_pickle=False, **arrays)
+    raw = buf.getvalue()
+    npz_path.write_bytes(raw)
+    meta |= {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+    manifest.write_text(json.dumps(meta), encoding="utf-8")
+    again = Loader()
+    _g, net = cached_network(DEMO, again, key_parts=PARTS, cache_dir=tmp_path)
+    assert again.calls == 1  # rebuilt, not trusted
+    expected = CSRNetwork.from_graph(load_graph(DEMO))
+    np.testing.assert_array_equal(net.edge_time, expected.edge_time)

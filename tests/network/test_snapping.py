@@ -85,7 +85,7 @@ def test_snap_stations_names_far_stations_and_the_fix() -> None:
         snap_stations(STRAIGHT, [X0 + 100, X0 + 500], [Y0 + 800, Y0 + 2500], ["A", "B"])
     msg = str(info.value)
     assert "A (800 m)" in msg and "B (2.5 km)" in msg and "2 stations" in msg
-    assert "move the station onto a road or raise --snap-max" in msg and "\n" not in msg
+    assert "check its coordinates and crs, or move it onto a road" in msg and "\n" not in msg
     with pytest.raises(SnapError, match="#0"):
         snap_stations(STRAIGHT, [X0], [Y0 + 300], max_m=100.0)
     with pytest.raises(ValueError, match="one entry per station"):

@@ -210,3 +210,26 @@ def test_service_areas_at_budget_only() -> None:
     both = pd.concat([early, areas], ignore_index=True)
     assert set(maps._at_budget(both, 5.0)["minutes"]) == {5.0}
     assert len(maps._at_budget(early, 5.0)) == len(early)  # no budget row: draw what there is
+
+
+def test_approximate_stations_are_drawn_as_such() -> None:
+    """Issue 12: an approximate location gets a dashed hollow ring, a dashed circle of its
+    precision_m (radius in metres, measured on the patch) and a legend entry."""
+    import dataclasses
+
+    import numpy as np
+    from matplotlib.patches import Circle
+
+    layers = make_layers()
+    st = layers.stations.copy()
+    st["approximate"] = [True] + [False] * (len(st) - 1)
+    st["precision_m"] = [300.0] + [np.nan] * (len(st) - 1)
+    fig = maps._draw(dataclasses.replace(layers, stations=st), "t", set(maps.DEFAULT_SHOW), True)
+    texts = _texts(fig)
+    assert any("Approximate location" in t and "位置为近似" in t for t in texts)
+    rings = [p for ax in fig.axes for p in ax.patches if isinstance(p, Circle)]
+    assert len(rings) == 1 and rings[0].get_radius() == 300.0
+    assert rings[0].center == (st.geometry.x.iloc[0], st.geometry.y.iloc[0])
+    assert rings[0].get_linestyle() == "--"
+    plain = _texts(maps._draw(make_layers(), "t", set(maps.DEFAULT_SHOW), True))
+    assert not any("Approximate location" in t for t in plain)

@@ -12,8 +12,10 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 import pytest
+import shapely
 from layer_data import make_layers
 
 from firecover.outputs.glossary import glossary
@@ -74,3 +76,29 @@ def test_layer_styles_table_in_the_geopackage(tmp_path: Path) -> None:
     out = subprocess.run(["ogrinfo", "-ro", "-q", str(path), "layer_styles"], check=True,
                          capture_output=True, text=True).stdout  # fmt: skip
     assert "f_table_name (String) = jurisdictions" in out and "<qgis" in out
+
+
+def test_every_layer_kind_has_a_style() -> None:
+    """Each layer of the schema gets a QML (a new layer without one would fail a whole run)."""
+    from firecover.outputs.layers import LAYER_COLUMNS
+
+    for name in LAYER_COLUMNS:
+        frame = gpd.GeoDataFrame({c: [] for c in LAYER_COLUMNS[name]}, geometry=[],
+                                 crs="EPSG:32650")  # fmt: skip
+        assert "<qgis" in layer_qml(name, frame, colours={}, response_min=5.0, lang="zh")
+
+
+def test_search_zones_dashed_purple_and_labelled_by_site() -> None:
+    """The optimum's search zones (选址范围) as on the PNG: dashed purple outline, site labels."""
+    from firecover.outputs.zones_draw import ZONE_COLOUR
+
+    frame = gpd.GeoDataFrame({"site": ["S1"], "n_candidates": [3], "loss": [0.01]},
+                             geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:32650")  # fmt: skip
+    root = ET.fromstring(layer_qml("search_zones", frame, colours={}, response_min=5.0,
+                                   lang="zh").split("\n", 1)[1])  # fmt: skip
+    r, g, b, _ = (int(v) for v in root.find(".//prop[@k='outline_color']").get("v").split(","))  # type: ignore[union-attr]
+    assert f"#{r:02x}{g:02x}{b:02x}" == ZONE_COLOUR
+    assert root.find(".//prop[@k='outline_style']").get("v") == "dash"  # type: ignore[union-attr]
+    assert root.find("labeling/settings/text-style").get("fieldName") == "site"  # type: ignore[union-attr]
+    aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
+    assert aliases["site"] == glossary("zh")("site")

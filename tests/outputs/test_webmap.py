@@ -114,3 +114,18 @@ def test_large_layers_are_left_out_or_thinned(tmp_path: Path,
     assert "需求网格" not in small  # the cells layer is gone
     assert len(small) < len(full)
     assert "辖区 jurisdictions" in small and "道路 roads" in small
+
+
+def test_approximate_stations_get_a_dashed_ring(tmp_path: Path) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    layers = make_layers()
+    st = layers.stations.copy()
+    st["approximate"] = [True] + [False] * (len(st) - 1)
+    st["precision_m"] = [250.0] + [np.nan] * (len(st) - 1)
+    page = webmap.render_webmap(dataclasses.replace(layers, stations=st),
+                                tmp_path / "m.html").read_text(encoding="utf-8")  # fmt: skip
+    assert "近似 approximate" in page and "±250 m" in page
+    assert '"radius": 250.0' in page and '"dashArray": "6 4"' in page

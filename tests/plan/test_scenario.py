@@ -386,10 +386,15 @@ def test_syntax_error_has_line_and_column(tmp_path: Path) -> None:
         load_scenario(path)
 
 
-def test_not_utf8(tmp_path: Path) -> None:
+def test_gbk_is_read_and_other_bytes_refused(tmp_path: Path) -> None:
     path = tmp_path / "gbk.toml"
-    path.write_bytes((HEAD + station("小白楼")).encode("gbk"))
-    with pytest.raises(ScenarioError, match="not UTF-8"):
+    text = HEAD + station("小白楼")
+    path.write_bytes(text.encode("gbk"))
+    utf8 = tmp_path / "utf8.toml"
+    utf8.write_text(text, encoding="utf-8")
+    assert load_scenario(path).stations == load_scenario(utf8).stations  # same as UTF-8
+    path.write_bytes(text.encode("utf-8") + b"\n# \xff\xfe\x80\n")
+    with pytest.raises(ScenarioError, match="neither UTF-8 nor GBK"):
         load_scenario(path)
 
 
@@ -520,3 +525,45 @@ def test_station_lookup() -> None:
     assert sc.station(" 小白楼 ").year == 2022
     with pytest.raises(KeyError):
         sc.station("不存在")
+
+
+def test_barrier_rule_keys() -> None:
+    text = HEAD.replace(
+        "[scenario.graph]",
+        '[scenario.standards]\nbarrier_rule = "warn"\nbarrier_min_km2 = 0.5\n'
+        "barrier_min_share = 0.1\n\n[scenario.graph]",
+    ) + station("A")
+    std = parse(text).standards
+    assert (std.barrier_rule, std.barrier_min_km2, std.barrier_min_share) == ("warn", 0.5, 0.1)
+    assert parse(HEAD + station("A")).standards.barrier_rule is None
+    assert "barrier_rule" in error(text.replace('"warn"', '"maybe"'))
+    assert "barrier_min_share" in error(text.replace("= 0.1", "= 2"))
+
+
+def test_precision_marks_a_station_approximate() -> None:
+    s = parse(HEAD + station("A", precision_m=300)).stations[0]
+    assert s.precision_m == 300.0 and s.approximate
+    plain = parse(HEAD + station("B")).stations[0]
+    assert plain.precision_m is None
+    assert "precision_m" in error(HEAD + station("A", precision_m=-1))
+
+
+# --------------------------------------------------------------------------- travel, admin
+
+
+def test_travel_table_and_admin_boundary() -> None:
+    head = HEAD.replace("[scenario.graph]", '[scenario.boundary]\nadmin = "天津市/和平区"\n\n'
+                        '[scenario.travel]\nmodel = "radius"\nshape = "circle"\n'
+                        "speed_kph = 35\ncurvature = 1.3\n\n[scenario.graph]")  # fmt: skip
+    sc = parse(head + station("南京路站"))
+    assert (sc.travel.model, sc.travel.shape) == ("radius", "circle")
+    assert (sc.travel.speed_kph, sc.travel.curvature) == (35.0, 1.3)
+    assert (sc.boundary.kind, sc.boundary.place) == ("admin", "天津市/和平区")
+    assert parse(HEAD + station("南京路站")).travel.model == "network"
+
+
+def test_travel_table_errors() -> None:
+    bad = HEAD.replace("[scenario.graph]", '[scenario.travel]\nmodel = "bus"\n\n[scenario.graph]')
+    assert "network, radius" in error(bad + station("南京路站"))
+    bad = HEAD.replace("[scenario.graph]", "[scenario.travel]\ncurvature = 0.5\n\n[scenario.graph]")
+    assert "curvature" in error(bad + station("南京路站"))

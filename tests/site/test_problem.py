@@ -246,3 +246,18 @@ def test_area_model_milp_without_presolve_finds_the_small_solution(problem: Site
                                   False, 60)  # fmt: skip
     assert out.outcome.status == "optimal"
     assert len(out.outcome.new_sites) == len(lscp.new_sites)
+
+
+def test_headline_never_says_all_comply_when_a_district_crosses_a_barrier() -> None:
+    """Issue 12: with barrier_rule = "warn" the stations pass, but site.md must not say 全部达标."""
+    from firecover.site.report import _headline
+
+    d = {"new_stations": [{}], "new_class": "一级", "budget_minutes": {"turnout": 1, "driving": 4},
+         "after": {"noncompliant": [], "covered_share": 0.996,
+                   "crossing_barriers": ["A站"]}}  # fmt: skip
+    text = _headline(d)
+    assert "全部达标" not in text and "A站" in text and "99.6%" in text
+    d["after"]["crossing_barriers"] = []
+    assert "全部达标" in _headline(d)
+    d["after"]["noncompliant"] = ["A站"]
+    assert "全部达标" not in _headline(d) and "仍不达标" in _headline(d)

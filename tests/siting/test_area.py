@@ -352,3 +352,114 @@ def test_total_capacity_and_solver_infeasibility() -> None:
         siting.area_limited(cover, np.ones(4), [7.0, 4.0], p=2, fixed=[0])
     with pytest.raises(InfeasibleModelError, match="out of range"):
         siting.area_limited(cover, np.ones(4), [7.0, 4.0], fixed=[5])
+
+
+# ------------------------------------------------- issue 12: cells larger than some limits ---
+
+
+def test_issue12_lscp_sites_cannot_hold_the_whole_cell() -> None:
+    """The LSCP sites (fixed 1, 2, 3) can split the 3 km² cell but none holds it whole: the
+    whole-cell step must fall back to the full model (open site 0), not raise SolverError."""
+    res = siting.area_limited(
+        np.array([[True] * 4]), np.array([3.0]), np.array([3.0, 1, 2, 1]), fixed=[1, 2, 3]
+    )
+    assert res.status == "optimal" and res.objective == 1
+    assert res.new_sites.tolist() == [0] and res.assignment.tolist() == [0]
+
+
+def test_issue12_second_instance_needs_three_sites() -> None:
+    cover = np.array([[1, 1, 1], [1, 0, 0], [0, 1, 0]], bool)
+    res = siting.area_limited(cover, np.array([3.0, 0, 0]), np.array([2.0, 2, 3]))
+    assert res.objective == 3 and res.sites.tolist() == [0, 1, 2]
+    assert res.assignment.tolist() == [2, 0, 1]
+
+
+@st.composite
+def big_cell_instances(draw: Any) -> dict[str, Any]:
+    """Dense coverage, small limits and cells of 0-4 km²: many cells fit only some sites, so
+    the LSCP sites often carry the area split but not whole (the issue 12 failure)."""
+    n = draw(st.integers(1, 5))
+    m = draw(st.integers(2, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    cover = rng.random((n, m)) < draw(st.sampled_from([0.6, 0.8, 1.0]))
+    fixed = np.sort(rng.choice(m, draw(st.integers(0, m - 1)), replace=False))
+    return {
+        "cover": cover,
+        "given": cover,
+        "area": rng.integers(0, 5, n).astype(float),
+        "limits": rng.choice(np.array([1.0, 1.0, 2.0, 2.0, 3.0, 4.0]), m),
+        "cost": np.ones(m),
+        "fixed": fixed,
+    }
+
+
+@st.composite
+def trap_instances(draw: Any) -> dict[str, Any]:
+    """Small-limit sites that cover every cell (fixed, or one of them alone is the LSCP
+    optimum) and can hold the area only split, plus a large site that holds a cell whole."""
+    n = draw(st.integers(1, 4))
+    m = draw(st.integers(2, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    cover = np.zeros((n, m), dtype=bool)
+    cover[:, 1:] = True
+    cover[:, 0] = rng.random(n) < 0.7
+    limits = np.concatenate([[4.0], rng.choice(np.array([1.0, 2.0]), m - 1)])
+    fixed = np.arange(1, m) if draw(st.booleans()) else np.zeros(0, dtype=np.int64)
+    return {
+        "cover": cover,
+        "given": cover,
+        "area": rng.integers(0, 5, n).astype(float),
+        "limits": limits,
+        "cost": np.ones(m),
+        "fixed": fixed,
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(big_cell_instances(), trap_instances()))
+def test_min_form_with_cells_larger_than_some_limits_matches_brute_force(
+    inst: dict[str, Any],
+) -> None:
+    args = (inst["cover"], inst["area"], inst["limits"])
+    best = oracle(inst, None)
+    if best is None:
+        with pytest.raises(InfeasibleModelError):
+            siting.area_limited(*args, fixed=inst["fixed"])
+        return
+    res = siting.area_limited(*args, fixed=inst["fixed"])
+    assert res.objective == best
+    assert siting.check_area_assignment(*args, res.sites, res.assignment) == []
+
+
+def zone_oracle(inst: dict[str, Any], cell_zone: np.ndarray, site_zone: np.ndarray) -> float | None:
+    """Brute force with the barrier rule: a cell's site must be in the cell's zone."""
+    same = (cell_zone[:, None] == site_zone[None, :]) | (cell_zone[:, None] < 0)
+    return oracle({**inst, "cover": inst["cover"] & same}, None)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(big_cell_instances(), st.integers(0, 2**31 - 1))
+def test_zones_constraint_matches_brute_force(inst: dict[str, Any], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = inst["cover"].shape
+    cz = rng.integers(-1, 2, n)
+    sz = rng.integers(0, 2, m)
+    args = (inst["cover"], inst["area"], inst["limits"])
+    best = zone_oracle(inst, cz, sz)
+    if best is None:
+        with pytest.raises(InfeasibleModelError):
+            siting.area_limited(*args, fixed=inst["fixed"], zones=(cz, sz))
+        return
+    res = siting.area_limited(*args, fixed=inst["fixed"], zones=(cz, sz))
+    assert res.objective == best
+    a = res.assignment
+    assert all(cz[i] < 0 or cz[i] == sz[a[i]] for i in range(n))
+
+
+def test_zones_keep_a_cell_on_its_side_of_the_barrier() -> None:
+    # one cell of each side, one site each side and a big site across that covers both
+    cover = np.ones((2, 3), bool)
+    res = siting.area_limited(cover, [1.0, 1.0], [7.0, 7.0, 7.0], zones=([0, 1], [0, 1, 0]))
+    assert res.objective == 2 and set(res.sites.tolist()) >= {1}
+    with pytest.raises(DataFormatError):
+        siting.area_limited(cover, [1.0, 1.0], [7.0] * 3, zones=([0], [0, 1, 0]))

@@ -97,7 +97,7 @@ def test_missing_profile(tmp_path: Path) -> None:
         ("turnout_min = 1.0", "", "budget.turnout_min' is missing"),
         ("driving_min = 4.0", 'driving_min = "4"', "budget.driving_min"),
         ("area_limit_km2 = 4.0", "area_limit_km2 = -4.0", "classes.level2.area_limit_km2"),
-        ("failure = false", "failure = 0", "barriers.failure"),
+        ("failure = true", "failure = 0", "barriers.failure"),
         ('"class 2", ', '"class 2", "一级", ', "一级"),
         ("district = false", "district = false\narea_limit_km2 = 1.0", "logistics.area_limit_km2"),
         ("[budget]", "[budget", "not valid TOML"),
@@ -331,13 +331,60 @@ def test_unknown_override_key_refused() -> None:
         check_stations(["a"], ["level1"], [1.0], [4.0], [1.0], overrides={"b": 3.0})
 
 
-def test_barrier_is_a_warning_by_default() -> None:
+def test_barrier_fails_by_default_and_warns_on_request() -> None:
+    """Issue 12: the barrier rule is a check (GB 51080-2015 §4.1.3-4), not a note."""
     c = _one("level1", 5.0, straddled_barrier_km2=[0.8])
-    assert c.compliant and c.checks["barrier"] is False
-    assert "0.8 km²" in c.warnings[0] and "GB 51080-2015 §4.1.3-4" in c.clauses
-    strict = _one("level1", 5.0, straddled_barrier_km2=[0.8], barrier_is_failure=True)
-    assert not strict.compliant and "0.8 km²" in strict.reasons[0]
+    assert not c.compliant and c.checks["barrier"] is False and c.verdict == "fail"
+    assert "0.8 km²" in c.reasons[0] and "GB 51080-2015 §4.1.3-4" in c.clauses
+    warn = _one("level1", 5.0, straddled_barrier_km2=[0.8], barrier_is_failure=False)
+    assert warn.compliant and "0.8 km²" in warn.warnings[0]
     assert _one("level1", 5.0, straddled_barrier_km2=[0.0]).checks["barrier"] is True
+
+
+def test_barrier_names_each_barrier_crossed() -> None:
+    crossed = [[("expressway", "京津塘高速", 1.61), ("river", "海河", 0.8)]]
+    c = _one("level1", 6.0, straddled_barrier_km2=[2.41], barrier_crossings=crossed)
+    text = c.reasons[0]
+    assert "京津塘高速" in text and "1.61 km²" in text and "海河" in text and "0.8 km²" in text
+    assert "2.41 km²" in text and "40%" in text  # 2.41 / 6 = 40.2 %, shown rounded down
+    assert c.to_dict()["barriers_crossed"][0] == {"kind": "expressway", "name": "京津塘高速",
+                                                  "km2": 1.61}  # fmt: skip
+
+
+@given(
+    beyond=st.floats(0.0, 5.0),
+    area=st.floats(0.01, 10.0),
+    min_km2=st.floats(0.0, 1.0),
+    min_share=st.floats(0.0, 0.5),
+)
+def test_barrier_slivers_below_both_thresholds_are_ignored(
+    beyond: float, area: float, min_km2: float, min_share: float
+) -> None:
+    beyond = min(beyond, area)
+    c = _one("level1", area, arrival=4.0, straddled_barrier_km2=[beyond],
+             barrier_min_km2=min_km2, barrier_min_share=min_share)  # fmt: skip
+    counts = beyond > 1e-6 and beyond >= min_km2 and beyond / area >= min_share
+    assert c.checks["barrier"] is (not counts)
+    assert c.compliant is (not counts) or area > 7.0
+
+
+def test_barrier_default_thresholds_are_the_settings() -> None:
+    from firecover.settings import DEFAULTS
+
+    assert (DEFAULTS.barrier_min_km2, DEFAULTS.barrier_min_share) == (0.1, 0.02)
+    assert _one("level1", 5.0, straddled_barrier_km2=[0.02]).checks["barrier"] is True  # sliver
+    assert _one("level1", 5.0, straddled_barrier_km2=[0.09]).checks["barrier"] is True
+    assert _one("level1", 5.0, straddled_barrier_km2=[0.11]).checks["barrier"] is False
+    assert _one("level1", 6.9, straddled_barrier_km2=[0.12]).checks["barrier"] is True  # 1.7 %
+
+
+def test_verdicts_no_district_and_outside() -> None:
+    res = check_stations(["a", "b", "c"], ["战勤保障", "level1", "level1"], [0.0, 0.0, 3.0],
+                         [math.nan, math.nan, 4.0], [math.nan, math.nan, 1.0])  # fmt: skip
+    assert [r.verdict for r in res] == ["no_district", "outside", "pass"]
+    assert res[0].verdict_label == "无辖区 no district"
+    assert res[1].verdict_label == "规划区外 outside the planning area"
+    assert all("达标" not in r.verdict_label for r in res[:2])
 
 
 def test_logistics_with_area_is_noted_not_failed() -> None:
@@ -406,7 +453,7 @@ def test_check_to_dict_is_json_safe() -> None:
         assert list(d) == [
             "name", "class_key", "class_zh", "class_en", "limit_km2", "limit_basis",
             "jurisdiction_km2", "max_arrival_min", "reached_share", "budget_min", "compliant",
-            "checks", "reasons", "warnings", "clauses",
+            "checks", "reasons", "warnings", "clauses", "verdict", "barriers_crossed",
         ]  # fmt: skip
     assert res[0].to_dict()["max_arrival_min"] is None
 
