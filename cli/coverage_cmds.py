@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from firecover.analysis.files import coverage_from_files
+from firecover.cli.deliverable_opts import datum_check_option, map_lang_option
 from firecover.cli.options import METRES, MINUTES, MINUTES0
 
 _EXISTING = click.Path(exists=False, dir_okay=False, path_type=Path)
@@ -38,7 +39,7 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
-    return f
+    return datum_check_option(map_lang_option(f))
 
 
 def _run(focus: str, **kw: Any) -> None:
@@ -47,7 +48,8 @@ def _run(focus: str, **kw: Any) -> None:
         barriers=kw["barriers"], within_barrier_zones=kw["barrier_zones"],
         minutes=list(kw["minutes"]) or None,
         turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
-        focus=focus, html=not kw["no_html"],
+        focus=focus, html=not kw["no_html"], lang=kw["lang"] or "both",
+        datum_check=kw["datum_check"] == "on",
     )  # fmt: skip
     s = run.summary
     click.echo(

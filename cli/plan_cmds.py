@@ -8,6 +8,11 @@ from typing import Any
 import click
 
 from firecover._display import at_most, figure, pct
+from firecover.cli.deliverable_opts import (
+    chosen_deliverables,
+    datum_check_option,
+    deliverable_options,
+)
 from firecover.cli.options import METRES, SECONDS
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
@@ -72,6 +77,8 @@ def _echo_years(ev: PlanEvaluation) -> None:
     help="Solver time limit per optimum model, seconds.",
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
+@deliverable_options
+@datum_check_option
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -83,11 +90,18 @@ def evaluate(
     time_limit: float,
     no_html: bool,
     barrier_rule: str | None,
+    lang: str | None,
+    output_datum: str | None,
+    deliverables: str | None,
+    no_docx: bool,
+    no_xlsx: bool,
+    datum_check: str,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
-    Writes OUT/report.json, report.md, layers.gpkg, map.html (final year), map_<year>.png and
-    layers_<year>.gpkg per year, optimum_sites.geojson and optimum_search_zones.geojson.
+    Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
+    map.html (final year), map_<year>.png and layers_<year>.gpkg per year,
+    optimum_sites.geojson and optimum_search_zones.geojson.
 
     \b
     Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).
@@ -102,6 +116,8 @@ def evaluate(
         travel_model=travel_model,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
         progress=lambda msg: click.echo(f"  … {msg}", err=True), barrier_rule=barrier_rule,
+        lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
+        deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
     )  # fmt: skip
     _echo_years(ev)
     opt = ev.optimum

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from firecover._display import pct
+from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
@@ -117,14 +118,17 @@ def _progress(enabled: bool) -> Iterator[Any]:
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@map_lang_option
+@output_datum_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.")  # fmt: skip
 def site(**kw: Any) -> None:
     """Where should the next stations go? Pick sites with the existing stations fixed.
 
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
-    WGS-84), candidates.geojson, search_zones.geojson (选址范围: where each new site could go
-    instead), and layers.gpkg, map.png, map.html for the resulting stations.
+    in --output-datum, WGS-84 by default), candidates.geojson, search_zones.geojson (选址范围:
+    where each new site could go instead), and layers.gpkg, map.png, map.html for the
+    resulting stations.
     """
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
@@ -137,6 +141,7 @@ def site(**kw: Any) -> None:
             progress=progress, barrier_zones=kw["barrier_zones"], barrier_rule=kw["barrier_rule"],
             zone_loss=kw["zone_loss"],
             tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
+            lang=kw["lang"] or "both", output_datum=kw["output_datum"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

@@ -96,6 +96,10 @@ class Settings:
         ``$FIRECOVER_CACHE_DIR`` if set (``off`` there disables), else the user cache folder
         (``~/.cache/firecover`` on Linux, ``~/Library/Caches/firecover`` on macOS,
         ``%LOCALAPPDATA%\\firecover\\Cache`` on Windows); ``"off"`` or ``None``: no cache.
+    output_datum : str
+        Datum of the longitude/latitude firecover writes into CSV, GeoJSON and Excel files
+        (``wgs84``, ``gcj02`` for Amap / Tencent, ``bd09`` for Baidu, ``cgcs2000`` for
+        Tianditu, which is WGS-84 to centimetres). GeoPackage layers stay in the metric CRS.
     """
 
     turnout_min: float = 1.0
@@ -126,6 +130,7 @@ class Settings:
     radius_curvature: float = 1.4
     radius_shape: str = "diamond"
     cache_dir: str | None = "auto"
+    output_datum: str = "wgs84"
 
     @property
     def response_min(self) -> float:

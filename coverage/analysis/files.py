@@ -116,16 +116,18 @@ def write_run(
     html: bool = True,
     offline_html: bool = True,
     inputs: Sequence[PathLike] = (),
+    lang: str = "both",
 ) -> dict[str, Path]:
-    """Write a run's GeoPackage, PNG map and (optionally) HTML map into ``out_dir``."""
+    """Write a run's GeoPackage, PNG map (title and legend in ``lang``) and (optionally) HTML
+    map into ``out_dir``."""
     out = Path(out_dir)
     paths = {"gpkg": out / "layers.gpkg", "png": out / "map.png"}
     if html:
         paths["html"] = out / "map.html"
     for p in paths.values():
         check_not_input(p, inputs)
-    write_geopackage(run.layers, paths["gpkg"], inputs=inputs)
-    render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs)
+    write_geopackage(run.layers, paths["gpkg"], inputs=inputs, lang=lang)
+    render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs, lang=lang)
     if html:
         render_webmap(run.layers, paths["html"], offline=offline_html, inputs=inputs)
     return paths
@@ -155,6 +157,8 @@ def coverage_from_files(
     within_barrier_zones: bool = False,
     focus: str = "all",
     html: bool = True,
+    lang: str = "both",
+    datum_check: bool = True,
 ) -> tuple[CoverageRun, dict[str, Path]]:
     """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out.
 
@@ -169,7 +173,8 @@ def coverage_from_files(
         run = analyse(inp.net, specs, inp.demand, minutes=minutes, turnout_min=turnout_min,
                       driving_min=driving_min, barriers=barriers,
                       within_barrier_zones=within_barrier_zones,
-                      meta={"title": Path(stations).stem, "synthetic": inp.synthetic})  # fmt: skip
-        paths = write_run(run, rf.staging, focus=focus, html=html, inputs=srcs)
+                      meta={"title": Path(stations).stem, "synthetic": inp.synthetic},
+                      datum_check=datum_check)  # fmt: skip
+        paths = write_run(run, rf.staging, focus=focus, html=html, inputs=srcs, lang=lang)
         paths |= write_reports([("Coverage 覆盖", run)], rf.staging, Path(stations).stem, srcs)
     return run, rf.final_paths(paths)

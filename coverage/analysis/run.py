@@ -29,6 +29,7 @@ import shapely
 
 from firecover._errors import DataFormatError
 from firecover._schema import check_value
+from firecover.analysis.datum_check import check_station_datum
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
 from firecover.analysis.service_area import service_areas
@@ -89,14 +90,22 @@ class CoverageRun:
 
 
 def place_stations(
-    net: CSRNetwork, stations: Sequence[StationSpec], *, snap_max_m: float | None = None
+    net: CSRNetwork,
+    stations: Sequence[StationSpec],
+    *,
+    snap_max_m: float | None = None,
+    datum_check: bool = True,
 ) -> Snapped:
     """Project station coordinates into ``net.crs`` and snap them to the nearest road.
+
+    With ``datum_check``, a station file in GCJ-02 given as WGS-84 is refused first
+    (:func:`firecover.analysis.datum_check.check_station_datum`).
 
     Raises
     ------
     CoordinateError
-        Swapped lat/lon or a station outside the road graph's extent.
+        Swapped lat/lon, a station outside the road graph's extent, or GCJ-02 coordinates
+        declared WGS-84.
     SnapError
         A station farther than ``snap_max_m`` from any road.
     """
@@ -109,6 +118,8 @@ def place_stations(
             datum=datum, extent=net.bounds,
         )  # fmt: skip
         xs[idx], ys[idx] = x, y
+    if datum_check:
+        check_station_datum(net, stations)
     return snap_stations(net, xs, ys, [s.name for s in stations], max_m=snap_max_m)
 
 
@@ -220,6 +231,7 @@ def analyse(
     barrier_rule: str | None = None,
     barrier_min_km2: float | None = None,
     barrier_min_share: float | None = None,
+    datum_check: bool = True,
 ) -> CoverageRun:
     """Run the coverage analysis for one set of stations.
 
@@ -258,6 +270,8 @@ def analyse(
         fail).
     barrier_min_km2, barrier_min_share : float, optional
         Slivers the barrier rule ignores (settings ``barrier_min_km2``, ``barrier_min_share``).
+    datum_check : bool
+        Refuse station coordinates that look like GCJ-02 declared as WGS-84 (issue 15).
 
     Returns
     -------
@@ -273,7 +287,7 @@ def analyse(
         if m <= turnout:
             raise DataFormatError(f"minutes {m:g} leaves no driving time after the {turnout:g}-min "
                                   "turnout; give minutes above the turnout")  # fmt: skip
-    snapped = place_stations(net, stations, snap_max_m=snap_max_m)
+    snapped = place_stations(net, stations, snap_max_m=snap_max_m, datum_check=datum_check)
     names = [s.name for s in stations]
     jur = assign_jurisdictions(
         net, snapped, names, demand, class_keys=[s.class_key for s in stations],

@@ -360,13 +360,29 @@ def _write_layer(path: Path, name: str, frame: gpd.GeoDataFrame, meta: CoverageM
     )
 
 
+def _write_styles(path: Path, layers: CoverageLayers, lang: str) -> None:
+    from firecover.outputs.maps import station_colours
+    from firecover.outputs.qgis_styles import layer_styles_table
+
+    named = [(n, GPKG_LAYER_NAMES[n], f) for n, f in layers.layers()]
+    stations = layers.jurisdictions["station"] if layers.has("jurisdictions") else []
+    table = layer_styles_table(named, colours=station_colours(stations),
+                               response_min=layers.meta.response_min, lang=lang)  # fmt: skip
+    if len(table):
+        pyogrio.write_dataframe(table, path, layer="layer_styles", driver="GPKG",
+                                layer_options={"FID": "id"})  # fmt: skip
+
+
 def write_geopackage(
     layers: CoverageLayers,
     path: str | os.PathLike[str],
     *,
     inputs: Iterable[str | os.PathLike[str]] = (),
+    lang: str = "both",
 ) -> Path:
-    """Write every non-empty layer and a ``metadata`` table to one GeoPackage, atomically.
+    """Write every non-empty layer, a ``metadata`` table and QGIS styles (``layer_styles``,
+    field aliases in ``lang``; :mod:`firecover.outputs.qgis_styles`) to one GeoPackage,
+    atomically.
 
     Parameters
     ----------
@@ -400,6 +416,7 @@ def write_geopackage(
                 table, tmp, layer="metadata", driver="GPKG",
                 layer_options={"DESCRIPTION": _layer_description("metadata", layers.meta)},
             )  # fmt: skip
+            _write_styles(tmp, layers, lang)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
             raise OutputError(f"cannot write GeoPackage {dest}: {exc}") from exc
     logger.info("wrote GeoPackage %s (%d layers)", dest, len(list(layers.layers())))

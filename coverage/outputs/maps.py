@@ -34,10 +34,18 @@ import firecover.outputs.fonts as _fonts
 from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
-from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
+from firecover.outputs.glossary import Glossary, check_lang, glossary
+from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers, CoverageMeta
 from firecover.outputs.zones_draw import draw_search_zones
 
-__all__ = ["DEFAULT_SHOW", "THEMATIC_LAYERS", "nice_scale_length", "render_map", "station_colours"]
+__all__ = [
+    "DEFAULT_SHOW",
+    "THEMATIC_LAYERS",
+    "map_title",
+    "nice_scale_length",
+    "render_map",
+    "station_colours",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +66,20 @@ _ROAD_STYLE: dict[str, tuple[float, str]] = {
     "service": (0.4, "#bdbdbd"),
 }  # fmt: skip
 _MAJOR = frozenset({"motorway", "trunk", "primary", "secondary"})
-_BARRIER_STYLE: dict[str, tuple[str, str, str]] = {  # kind → (colour, English, Chinese)
-    "river": ("#90caf9", "River", "河流"),
-    "water": ("#90caf9", "Water", "水域"),
-    "railway": ("#424242", "Railway", "铁路"),
-    "rail": ("#424242", "Railway", "铁路"),
-    "expressway": ("#546e7a", "Expressway (barrier)", "快速路（阻隔）"),
-    "motorway": ("#546e7a", "Expressway (barrier)", "快速路（阻隔）"),
-}
+_BARRIER_STYLE: dict[str, str] = {  # kind → colour (the label is the glossary term)
+    "river": "#90caf9", "water": "#90caf9", "railway": "#424242", "rail": "#424242",
+    "expressway": "#546e7a", "motorway": "#546e7a",
+}  # fmt: skip
 _PANEL_W, _TITLE_H, _FOOT_H, _PAD = 3.3, 1.05, 0.4, 0.25
+
+
+def map_title(meta: CoverageMeta, lang: str) -> str:
+    """The map title in ``lang``: the Chinese title, the English one, or both joined."""
+    if lang == "zh" and meta.title_zh:
+        return meta.title_zh
+    if lang == "en" and meta.title:
+        return meta.title
+    return meta.display_title()
 
 
 def station_colours(names: Iterable[str]) -> dict[str, str]:
@@ -103,18 +116,22 @@ def _road_style(road_class: str) -> tuple[float, str]:
 
 
 class _Legend:
-    """Collects legend handles while layers are drawn."""
+    """Collects legend handles while layers are drawn; words come from the glossary."""
 
-    def __init__(self, cjk: bool, bold: str = "bold") -> None:
-        self.cjk = cjk
+    def __init__(self, g: Glossary | bool, bold: str = "bold") -> None:
+        # a bool (a CJK font is available) means the bilingual style, or English without one
+        self.g = g if isinstance(g, Glossary) else glossary("both" if g else "en")
+        self.cjk = self.g.chinese
         self.bold = bold
         self.items: list[tuple[Any, str]] = []
 
-    def text(self, en: str, zh: str) -> str:
-        return f"{en} {zh}" if self.cjk else en
+    def text(self, key: str, **fields: Any) -> str:
+        return self.g(key, **fields)
 
-    def add(self, handle: Any, en: str, zh: str) -> None:
-        self.items.append((handle, self.text(en, zh)))
+    def add(self, handle: Any, key: str, zh: str | None = None, **fields: Any) -> None:
+        """A glossary term ``key``, or (with ``zh``) the texts ``key`` (English) and ``zh``."""
+        text = self.g.join(zh, key) if zh is not None else self.text(key, **fields)
+        self.items.append((handle, text))
 
 
 def _segments(lines: Any) -> list[Any]:
@@ -140,21 +157,22 @@ def _draw_roads(ax: Axes, roads: gpd.GeoDataFrame, legend: _Legend) -> None:
             )
         )
     if classes.str.removesuffix("_link").isin(_MAJOR).any():
-        legend.add(Line2D([], [], color="#757575", lw=1.8), "Arterial road", "主次干路")
-    legend.add(Line2D([], [], color="#aaaaaa", lw=0.6), "Local road", "支路")
+        legend.add(Line2D([], [], color="#757575", lw=1.8), "arterial")
+    legend.add(Line2D([], [], color="#aaaaaa", lw=0.6), "local_road")
 
 
 def _draw_barriers(ax: Axes, barriers: gpd.GeoDataFrame, legend: _Legend) -> None:
     for kind, part in barriers.groupby(barriers["kind"].astype(str)):
-        colour, en, zh = _BARRIER_STYLE.get(str(kind), ("#607d8b", str(kind).capitalize(), ""))
+        colour = _BARRIER_STYLE.get(str(kind), "#607d8b")
+        label = legend.g.value(str(kind)) if str(kind) in _BARRIER_STYLE else str(kind)
         polys = part[part.geom_type.isin(["Polygon", "MultiPolygon"])]
         lines = part[~part.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(polys):
             polys.plot(ax=ax, facecolor=colour, edgecolor="none", alpha=0.8, zorder=1.5)
-            legend.add(Patch(facecolor=colour, alpha=0.8), en, zh)
+            legend.items.append((Patch(facecolor=colour, alpha=0.8), label))
         if len(lines):
             lines.plot(ax=ax, color=colour, linewidth=2.0, linestyle=(0, (4, 2)), zorder=2.6)
-            legend.add(Line2D([], [], color=colour, lw=2.0, ls=(0, (4, 2))), en, zh)
+            legend.items.append((Line2D([], [], color=colour, lw=2.0, ls=(0, (4, 2))), label))
 
 
 def _label_point(geom: Any, station: str, stations: Any) -> tuple[float, float, float]:
@@ -189,7 +207,7 @@ def _draw_jurisdictions(
         text = f"{float(row['area_km2']):.1f} km²"
         ok = bool(row["compliant"]) if not _isna(row["compliant"]) else True
         if not ok:
-            text += "\n" + legend.text("not compliant", "未达标")
+            text += "\n" + legend.text("not_compliant")
         ax.annotate(
             text, (x, y), xytext=(0, dy), textcoords="offset points", ha="center",
             va="top" if dy else "center", fontsize=7.5, zorder=7,
@@ -198,14 +216,14 @@ def _draw_jurisdictions(
         )  # fmt: skip
     face = "#90a4ae" if fill else "none"
     legend.add(Patch(facecolor=face, alpha=0.45 if fill else 1.0, edgecolor="#37474f"),
-               "Jurisdiction (area)", "辖区（面积）")  # fmt: skip
+               "district")  # fmt: skip
 
 
 def _draw_gaps(ax: Axes, gaps: gpd.GeoDataFrame, budget: str, legend: _Legend) -> None:
     style: dict[str, Any] = {"facecolor": (0.83, 0.18, 0.18, 0.10), "edgecolor": _GAP_RED,
                              "hatch": "////", "linewidth": 0.8}  # fmt: skip
     gaps.plot(ax=ax, zorder=4.0, **style)
-    legend.add(Patch(**style), f"Not reached in {budget} min", f"{budget}分钟未覆盖")
+    legend.add(Patch(**style), "gap", budget=budget)
 
 
 def _at_budget(areas: gpd.GeoDataFrame, response: float) -> gpd.GeoDataFrame:
@@ -229,7 +247,7 @@ def _draw_service_areas(
         edge = [colours.get(str(s), _SERVICE_GREEN) for s in areas["station"]]
         areas.boundary.plot(ax=ax, color=edge, linewidth=1.1, linestyle="--", zorder=4.5)
         handle = Line2D([], [], color=_SERVICE_GREEN, lw=1.1, ls="--")
-    legend.add(handle, f"Reached in {budget} min", f"{budget}分钟可达范围")
+    legend.add(handle, "reached", budget=budget)
 
 
 def _draw_cells(ax: Axes, cells: gpd.GeoDataFrame, response: float) -> Any:
@@ -251,11 +269,11 @@ def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> Non
     if (~proposed).any():
         ax.scatter(xs[~proposed], ys[~proposed], c=_STATION_RED, edgecolors="white", **common)
         legend.add(Line2D([], [], marker="s", ls="", mfc=_STATION_RED, mec="white", ms=8),
-                   "Fire station (existing)", "现状消防站")  # fmt: skip
+                   "existing_station")  # fmt: skip
     if proposed.any():
         ax.scatter(xs[proposed], ys[proposed], c="white", edgecolors=_STATION_RED, **common)
         legend.add(Line2D([], [], marker="s", ls="", mfc="white", mec=_STATION_RED, ms=8,
-                          mew=1.6), "Fire station (proposed)", "规划消防站")  # fmt: skip
+                          mew=1.6), "proposed_station")  # fmt: skip
     _draw_approximate(ax, stations, xs, ys, legend)
     for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True):
         ax.annotate(name, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
@@ -323,28 +341,28 @@ def _north_arrow(ax: Axes, bold: str) -> None:
 
 
 def _summary(layers: CoverageLayers, budget: str, legend: _Legend) -> list[str]:
-    lines = [legend.text("Summary", "概况")]
+    lines = [legend.text("summary")]
     if layers.has("stations"):
         status = layers.stations["status"].astype(str).str.lower()
         n_new = int((status == "proposed").sum())
         lines.append(
-            legend.text("Stations", "消防站")
+            legend.text("map_stations")
             + f": {len(status)}"
-            + (f" ({len(status) - n_new} existing, {n_new} proposed)" if n_new else "")
+            + (legend.text("stations_split", old=len(status) - n_new, new=n_new) if n_new else "")
         )
     if layers.has("cells"):
         area = layers.cells["area_km2"].astype(float)
         share = float(area[layers.cells["covered"].astype(bool)].sum() / max(area.sum(), 1e-12))
-        lines.append(legend.text(f"Reached in {budget} min", f"{budget}分钟覆盖")
-                     + f": {pct(share, decimals=1)} of "
-                     f"{figure(float(area.sum()))} km²")  # fmt: skip
+        lines.append(legend.text("map_reached", budget=budget) + ": "
+                     + legend.text("share_of", share=pct(share, decimals=1),
+                                   area=figure(float(area.sum()))))  # fmt: skip
     if layers.has("gaps"):
         gap = float(layers.gaps["area_km2"].astype(float).sum())
-        parts = f"{len(layers.gaps)} part" + ("s" if len(layers.gaps) > 1 else "")
-        lines.append(legend.text("Gaps", "未覆盖") + f": {gap:.2f} km² in {parts}")
+        lines.append(legend.text("map_gaps") + ": "
+                     + legend.text("gap_parts", km2=gap, n=len(layers.gaps)))  # fmt: skip
     if layers.has("jurisdictions"):
         ok = int(layers.jurisdictions["compliant"].fillna(False).astype(bool).sum())
-        lines.append(legend.text("Compliant jurisdictions", "达标辖区")
+        lines.append(legend.text("compliant_districts")
                      + f": {ok} / {len(layers.jurisdictions)}")  # fmt: skip
     return lines
 
@@ -382,14 +400,13 @@ def _frame(layers: CoverageLayers) -> tuple[Figure, Axes, Axes]:
 
 def _decorate(fig: Figure, ax: Axes, layers: CoverageLayers, title: str, legend: _Legend) -> None:
     meta = layers.meta
-    budget = meta.budget_label()
-    if legend.cjk:
-        budget = f"{budget}  ({meta.budget_label_zh()})"
+    budget = legend.text("budget_short", total=meta.response_min, turnout=meta.turnout_min,
+                         driving=meta.driving_min)  # fmt: skip
     top = 1.0 - 0.18 / fig.get_figheight()
     fig.text(_PAD / fig.get_figwidth(), top, title, ha="left", va="top", fontsize=15,
              fontweight=legend.bold)  # fmt: skip
     fig.text(_PAD / fig.get_figwidth(), top - 0.42 / fig.get_figheight(),
-             legend.text("Response budget", "响应时间标准") + f": {budget}"
+             legend.text("response_budget") + f": {budget}"
              + (f" · {meta.year}" if meta.year else ""), ha="left", va="top", fontsize=10.5,
              color="#37474f")  # fmt: skip
     if meta.synthetic:
@@ -398,8 +415,7 @@ def _decorate(fig: Figure, ax: Axes, layers: CoverageLayers, title: str, legend:
                 fontweight=legend.bold, color="#b71c1c", zorder=12,
                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "alpha": 0.9,
                       "edgecolor": "#b71c1c", "linewidth": 1.5})  # fmt: skip
-    foot = (f"CRS {meta.crs} (metres) · times from the dispatch order, turnout included"
-            f" · firecover {__version__}")  # fmt: skip
+    foot = legend.text("footer", crs=meta.crs, version=__version__)
     fig.text(_PAD / fig.get_figwidth(), 0.12 / fig.get_figheight(), foot, fontsize=7,
              color="#616161", ha="left", va="bottom")  # fmt: skip
 
@@ -408,7 +424,7 @@ def _panel(panel: Axes, layers: CoverageLayers, legend: _Legend, cbar: Any) -> N
     budget = f"{layers.meta.response_min:g}"
     handles, labels = zip(*legend.items, strict=True) if legend.items else ((), ())
     panel.legend(list(handles), list(labels), loc="upper left", frameon=False, fontsize=8.5,
-                 title=legend.text("Legend", "图例"), title_fontsize=10, alignment="left",
+                 title=legend.text("legend"), title_fontsize=10, alignment="left",
                  borderaxespad=0.0, labelspacing=0.7, handlelength=2.2)  # fmt: skip
     lines = _summary(layers, budget, legend)
     panel.text(0.0, 0.0, "\n".join(lines), transform=panel.transAxes, ha="left", va="bottom",
@@ -419,7 +435,7 @@ def _panel(panel: Axes, layers: CoverageLayers, legend: _Legend, cbar: Any) -> N
         box = panel.get_position()
         cax = fig.add_axes((box.x0, box.y0 + 0.30 * box.height, 0.8 * box.width, 0.025))
         bar = fig.colorbar(cbar, cax=cax, orientation="horizontal")
-        bar.set_label(legend.text("Fastest response (min)", "最快响应时间（分钟）"), fontsize=8)
+        bar.set_label(legend.text("fastest"), fontsize=8)
         bar.ax.tick_params(labelsize=7.5)
 
 
@@ -433,9 +449,9 @@ def _check_show(show: Sequence[str]) -> set[str]:
     return set(show)
 
 
-def _draw(layers: CoverageLayers, title: str, show: set[str], cjk: bool) -> Figure:
+def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary) -> Figure:
     fig, ax, panel = _frame(layers)
-    legend = _Legend(cjk, _fonts.bold_weight())
+    legend = _Legend(g, _fonts.bold_weight())
     stations = None
     if layers.has("stations") and "stations" in show:
         stations = layers.stations.set_index(layers.stations["name"].astype(str)).geometry
@@ -460,7 +476,7 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], cjk: bool) -> Figu
         layers.boundary.boundary.plot(ax=ax, color="black", linewidth=1.8,
                                       linestyle=(0, (8, 3, 2, 3)), zorder=6)  # fmt: skip
         legend.add(Line2D([], [], color="black", lw=1.8, ls=(0, (8, 3, 2, 3))),
-                   "District boundary", "区界")  # fmt: skip
+                   "boundary")  # fmt: skip
     if layers.has("search_zones"):
         draw_search_zones(ax, layers.search_zones, legend)
     if "stations" in show and layers.has("stations"):
@@ -482,6 +498,7 @@ def render_map(
     show: Sequence[str] = DEFAULT_SHOW,
     dpi: int = 150,
     inputs: Iterable[str | os.PathLike[str]] = (),
+    lang: str = "both",
 ) -> Path:
     """Draw the coverage layers to a PNG, written atomically.
 
@@ -500,6 +517,9 @@ def render_map(
         Resolution of the PNG.
     inputs : iterable of path-like, optional
         Input files; writing over one of them is refused.
+    lang : {"zh", "en", "both"}
+        Language of the title, legend and summary (``both``: Chinese and English); without a
+        CJK font the map falls back to English.
 
     Returns
     -------
@@ -507,17 +527,19 @@ def render_map(
         The written file.
     """
     wanted = _check_show(show)
+    lang = check_lang(lang)
     dest = Path(path)
     check_not_input(dest, inputs)
     font = _fonts.find_cjk_font()
-    text = title if title is not None else layers.meta.display_title()
+    g = glossary(lang if font is not None else "en")
+    text = title if title is not None else map_title(layers.meta, g.lang)
     # text.parse_math off: names are text, never matplotlib math-text ("$\\frac{1$" is a name)
     rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
                           "hatch.linewidth": 0.6, "text.parse_math": False}  # fmt: skip
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:  # already warned once; do not repeat per missing glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        fig = _draw(layers, text, wanted, cjk=font is not None)
+        fig = _draw(layers, text, wanted, g)
         with atomic_path(dest) as tmp:
             fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
     logger.info("wrote map %s", dest)

@@ -113,7 +113,7 @@ def run_options(scenario: Scenario, barrier_rule: str | None = None) -> dict[str
 
 def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, barriers: Any,
                synthetic: bool, progress: Progress | None,
-               options: dict[str, Any]) -> list[YearResult]:  # fmt: skip
+               options: dict[str, Any], datum_check: bool = True) -> list[YearResult]:  # fmt: skip
     years = scenario.years or [scenario.last_year or 0]
     built = built_up_geometry(scenario.built_up, net.crs)
     out = []
@@ -127,7 +127,7 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
         run = analyse(
             net, specs, demand, barriers=barriers, **options,
             meta={"title": scenario.name, "title_zh": scenario.name_zh or scenario.name,
-                  "synthetic": synthetic, "year": year},
+                  "synthetic": synthetic, "year": year}, datum_check=datum_check,
         )  # fmt: skip
         entry = built_up_entry(scenario.built_up, built, run, options["standards"])
         out.append(YearResult(int(year), list(specs), run, entry))
@@ -153,6 +153,7 @@ def evaluate_plan(
     boundary_note: str = "",
     progress: Progress | None = None,
     barrier_rule: str | None = None,
+    datum_check: bool = True,
 ) -> PlanEvaluation:
     """Evaluate ``scenario`` on a road network and demand surface, year by year.
 
@@ -171,11 +172,13 @@ def evaluate_plan(
         Candidate spacing and the solver time limit per model (seconds).
     barrier_rule : {"fail", "warn"}, optional
         Overrides the scenario's ``barrier_rule`` (the CLI's ``--barrier-rule``).
+    datum_check : bool
+        Refuse station coordinates that look like GCJ-02 declared as WGS-84.
     """
     synthetic = synthetic or scenario.synthetic
     options = run_options(scenario, barrier_rule)
     years = _run_years(net, demand, scenario, barriers=barriers, synthetic=synthetic,
-                       progress=progress, options=options)  # fmt: skip
+                       progress=progress, options=options, datum_check=datum_check)  # fmt: skip
     gains = _gains(net, demand, years)
     best = None
     if optimum:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +14,24 @@ import geopandas as gpd
 from firecover._errors import NetworkUnavailableError, ScenarioError
 from firecover._io import atomic_path, check_not_input, write_text_atomic
 from firecover._schema import check_value
+from firecover.outputs.datum import check_output_datum, frame_in_datum
+from firecover.outputs.glossary import check_lang
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
+from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
-from firecover.plan.report import plan_json, plan_markdown
+from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
 from firecover.plan.scenario import Scenario, load_scenario
+from firecover.settings import resolve
 
 __all__ = ["check_scenario", "evaluate_scenario", "write_evaluation"]
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
+_DELIVERABLE_FILES = {"docx": "report.docx", "xlsx": "tables.xlsx"}
 
 
 def _boundary(scenario: Scenario, boundary: PathLike | None, graph_given: bool
@@ -120,6 +126,8 @@ def _evaluate(
 
     scenario, inp, note, srcs = _prepare(scenario, graph, boundary, kw.pop("cell_size_m"),
                                          radius)  # fmt: skip
+    if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
+        kw["datum_check"] = False
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
     if radius:
@@ -143,6 +151,10 @@ def evaluate_scenario(
     progress: Progress | None = None,
     barrier_rule: str | None = None,
     travel_model: str | None = None,
+    lang: str | None = None,
+    deliverables: str | Sequence[str] | None = None,
+    output_datum: str | None = None,
+    datum_check: bool = True,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -152,9 +164,17 @@ def evaluate_scenario(
     scenario's ``[scenario.travel] model``): ``network``, ``radius`` (the straight-line
     estimate, no road graph) or ``both`` (network results in ``out_dir``, the straight-line
     ones in ``out_dir/radius``, and a ``compare`` section in the network report).
+    ``lang`` (``zh``, ``en``, ``both``; default: ``zh`` for a Chinese scenario),
+    ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
+    ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
+    in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
+    which = parse_deliverables(deliverables)  # bad options fail before the long evaluation
+    if lang is not None:
+        check_lang(lang)
+    check_output_datum(resolve(output_datum, "output_datum"))
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(spacing_m, "positive_metres", "spacing_m")
     scenario = load_scenario(path)
@@ -163,7 +183,7 @@ def evaluate_scenario(
         raise ScenarioError(f"unknown travel model {mode!r}; use {', '.join(TRAVEL_MODELS)}")
     kw: dict[str, Any] = {"optimum": optimum, "spacing_m": spacing_m, "time_limit": time_limit,
                           "progress": progress, "cell_size_m": cell_size_m,
-                          "barrier_rule": barrier_rule}  # fmt: skip
+                          "barrier_rule": barrier_rule, "datum_check": datum_check}  # fmt: skip
 
     def run() -> PlanEvaluation:
         ev, _ = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
@@ -176,15 +196,21 @@ def evaluate_scenario(
 
     if out_dir is None:
         return _public_travel(run()), {}
+    write: dict[str, Any] = {
+        "html": html,
+        "lang": lang,
+        "deliverables": which,
+        "output_datum": output_datum,
+    }
     with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")
         ev = _public_travel(ev)
-        paths = write_evaluation(ev, rf.staging, html=html, inputs=tuple(rf.inputs))
+        paths = write_evaluation(ev, rf.staging, inputs=tuple(rf.inputs), **write)
         if radius_ev is not None:
-            sub = write_evaluation(radius_ev, rf.staging / "radius", html=html,
-                                   inputs=tuple(rf.inputs))  # fmt: skip
+            sub = write_evaluation(radius_ev, rf.staging / "radius", inputs=tuple(rf.inputs),
+                                   **write)  # fmt: skip
             paths |= {f"radius_{k}": v for k, v in sub.items()}
     return ev, rf.final_paths(paths)
 
@@ -206,7 +232,8 @@ def check_scenario(path: PathLike, *, graph: PathLike | None = None,
                              travel_model=travel_model)[0]  # fmt: skip
 
 
-def _optimum_frame(ev: PlanEvaluation) -> gpd.GeoDataFrame | None:
+def _optimum_frame(ev: PlanEvaluation, datum: str) -> gpd.GeoDataFrame | None:
+    """The MCLP optimum sites; lon/lat (and the point geometry) in ``datum``."""
     opt = ev.optimum or {}
     mclp = opt.get("mclp", {})
     if not mclp.get("sites"):
@@ -214,21 +241,32 @@ def _optimum_frame(ev: PlanEvaluation) -> gpd.GeoDataFrame | None:
     lon, lat = zip(*mclp["lonlat"], strict=True)
     travel = (ev.travel or {}).get("model", "network")
     note = (ev.travel or {}).get("label", "road network") if travel == "radius" else "road network"
-    return gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat,
-                             "travel_model": note},
-                            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")  # fmt: skip
+    frame = gpd.GeoDataFrame({"name": mclp["sites"], "model": "mclp", "lon": lon, "lat": lat,
+                              "travel_model": note},
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")  # fmt: skip
+    return frame_in_datum(frame, datum)
 
 
 def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True,
-                     inputs: tuple[Path, ...] = ()) -> dict[str, Path]:  # fmt: skip
+                     inputs: tuple[Path, ...] = (), lang: str | None = None,
+                     deliverables: Sequence[str] = DELIVERABLES,
+                     output_datum: str | None = None) -> dict[str, Path]:  # fmt: skip
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
-    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson`` and
-    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84)."""
+    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson``,
+    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84) and the
+    ``deliverables`` (``report.docx``, ``tables.xlsx``).
+
+    Texts are in ``lang`` (default: the scenario's); longitude/latitude in the GeoJSON and the
+    workbook are in ``output_datum`` (setting ``output_datum``; the GeoPackage stays metric).
+    """
+    lang = plan_lang(ev, lang)
+    datum = check_output_datum(resolve(output_datum, "output_datum"))
     out = Path(out_dir)
     final = ev.final
     paths = {"json": out / "report.json", "md": out / "report.md", "gpkg": out / "layers.gpkg"}
     if html:
         paths["html"] = out / "map.html"
+    paths |= {d: out / f"{_DELIVERABLE_FILES[d]}" for d in deliverables}
     for yr in ev.years:
         paths[f"png_{yr.year}"] = out / f"map_{yr.year}.png"
         if yr is not final:
@@ -236,7 +274,7 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     for p in paths.values():
         check_not_input(p, inputs)
     for yr in ev.years:
-        render_map(yr.run.layers, paths[f"png_{yr.year}"], inputs=inputs)
+        render_map(yr.run.layers, paths[f"png_{yr.year}"], inputs=inputs, lang=lang)
         # the roads are the same every year: only the final layers.gpkg carries them
         layers = (
             yr.run.layers
@@ -245,10 +283,11 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
                 yr.run.layers, roads=gpd.GeoDataFrame(geometry=[], crs=yr.run.layers.meta.crs)
             )
         )
-        write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs)
+        write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs,
+                         lang=lang)  # fmt: skip
     if html:
         render_webmap(final.run.layers, paths["html"], offline=True, inputs=inputs)
-    frame = _optimum_frame(ev)
+    frame = _optimum_frame(ev, datum)
     if frame is not None:
         paths["optimum"] = out / "optimum_sites.geojson"
         check_not_input(paths["optimum"], inputs)
@@ -261,5 +300,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         with atomic_path(paths["optimum_zones"]) as tmp:
             zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
     write_text_atomic(paths["json"], plan_json(ev))
-    write_text_atomic(paths["md"], plan_markdown(ev))
+    write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
+    maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}
+    write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
+                       inputs=inputs)  # fmt: skip
     return paths

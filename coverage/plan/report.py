@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
+from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
 
@@ -16,9 +17,16 @@ if TYPE_CHECKING:
     from firecover.plan.results import PlanEvaluation, YearResult
     from firecover.standards.check import StationCheck
 
-__all__ = ["plan_json", "plan_markdown", "plan_report"]
-
-_STATUS_ZH = {"existing": "现有", "proposed": "规划"}
+__all__ = [
+    "optimum_rows",
+    "plan_json",
+    "plan_lang",
+    "plan_markdown",
+    "plan_report",
+    "plan_title",
+    "plan_verdict",
+    "station_verdict",
+]
 
 
 def _r(x: float | None, nd: int = 4) -> float | None:
@@ -62,7 +70,8 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
     if last is None:
         return {**d, "jurisdiction_km2": None, "limit_km2": None, "max_arrival_min": None,
                 "compliant": None, "marginal_covered_km2": None, "evaluated_year": None,
-                "reasons": ["not in service in any evaluated year"]}  # fmt: skip
+                "reasons": ["not in service in any evaluated year"], "clauses": [],
+                "warnings": []}  # fmt: skip
     year, c = last
     return {
         **d,
@@ -77,6 +86,8 @@ def _station_entry(spec: StationSpec, last: tuple[int, StationCheck] | None,
         else {k: _r(v) for k, v in gain.neighbours_km2.items()},
         "evaluated_year": year,
         "reasons": list(c.reasons),
+        "clauses": list(c.clauses),
+        "warnings": list(c.warnings),
         "verdict": c.verdict,
         "precision_m": spec.precision_m,
     }
@@ -147,68 +158,69 @@ def _fmt(x: Any, spec: str = ".2f") -> str:
     return format(x, spec) if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
 
 
-def _years_table(doc: dict[str, Any]) -> list[str]:
-    budget = doc["budget_minutes"]["turnout"] + doc["budget_minutes"]["driving"]
-    rows = [
-        f"| 年份 Year | 站数 Stations | 面积 Area km² | {budget:g}分钟覆盖 Covered km² "
-        "| 覆盖率 Share | 空白 Gaps | 应建 Needed | 缺 Shortfall | 不达标 Non-compliant |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+def _budget(doc: dict[str, Any]) -> float:
+    return float(doc["budget_minutes"]["turnout"] + doc["budget_minutes"]["driving"])
+
+
+def _years_table(doc: dict[str, Any], g: Glossary) -> list[str]:
+    budget = _budget(doc)
+    heads = [g("year"), g("stations_n"), g("area_km2"), g("covered_km2", budget=budget),
+             g("covered_share"), g("gaps"), g("needed"), g("shortfall"),
+             g("noncompliant")]  # fmt: skip
+    rows = ["| " + " | ".join(heads) + " |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for y in doc["years"]:
         b = y.get("built_up")
         needed, short = (y["stations_needed"], y["shortfall"]) if b is None else (
             b["stations_needed"], b["shortfall"])  # fmt: skip
-        where = "" if b is None else " (建成区 built-up)"
+        where = "" if b is None else f" ({g('built_up_mark')})"
         rows.append(
             f"| {y['year']} | {len(y['stations'])} | {figure(y['area_km2'])} "
             f"| {figure(y['covered_km2'])} | {pct(y['covered_share'], decimals=1)} "
             f"| {y['gaps']} | {needed}{where} | {short} "
-            f"| {', '.join(y['noncompliant']) or '无 none'} |"
+            f"| {'、'.join(y['noncompliant']) or g('none')} |"
         )
     return rows
 
 
-_VERDICT = {"pass": "达标 pass", "fail": "不达标 FAIL", "no_district": "无辖区 no district",
-            "outside": "规划区外 outside the planning area"}  # fmt: skip
-
-
-def _verdict_cell(r: dict[str, Any]) -> str:
-    text = _VERDICT[r["verdict"]]
-    if r["verdict"] == "fail":
-        text += ": " + "; ".join(r["reasons"])
-    return text
+def station_verdict(s: dict[str, Any], g: Glossary) -> str:
+    """A station entry's verdict in ``g``'s language: pass, no district, outside the planning
+    area, or FAIL with the reasons (entries of ``stations`` or ``station_years``)."""
+    if s["compliant"] is None:
+        return "—"
+    verdict = s.get("verdict") or ("pass" if s["compliant"] else "fail")
+    if verdict != "fail":
+        return g.value(verdict)
+    return g("fail") + ": " + "; ".join(g.message(r) for r in s["reasons"])
 
 
 def _mark(r: dict[str, Any]) -> str:
     return r["name"] + (" ≈" if r["approximate_location"] else "")
 
 
-def _stations_table(doc: dict[str, Any]) -> list[str]:
+def _stations_table(doc: dict[str, Any], g: Glossary) -> list[str]:
     """Each station in each year it is in service; stations outside the planning area apart."""
-    rows = ["| 年份 Year | 消防站 Station | 类别 Class | 状态 Status | 建设 Build "
-            "| 辖区 District km² | 限值 Limit km² | 最远到达 Slowest (min) "
-            "| 新增覆盖 Adds km² | 结论 Result |",
-            "|---:|---|---|---|---|---:|---:|---:|---:|---|"]  # fmt: skip
+    heads = [g("year"), g("station"), g("class"), g("status"), g("build"), g("district_km2"),
+             g("limit_km2"), g("slowest_min"), g("adds_km2"), g("verdict")]  # fmt: skip
+    rows = ["| " + " | ".join(heads) + " |", "|---:|---|---|---|---|---:|---:|---:|---:|---|"]
     outside = [r for r in doc["station_years"] if r["verdict"] == "outside"]
     for r in doc["station_years"]:
         if r["verdict"] == "outside":
             continue
         district = r["verdict"] != "no_district"
         rows.append(
-            f"| {r['year']} | {_mark(r)} | {r['class']} "
-            f"| {_STATUS_ZH.get(r['status'], r['status'])} {r['status']} "
+            f"| {r['year']} | {_mark(r)} | {g.value(r['class_key'])} | {g.value(r['status'])} "
             f"| {r['build_type'] or '—'} "
             f"| {at_most(r['jurisdiction_km2'], r['limit_km2']) if district else '—'} "
             f"| {figure(r['limit_km2']) if district else '—'} "
             f"| {at_most(r['max_arrival_min'], r['budget_min']) if district else '—'} "
             f"| {figure(r['marginal_covered_km2']) if r['enters'] else ''} "
-            f"| {_verdict_cell(r)} |"
+            f"| {station_verdict(r, g)} |"
         )
     if outside:
-        rows += ["", "规划区外的站 Stations outside the planning area (0 km² of district inside "
-                 "the boundary; not counted as passing):", ""]  # fmt: skip
-        rows += ["| 年份 Year | 消防站 Station | 类别 Class | 状态 Status |", "|---:|---|---|---|"]
-        rows += [f"| {r['year']} | {_mark(r)} | {r['class']} | {r['status']} |" for r in outside]
+        heads = [g("year"), g("station"), g("class"), g("status")]
+        rows += ["", g("outside_note"), "", "| " + " | ".join(heads) + " |", "|---:|---|---|---|"]
+        rows += [f"| {r['year']} | {_mark(r)} | {g.value(r['class_key'])} "
+                 f"| {g.value(r['status'])} |" for r in outside]  # fmt: skip
     return rows
 
 
@@ -241,33 +253,30 @@ def _status(model: dict[str, Any]) -> str:
     return status if "error" not in model else f"{status}: {model['error']}"
 
 
-def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
-    if opt is None:
-        return ["Optimum not computed 未计算最优方案 (--no-optimum)."]
+def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
+    """The optimum comparison as (label, value) pairs in ``g``'s language."""
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
-    lines = [
-        f"- 同样新增 {opt['new_stations']} 座站时的最优覆盖 Best coverage with the same "
-        f"{opt['new_stations']} new site(s) (MCLP on {opt['candidates']} candidate sites every "
-        f"{opt['candidate_spacing_m']:g} m, first-year stations fixed): "
-        f"**{_pct1(share)}** vs plan 规划 **{_pct1(plan)}**"
-        + (
-            f" (gap 差距 {(share - plan) * 100:+.1f} points)"
-            if share is not None and plan is not None
-            else ""
-        ),
-        f"- 全部达标所需最少新增站 Fewest new {opt['new_class']} stations for full compliance "
-        f"(area-limited model{', within barrier zones' if opt.get('barrier_zones') else ''}): "
-        f"**{_fmt(opt.get('min_new_for_compliance'), 'd')}** ({_status(opt['area_model'])})",
-        f"- 全覆盖所需最少新增站 Fewest new stations for full {''}coverage (LSCP): "
-        f"**{_fmt(opt.get('min_new_for_coverage'), 'd')}** ({_status(opt['lscp'])})",
-        f"- 任何候选站都无法按时到达 Not reachable from any candidate in time: "
-        f"{_fmt(opt.get('uncoverable_km2'))} km²",
-    ]
+    gap = f" ({(share - plan) * 100:+.1f} pp)" if share is not None and plan is not None else ""
+    zones = g("within_barrier_zones") if opt.get("barrier_zones") else ""
+    rows = [
+        (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
+           spacing=opt["candidate_spacing_m"]),
+         f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
+        (g("min_compliance", cls=opt["new_class"]) + zones,
+         f"{_fmt(opt.get('min_new_for_compliance'), 'd')} ({_status(opt['area_model'])})"),
+        (g("min_coverage"),
+         f"{_fmt(opt.get('min_new_for_coverage'), 'd')} ({_status(opt['lscp'])})"),
+        (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
+    ]  # fmt: skip
     if opt["mclp"].get("sites"):
-        lines.append(
-            f"- Optimum sites 最优站址 (MCLP): {', '.join(opt['mclp']['sites'])} "
-            "(see optimum_sites.geojson)"
-        )
+        rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
+    return rows
+
+
+def _optimum_lines(opt: dict[str, Any] | None, g: Glossary) -> list[str]:
+    if opt is None:
+        return [g("not_computed")]
+    lines = [f"- {label}: **{value}**" for label, value in optimum_rows(opt, g)]
     if opt["mclp"].get("tie_break"):
         from firecover.site.zones import zones_markdown
 
@@ -277,55 +286,68 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def plan_markdown(ev: PlanEvaluation) -> str:
-    """A bilingual Markdown report: verdict, years, stations, what still fails, the optimum.
+def plan_verdict(doc: dict[str, Any], g: Glossary) -> str:
+    """The final year's verdict sentence of a :func:`plan_report` document."""
+    final = doc["years"][-1]
+    if doc["compliant"]:
+        return g("verdict_all_ok")
+    return g("verdict_fail", n=len(final["noncompliant"]), names="、".join(final["noncompliant"]))
+
+
+def plan_title(doc: dict[str, Any], g: Glossary) -> str:
+    """The scenario's name in ``g``'s language (Chinese name when there is one)."""
+    zh, en = doc.get("scenario_zh") or doc["scenario"], doc["scenario"]
+    return g.join(zh, en) if g.lang != "both" or zh == en else f"{zh} / {en}"
+
+
+def plan_lang(ev: PlanEvaluation, lang: str | None = None) -> str:
+    """``lang`` checked, or the scenario's default (``zh`` for a Chinese scenario, else ``en``)."""
+    return check_lang(lang) if lang is not None else default_lang(ev.scenario.name_zh)
+
+
+def plan_markdown(ev: PlanEvaluation, *, lang: str | None = None) -> str:
+    """The Markdown report in ``lang`` (``zh``, ``en`` or ``both``; default: the scenario's,
+    :func:`plan_lang`): verdict, years, stations, what still fails, the optimum.
 
     Names are escaped (:func:`~firecover.outputs.text.markdown_safe`).
     """
-    return markdown_safe(_plan_markdown(ev))
+    return markdown_safe(_plan_markdown(ev, lang))
 
 
-def _plan_markdown(ev: PlanEvaluation) -> str:
+def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
+    g = glossary(plan_lang(ev, lang))
     doc = plan_report(ev)
-    sc = ev.scenario
     b = doc["budget_minutes"]
-    title = f"{sc.name_zh} / {sc.name}" if sc.name_zh else sc.name
+    budget = _budget(doc)
     final = doc["years"][-1]
-    verdict = ("全部达标 every station complies" if doc["compliant"] else
-               f"不达标 {len(final['noncompliant'])} station(s) still fail in {final['year']}: "
-               + ", ".join(final["noncompliant"]))  # fmt: skip
-    out = [f"# {title} — 消防站规划评估 Station plan evaluation\n"]
+    out = [f"# {plan_title(doc, g)} — {g('plan_title')}\n"]
     if ev.synthetic:
-        out.append(f"> **{SYNTHETIC_LABEL}** — this report describes invented data.\n")
+        out.append(f"> **{SYNTHETIC_LABEL}** — {g('synthetic_note')}\n")
     from firecover.plan.travel import travel_markdown
 
     out += travel_markdown(ev.travel)
     out += [
-        f"**{final['year']}: {verdict}.** {len(final['stations'])} stations reach "
-        f"{pct(final['covered_share'], decimals=1)} of the {figure(final['area_km2'])} km² "
-        f"planning area within {b['turnout'] + b['driving']:g} min.\n",
-        f"Response budget 响应时间: {b['turnout']:g} min turnout 出动 + {b['driving']:g} min "
-        "driving 行车 from the dispatch order (GB 51080-2015 §4.1.3; 建标152-2017). "
-        f"Planning area 规划范围: {ev.boundary_note or 'scenario boundary'}.\n",
-        "## 逐年覆盖 Year by year\n",
-        *_years_table(doc),
+        f"**{g('verdict_line', year=final['year'], verdict=plan_verdict(doc, g))}** "
+        + g("headline", n=len(final["stations"]), share=pct(final["covered_share"], decimals=1),
+            area=figure(final["area_km2"]), budget=budget) + "\n",
+        g("cover_budget") + ": " + g("budget_text", turnout=b["turnout"], driving=b["driving"],
+                                     total=budget) + "; "
+        + g("planning_area_note", note=ev.boundary_note or "scenario boundary") + "\n",
+        f"## {g('years_heading')}\n",
+        *_years_table(doc, g),
         "",
-        "## 各站 Stations\n",
-        "Each station in each year it is in service. 'Adds' is the area it newly reaches "
-        "within budget in the year it enters (first-year stations: the area only it reaches). "
-        "≈ = location approximate (see the scenario's `source` / `precision_m`). Figures are "
-        "rounded towards their verdict: a failing km² or minute up, a passing one down, shares "
-        "down (100% only when everything is reached).\n",
-        *_stations_table(doc),
+        f"## {g('stations_heading')}\n",
+        g("station_years_note", budget=budget) + "\n",
+        *_stations_table(doc, g),
         "",
         *_built_up_lines(doc),
-        "## 与最优方案比较 Plan vs optimum\n",
-        *_optimum_lines(doc["optimum"]),
+        f"## {g('optimum_heading')}\n",
+        *_optimum_lines(doc["optimum"], g),
         "",
-    ]
+    ]  # fmt: skip
     notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]
-    notes += [f"- {w}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
+    notes += [f"- {g.message(w)}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:
-        out += ["## 说明 Notes\n", *dict.fromkeys(notes), ""]
+        out += [f"## {g('notes_heading')}\n", *dict.fromkeys(notes), ""]
     out.append(f"_firecover {__version__}_\n")
     return "\n".join(out)

@@ -9,6 +9,8 @@ from typing import Any
 from firecover._io import atomic_path, check_not_input, write_text_atomic
 from firecover._schema import check_value
 from firecover.analysis.stations import read_stations_file
+from firecover.outputs.datum import check_output_datum, frame_in_datum
+from firecover.settings import resolve
 from firecover.site.candidates import generate_candidates
 from firecover.site.problem import Progress, SitingRun, site_stations
 from firecover.site.report import site_markdown, sites_frame, summary_json
@@ -43,22 +45,28 @@ def _write_frame(frame: Any, path: Path, inputs: tuple[Path, ...]) -> Path:
 
 
 def write_site(srun: SitingRun, out_dir: str | Path, *, title: str, html: bool = True,
-               inputs: tuple[Path, ...] = ()) -> dict[str, Path]:  # fmt: skip
+               inputs: tuple[Path, ...] = (), lang: str = "both",
+               output_datum: str | None = None) -> dict[str, Path]:  # fmt: skip
     """Write a siting run: coverage layers and maps, ``site.json`` / ``site.md``, the new sites
-    (``sites.csv``, ``sites.geojson``) and all candidates (``candidates.geojson``)."""
+    (``sites.csv``, ``sites.geojson``) and all candidates (``candidates.geojson``).
+
+    ``lang`` is the maps' language; the sites' and candidates' lon/lat are in
+    ``output_datum`` (setting ``output_datum``; a ``datum`` column says which).
+    """
     from firecover.analysis.files import write_run
 
+    datum = check_output_datum(resolve(output_datum, "output_datum"))
     out = Path(out_dir)
-    paths = write_run(srun.run, out, html=html, inputs=inputs)
+    paths = write_run(srun.run, out, html=html, inputs=inputs, lang=lang)
     for key, name in (("json", "site.json"), ("md", "site.md")):
         paths[key] = out / name
         check_not_input(paths[key], inputs)
     write_text_atomic(paths["json"], summary_json(srun))
     write_text_atomic(paths["md"], site_markdown(srun, title=title))
-    sites = sites_frame(srun)
+    sites = frame_in_datum(sites_frame(srun), datum)
     paths["csv"] = _write_frame(sites, out / "sites.csv", inputs)
     paths["sites"] = _write_frame(sites, out / "sites.geojson", inputs)
-    cands = srun.problem.candidates.to_geodataframe().to_crs("EPSG:4326")
+    cands = frame_in_datum(srun.problem.candidates.to_geodataframe(), datum)
     paths["candidates"] = _write_frame(cands, out / "candidates.geojson", inputs)
     if srun.zones is not None and len(srun.zones):
         zones = srun.zones.to_crs("EPSG:4326")
@@ -91,6 +99,8 @@ def site_from_files(
     barrier_rule: str | None = None,
     tie_break: str | None = None,
     zone_loss: float | None = None,
+    lang: str = "both",
+    output_datum: str | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -108,6 +118,7 @@ def site_from_files(
     check_site_options(model=model, p=p, spacing_m=spacing_m, time_limit=time_limit,
                        turnout_min=turnout_min, driving_min=driving_min,
                        cell_size_m=cell_size_m)  # fmt: skip
+    check_output_datum(resolve(output_datum, "output_datum"))  # before the long run
     with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
         specs = read_stations_file(existing) if existing is not None else []
         inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
@@ -125,5 +136,6 @@ def site_from_files(
             within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
             zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
         )  # fmt: skip
-        paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs)
+        paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
+                           output_datum=output_datum)  # fmt: skip
     return srun, rf.final_paths(paths)

@@ -109,7 +109,7 @@ def test_geopackage_round_trip(tmp_path: Path) -> None:
     names = {str(row[0]) for row in pyogrio.list_layers(out)}
     assert names == {
         "stations", "service_areas", "jurisdictions", "demand_cells", "gaps", "roads",
-        "boundary", "barriers", "metadata",
+        "boundary", "barriers", "metadata", "layer_styles",
     }  # fmt: skip
     for name, frame in layers.layers():
         read = gpd.read_file(out, layer=outputs.GPKG_LAYER_NAMES[name])
@@ -162,7 +162,8 @@ def test_read_geopackage_rejects_foreign_file(tmp_path: Path) -> None:
 def test_empty_layers_not_written(tmp_path: Path) -> None:
     layers = CoverageLayers(stations=_stations(), roads=make_layers().roads)
     out = write_geopackage(layers, tmp_path / "c.gpkg")
-    assert {str(r[0]) for r in pyogrio.list_layers(out)} == {"stations", "roads", "metadata"}
+    assert {str(r[0]) for r in pyogrio.list_layers(out)} == {"stations", "roads", "metadata",
+                                                             "layer_styles"}  # fmt: skip
 
 
 def test_geopackage_suffix_and_input_checked(tmp_path: Path) -> None:

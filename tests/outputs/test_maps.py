@@ -21,6 +21,7 @@ import firecover.outputs.fonts as _fonts
 import firecover.outputs.maps as maps
 from firecover._errors import OutputError
 from firecover.outputs import SYNTHETIC_LABEL, CoverageLayers
+from firecover.outputs.glossary import glossary
 
 HAS_PACKAGED_FONT = importlib.util.find_spec("noto_cjk_sans_otc") is not None
 
@@ -115,20 +116,37 @@ def test_no_cjk_font_warns_once_and_renders(
 
 
 def test_synthetic_stamp_and_budget_title() -> None:
-    fig = maps._draw(make_layers(synthetic=True), "测试区", set(maps.DEFAULT_SHOW), cjk=True)
+    both = glossary("both")
+    fig = maps._draw(make_layers(synthetic=True), "测试区", set(maps.DEFAULT_SHOW), both)
     texts = _texts(fig)
     assert SYNTHETIC_LABEL in texts
     assert any("5 min = 1 turnout + 4 driving" in t for t in texts)
     assert all(name in texts for name in NAMES)
     assert any("km" in t for t in texts)  # scale bar
     assert "N" in texts  # north arrow
-    real = _texts(maps._draw(make_layers(synthetic=False), "t", set(maps.DEFAULT_SHOW), True))
+    real = _texts(maps._draw(make_layers(synthetic=False), "t", set(maps.DEFAULT_SHOW),
+                             glossary("both")))  # fmt: skip
     assert SYNTHETIC_LABEL not in real
 
 
 def test_stamp_without_cjk_font_is_latin() -> None:
-    fig = maps._draw(make_layers(synthetic=True), "t", set(maps.DEFAULT_SHOW), cjk=False)
+    fig = maps._draw(make_layers(synthetic=True), "t", set(maps.DEFAULT_SHOW), glossary("en"))
     assert "SYNTHETIC DEMO DATA" in _texts(fig)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_legend_in_one_language(lang: str) -> None:
+    """The legend, summary and budget line carry only the chosen language's glossary words."""
+    fig = maps._draw(make_layers(), "t", set(maps.DEFAULT_SHOW), glossary(lang))
+    texts = " ".join(_texts(fig))
+    zh, en = glossary("zh"), glossary("en")
+    legend = fig.axes[1].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert legend.get_title().get_text() == (zh if lang == "zh" else en)("legend")
+    keep, drop = (zh, en) if lang == "zh" else (en, zh)
+    assert keep("boundary") in labels and keep("existing_station") in labels
+    assert drop("boundary") not in texts and drop("summary") not in texts
+    assert keep("budget_short", total=5, turnout=1, driving=4) in texts
 
 
 def test_cells_layer_and_minimal_layers(tmp_path: Path) -> None:
@@ -136,7 +154,7 @@ def test_cells_layer_and_minimal_layers(tmp_path: Path) -> None:
     cells = full.cells.copy()
     cells.loc[[0, 5], "best_min"] = float("inf")  # unreachable cells are drawn grey
     with_inf = CoverageLayers(cells=cells, stations=full.stations, meta=full.meta)
-    fig = maps._draw(with_inf, "t", {"cells", "stations"}, cjk=True)
+    fig = maps._draw(with_inf, "t", {"cells", "stations"}, glossary("both"))
     assert len(fig.axes) == 3  # map, side panel, colour bar
     maps.render_map(full, tmp_path / "cells.png", show=("cells", "stations"), dpi=50)
     only_roads = CoverageLayers(roads=full.roads, meta={"synthetic": False})

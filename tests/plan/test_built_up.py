@@ -56,7 +56,7 @@ def test_liangping_counts_on_the_built_up_area(liangping) -> None:  # type: igno
     assert doc["built_up"][0]["shortfall"] == 4 and doc["years"][0]["built_up"]["shortfall"] == 4
     # keys are added, never renamed (the report.json contract)
     assert {"scenario", "synthetic", "budget_minutes", "years", "stations", "optimum"} <= set(doc)
-    md = plan_markdown(ev)
+    md = plan_markdown(ev, lang="both")
     assert "建成区 Built-up area" in md and "缺 **3**" in md and "应建 **5**" in md
 
 

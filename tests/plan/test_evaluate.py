@@ -143,7 +143,7 @@ def test_report_contract(ev: PlanEvaluation) -> None:
     final = doc["years"][-1]
     assert final["noncompliant"] == [s["name"] for s in doc["stations"]
                                      if s["compliant"] is False]  # fmt: skip
-    md = plan_markdown(ev)
+    md = plan_markdown(ev, lang="both")
     assert "逐年覆盖 Year by year" in md and "SYNTHETIC" in md
     assert "海昌路消防救援站" in md
 
@@ -240,7 +240,7 @@ def test_report_shows_each_station_in_each_year(ev: PlanEvaluation) -> None:
     doc = plan_report(ev)
     rows = {(r["year"], r["name"]) for r in doc["station_years"]}
     assert rows == {(y.year, n) for y in ev.years for n in y.names}
-    md = plan_markdown(ev)
+    md = plan_markdown(ev, lang="both")
     for y in ev.years:
         for n in y.names:
             assert any(line.startswith(f"| {y.year} | {n}") for line in md.splitlines()), (y, n)
@@ -264,7 +264,7 @@ def test_logistics_and_outside_stations_are_never_shown_as_passing(inputs) -> No
     doc = plan_report(ev)
     verdicts = {r["name"]: r["verdict"] for r in doc["station_years"] if r["year"] == 2024}
     assert verdicts["战勤保障站"] == "no_district" and verdicts["孪生站"] == "outside"
-    md = plan_markdown(ev).splitlines()
+    md = plan_markdown(ev, lang="both").splitlines()
     logistic = [ln for ln in md if ln.startswith("| 2024 | 战勤保障站")]
     assert logistic and all("无辖区 no district" in ln and "达标 pass" not in ln for ln in logistic)
     apart = md.index(next(ln for ln in md if ln.startswith("规划区外的站")))
