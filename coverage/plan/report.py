@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from firecover.plan.results import PlanEvaluation, YearResult
     from firecover.standards.check import StationCheck
 
-__all__ = ["plan_json", "plan_markdown", "plan_report"]
+__all__ = ["model_verdict", "plan_json", "plan_markdown", "plan_report"]
 
 _STATUS_ZH = {"existing": "现有", "proposed": "规划"}
 
@@ -236,9 +236,25 @@ def _pct1(share: float | None) -> str:
     return "—" if share is None else pct(share, decimals=1)
 
 
-def _status(model: dict[str, Any]) -> str:
-    status = str(model.get("status"))
-    return status if "error" not in model else f"{status}: {model['error']}"
+def model_verdict(m: dict[str, Any], spec: str = "d") -> str:
+    """One model's answer as a planner reads it: ``44 (optimal)`` or, when the time ran out,
+    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error."""
+    if m.get("status") == "error" or m.get("status") is None:
+        return f"not available ({m.get('error', 'not solved')})"
+    if m.get("status") == "infeasible":
+        return f"none possible (infeasible: {m.get('error', 'proven by the solver')})"
+    maximise = spec != "d"
+    value = m.get("objective") if maximise else m.get("new")
+    if m.get("status") == "optimal":
+        return f"{_fmt(value, spec)} (proven optimal)"
+    bound = m.get("bound")
+    if bound is None:
+        return f"{_fmt(value, spec)} (no bound)"
+    b = bound if maximise else math.ceil(bound - 1e-6)
+    gap = m.get("gap")
+    pct = ".3%" if isinstance(gap, float) and gap < 0.01 else ".1%"
+    return (f"{'≤' if maximise else '≥'} {_fmt(b, spec)}, found {_fmt(value, spec)}, "
+            f"gap {_fmt(gap, pct)} (time limit)")  # fmt: skip
 
 
 def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
@@ -247,22 +263,27 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
     lines = [
         f"- 同样新增 {opt['new_stations']} 座站时的最优覆盖 Best coverage with the same "
-        f"{opt['new_stations']} new site(s) (MCLP on {opt['candidates']} candidate sites every "
-        f"{opt['candidate_spacing_m']:g} m, first-year stations fixed): "
+        f"{opt['new_stations']} new site(s) (MCLP on {opt['candidates']} candidate sites "
+        f"{_spacing(opt)}, first-year stations fixed): "
         f"**{_pct1(share)}** vs plan 规划 **{_pct1(plan)}**"
         + (
             f" (gap 差距 {(share - plan) * 100:+.1f} points)"
             if share is not None and plan is not None
             else ""
-        ),
+        )
+        + f"; covered km² 覆盖面积: {model_verdict(opt['mclp'], '.2f')}",
         f"- 全部达标所需最少新增站 Fewest new {opt['new_class']} stations for full compliance "
         f"(area-limited model{', within barrier zones' if opt.get('barrier_zones') else ''}): "
-        f"**{_fmt(opt.get('min_new_for_compliance'), 'd')}** ({_status(opt['area_model'])})",
+        f"**{model_verdict(opt['area_model'])}**",
         f"- 全覆盖所需最少新增站 Fewest new stations for full {''}coverage (LSCP): "
-        f"**{_fmt(opt.get('min_new_for_coverage'), 'd')}** ({_status(opt['lscp'])})",
+        f"**{model_verdict(opt['lscp'])}**",
         f"- 任何候选站都无法按时到达 Not reachable from any candidate in time: "
         f"{_fmt(opt.get('uncoverable_km2'))} km²",
     ]
+    if opt.get("time_budget_s") is not None:
+        lines.append(f"- 计算用时 Time: {_fmt(opt.get('seconds'), '.1f')} s of the "
+                     f"{_fmt(opt['time_budget_s'], '.0f')} s budget (--optimum-time); a model "
+                     "stopped by it shows its certified bound and gap")  # fmt: skip
     if opt["mclp"].get("sites"):
         lines.append(
             f"- Optimum sites 最优站址 (MCLP): {', '.join(opt['mclp']['sites'])} "
@@ -275,6 +296,15 @@ def _optimum_lines(opt: dict[str, Any] | None) -> list[str]:
             opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
         )
     return lines
+
+
+def _spacing(opt: dict[str, Any]) -> str:
+    dense, rural = opt.get("candidate_spacing_m"), opt.get("candidate_rural_spacing_m")
+    if dense is None:
+        return ""
+    if rural is None or abs(rural - dense) < 0.5:
+        return f"every {dense:.0f} m"
+    return f"every {dense:.0f} m in built-up areas, {rural:.0f} m elsewhere"
 
 
 def plan_markdown(ev: PlanEvaluation) -> str:
