@@ -161,8 +161,6 @@ def evaluate_scenario(
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(optimum_time, "positive_seconds", "optimum_time")
     check_value(spacing_m, "positive_metres", "spacing_m")
-    if progress is not None:
-        progress("road graph and demand cells")
     scenario = load_scenario(path)
     mode = travel_model or scenario.travel.model
     if mode not in TRAVEL_MODELS:
@@ -173,6 +171,8 @@ def evaluate_scenario(
                           "optimum_time": optimum_time}  # fmt: skip
 
     def run() -> PlanEvaluation:
+        if progress is not None:  # after the input checks: a bad input stays a one-line error
+            progress("road graph and demand cells")
         ev, _ = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
         if mode == "both":
             radius_ev, _ = _evaluate(scenario, None, boundary, True, dict(kw))
