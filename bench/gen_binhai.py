@@ -106,6 +106,8 @@ class BinhaiCase:
 class _Geo:
     width: float
     height: float
+    core_list: tuple[tuple[float, float, float], ...] | None = None  # (x, y, r) as fractions/m
+    fringe: float = 2.2  # fringe radius / core radius
 
     def coast(self, y: FloatArray) -> FloatArray:
         """x of the coastline at ``y`` (land is west of it), with a port peninsula."""
@@ -121,6 +123,8 @@ class _Geo:
 
     def cores(self) -> list[tuple[float, float, float]]:
         w, h, s = self.width, self.height, self.width / WIDTH
+        if self.core_list is not None:
+            return [(fx * w, fy * h, r) for fx, fy, r in self.core_list]
         return [(0.76 * w, 0.45 * h, 6000 * s), (0.72 * w, 0.82 * h, 4500 * s),
                 (0.56 * w, 0.15 * h, 5000 * s)]  # fmt: skip
 
@@ -134,7 +138,7 @@ class _Geo:
         z[(x > self.coast(y) - 0.14 * w) & (np.abs(y - 0.45 * h) < 0.09 * h)] = PORT
         for cx, cy, r in self.cores():
             d = np.hypot(x - cx, y - cy)
-            z[(d < 2.2 * r) & (z == RURAL)] = FRINGE
+            z[(d < self.fringe * r) & (z == RURAL)] = FRINGE
         for cx, cy, r in self.cores():
             z[np.hypot(x - cx, y - cy) < r] = CORE
         return z
@@ -344,9 +348,10 @@ def _farthest_points(x: FloatArray, y: FloatArray, k: int, start: int) -> IntArr
     return np.array(chosen, dtype=np.int64)
 
 
-def _build(step: int, seed: int, scale: float) -> BinhaiCase:
+def _build(step: int, seed: int, scale: float, geo: _Geo | None = None, n_stations: int = 51,
+           n_existing: int = 34) -> BinhaiCase:  # fmt: skip
     started = time.perf_counter()
-    geo = _Geo(WIDTH * scale, HEIGHT * scale)
+    geo = geo or _Geo(WIDTH * scale, HEIGHT * scale)
     rng = np.random.default_rng(seed)
     edges = _Edges([], [], [], [], [])
     gx, gy = _ground(geo, step, rng, edges)
@@ -376,9 +381,9 @@ def _build(step: int, seed: int, scale: float) -> BinhaiCase:
     cx, cy, _ = geo.cores()[0]
     dx, dy = x[developed] - X0, y[developed] - Y0
     start = int(np.argmin(np.hypot(dx - cx, dy - cy)))
-    pick = developed[_farthest_points(dx, dy, 51, start)]
-    names = [f"ST{i + 1:02d}" for i in range(51)]
-    status = ["existing"] * 34 + ["proposed"] * 17
+    pick = developed[_farthest_points(dx, dy, n_stations, start)]
+    names = [f"ST{i + 1:02d}" for i in range(n_stations)]
+    status = ["existing"] * n_existing + ["proposed"] * (n_stations - n_existing)
     return BinhaiCase(
         graph,
         geo.boundary(),
@@ -437,15 +442,32 @@ def generate(nodes: int = 200_000, seed: int = 0, *, quick: bool = False) -> Bin
     return case
 
 
+#: Target 2 of issue 11: a 100–150 km² district, one built-up core of 30 km², one station.
+DISTRICT_CORE_KM2 = 30.0
+
+
+def generate_district(seed: int = 0, n_proposed: int = 2) -> BinhaiCase:
+    """A ≈ 146 km² district (the Binhai layout at 1/4 of the side, 50 m lattice) with a single
+    built-up core of :data:`DISTRICT_CORE_KM2` (100 m × 150 m blocks, a thin 200 m fringe),
+    rural grid and industry around it, one existing station in the core and ``n_proposed``
+    proposed ones (the plan's new stations, so the MCLP has something to place)."""
+    r = float(np.sqrt(DISTRICT_CORE_KM2 / np.pi) * 1000.0)
+    geo = _Geo(WIDTH * 0.25, HEIGHT * 0.25, core_list=((0.55, 0.55, r),), fringe=1.25)
+    return _build(50, seed, 0.25, geo, n_stations=1 + n_proposed, n_existing=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: generate, print a summary, optionally write GraphML."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="1/16 of the area (smoke run)")
+    ap.add_argument("--district", action="store_true",
+                    help="the ≈146 km² one-core district of issue 11 target 2")  # fmt: skip
     ap.add_argument("--graphml", type=Path, help="also write the graph here (GraphML)")
     args = ap.parse_args(argv)
-    case = generate(args.nodes, args.seed, quick=args.quick)
+    case = (generate_district(args.seed) if args.district
+            else generate(args.nodes, args.seed, quick=args.quick))  # fmt: skip
     g = case.graph
     km = sum(d["length"] for *_, d in g.edges(data=True)) / 1000
     print(

@@ -452,8 +452,20 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="timed runs of figure 4 (after one cache-filling run)",
     )
+    ap.add_argument(
+        "--evaluate-only",
+        action="store_true",
+        help="only figure 4, measured from outside (bench/evaluate_bench.py)",
+    )
+    ap.add_argument("--case", choices=("binhai", "district"), default="binhai",
+                    help="with --evaluate-only: the district to evaluate")  # fmt: skip
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if args.evaluate_only:
+        import evaluate_bench
+
+        return evaluate_bench.main(["--case", args.case, "--seed", str(args.seed),
+                                    "--cell-m", f"{args.cell_m:g}"])  # fmt: skip
     n_cand = args.candidates or (1000 if args.quick else 5000)
     print("\n".join(machine()))
     print(f"command: {' '.join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])])}")

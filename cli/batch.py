@@ -54,8 +54,8 @@ def _echo_result(result: BatchResult) -> None:
 )
 @click.option("--cell-size", type=METRES, default=None, help="Demand cell metres (100).")
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
-@click.option("--time-limit", type=SECONDS, default=120.0, show_default=True,
-              help="Solver time limit per optimum model, seconds.")  # fmt: skip
+@click.option("--time-limit", type=SECONDS, default=None,
+              help="Cap on the solver time of each optimum model, seconds.")  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML maps.")
 def batch(
     scenarios: tuple[Path, ...],
@@ -65,7 +65,7 @@ def batch(
     graph: Path | None,
     cell_size: float | None,
     no_optimum: bool,
-    time_limit: float,
+    time_limit: float | None,
     no_html: bool,
 ) -> None:
     """Evaluate several scenario files in parallel (one Dask task each), like `evaluate`.

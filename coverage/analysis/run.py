@@ -32,7 +32,7 @@ from firecover._schema import check_value
 from firecover.analysis.datum_check import check_station_datum
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.jurisdiction import Jurisdictions, assign_jurisdictions, gap_polygons
-from firecover.analysis.service_area import service_areas
+from firecover.analysis.service_area import ServiceAreaCache, service_areas
 from firecover.analysis.station_spec import StationSpec
 from firecover.network.coords import project_points
 from firecover.network.snapping import Snapped, snap_stations
@@ -232,6 +232,8 @@ def analyse(
     barrier_min_km2: float | None = None,
     barrier_min_share: float | None = None,
     datum_check: bool = True,
+    area_cache: ServiceAreaCache | None = None,
+    roads: gpd.GeoDataFrame | None = None,
 ) -> CoverageRun:
     """Run the coverage analysis for one set of stations.
 
@@ -272,6 +274,11 @@ def analyse(
         Slivers the barrier rule ignores (settings ``barrier_min_km2``, ``barrier_min_share``).
     datum_check : bool
         Refuse station coordinates that look like GCJ-02 declared as WGS-84 (issue 15).
+    area_cache : ServiceAreaCache, optional
+        Service-area polygons of stations already built on ``net`` (a plan's years share one).
+    roads : GeoDataFrame, optional
+        The ``roads`` layer of ``net`` when already built (:func:`roads_layer`); shared, not
+        copied.
 
     Returns
     -------
@@ -304,7 +311,7 @@ def analyse(
     breaks = sorted(set(minutes or [turnout + driving]))
     areas = (
         service_areas(net, snapped, names, breaks, turnout_min=turnout,
-                      boundary=demand.boundary, mode="both")
+                      boundary=demand.boundary, mode="both", cache=area_cache)
         if with_service_areas else None
     )  # fmt: skip
     boundary = gpd.GeoDataFrame(geometry=[demand.boundary], crs=net.crs)
@@ -314,7 +321,9 @@ def analyse(
         jurisdictions=_jurisdiction_layer(jur, checks),
         cells=jur.cells,
         gaps=gap_polygons(jur.cells),
-        roads=roads_layer(net) if with_roads else _empty_layer(net.crs),
+        roads=(roads_layer(net) if roads is None else roads)
+        if with_roads
+        else _empty_layer(net.crs),
         boundary=boundary,
         barriers=_barrier_layer(barriers, net.crs),
         meta=CoverageMeta.from_mapping(

@@ -64,6 +64,7 @@ __all__ = [
     "FILL_HOLES_KM2",
     "QUAD_SEGS",
     "ReachedEdges",
+    "ServiceAreaCache",
     "buffer_lines",
     "fill_holes",
     "reach_lengths",
@@ -94,6 +95,46 @@ class _Break:
     @property
     def limit_s(self) -> float:
         return self.driving_min * 60.0
+
+
+class ServiceAreaCache:
+    """Finished per-station service-area polygons, reused between calls on one network.
+
+    A plan is analysed once per year with mostly the same stations; a station's polygons depend
+    only on where it stands on the road network and on the breaks, buffer, hole filling and
+    boundary, so they are built once per station (issue 11: 254 builds for 51 stations before).
+    The key includes all of those; a cache belongs to one :class:`CSRNetwork` (a different
+    network raises ``ValueError``).
+    """
+
+    def __init__(self) -> None:
+        self._net_id: int | None = None
+        self._polys: dict[tuple[Any, ...], list[Polygon | MultiPolygon]] = {}
+        self.hits = 0
+        self.builds = 0
+
+    def bind(self, net: CSRNetwork) -> None:
+        """Tie the cache to ``net`` on first use; refuse another network afterwards."""
+        if self._net_id is None:
+            self._net_id = id(net)
+        elif self._net_id != id(net):
+            raise ValueError("a ServiceAreaCache serves one road network; make a new one")
+
+    @staticmethod
+    def keys(sources: Snapped, context: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """One key per source: its road position and access leg plus ``context``."""
+        return [
+            (int(e), float(f), float(a), *context)
+            for e, f, a in zip(sources.edge, sources.fraction, sources.access_s, strict=True)
+        ]
+
+    def get(self, key: tuple[Any, ...]) -> list[Polygon | MultiPolygon] | None:
+        """The finished polygons (one per break) of a key, or ``None``."""
+        return self._polys.get(key)
+
+    def put(self, key: tuple[Any, ...], polys: list[Polygon | MultiPolygon]) -> None:
+        """Store the finished polygons of a key."""
+        self._polys[key] = polys
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -312,6 +353,36 @@ def _frame(rows: list[tuple[str, _Break, BaseGeometry]], crs: str) -> gpd.GeoDat
     )
 
 
+def _finished_polygons(
+    net: CSRNetwork,
+    sources: Snapped,
+    breaks: list[_Break],
+    buf: float,
+    fill_m2: float,
+    clip: BaseGeometry | None,
+    cache: ServiceAreaCache | None,
+) -> list[list[Polygon | MultiPolygon]]:
+    """Finished polygons ``[break][station]``, built only for stations not in ``cache``."""
+    n = len(sources)
+    if cache is None:
+        raw = _station_polygons(_reach_by_break(net, sources, breaks), net, n, buf)
+        return [[_finish(p, fill_m2, clip) for p in polys] for polys in raw]
+    cache.bind(net)
+    context = (tuple(b.limit_s for b in breaks), buf, fill_m2,
+               None if clip is None else shapely.to_wkb(clip))  # fmt: skip
+    keys = cache.keys(sources, context)
+    todo = np.array([i for i, k in enumerate(keys) if cache.get(k) is None], dtype=np.int64)
+    if todo.size:
+        raw = _station_polygons(_reach_by_break(net, sources[todo], breaks), net, todo.size,
+                                buf)  # fmt: skip
+        for pos, i in enumerate(todo.tolist()):
+            cache.put(keys[i], [_finish(polys[pos], fill_m2, clip) for polys in raw])
+    cache.builds += int(todo.size)
+    cache.hits += n - int(todo.size)
+    per_station = [cache.get(k) or [] for k in keys]
+    return [[polys[k] for polys in per_station] for k in range(len(breaks))]
+
+
 def service_areas(
     net: CSRNetwork,
     sources: Snapped,
@@ -324,6 +395,7 @@ def service_areas(
     fill_holes_km2: float | None = None,
     mode: Mode = "per_station",
     rings: bool = False,
+    cache: ServiceAreaCache | None = None,
 ) -> gpd.GeoDataFrame:
     """Service-area polygons per station and time break (DESIGN.md ``service_areas`` layer).
 
@@ -358,6 +430,9 @@ def service_areas(
         ``"(all)"``), or both.
     rings : bool
         Give each break only the ground beyond the previous break (concentric rings).
+    cache : ServiceAreaCache, optional
+        Reuse (and store) the finished polygons of stations already built on this network
+        with the same breaks, buffer, hole filling and boundary.
 
     Returns
     -------
@@ -376,12 +451,9 @@ def service_areas(
     clip = _boundary_geometry(boundary, net.crs)
     t0 = time.perf_counter()
     n = len(sources)
-    raw = _station_polygons(_reach_by_break(net, sources, breaks), net, n, buf)
-    station_polys: list[list[Polygon | MultiPolygon]] = []  # [break][station]
+    station_polys = _finished_polygons(net, sources, breaks, buf, fill_m2, clip, cache)
     union_polys: list[Polygon | MultiPolygon] = []
-    for polys in raw:
-        finished = [_finish(p, fill_m2, clip) for p in polys]
-        station_polys.append(finished)
+    for finished in station_polys:
         if dissolved:
             merged = shapely.union_all(np.asarray(finished, dtype=object)) if n else Polygon()
             union_polys.append(_finish(merged, fill_m2, clip))

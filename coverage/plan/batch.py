@@ -167,7 +167,7 @@ def run_batch(
     graph: PathLike | None = None,
     optimum: bool = True,
     cell_size_m: float | None = None,
-    time_limit: float | None = 120.0,
+    time_limit: float | None = None,
     html: bool = True,
     progress: Progress | None = None,
 ) -> BatchResult:

@@ -28,7 +28,8 @@ import scipy.sparse as sp
 
 from firecover._errors import ScenarioError
 from firecover.analysis.demand import DemandSurface
-from firecover.analysis.run import CoverageRun, analyse
+from firecover.analysis.run import CoverageRun, analyse, roads_layer
+from firecover.analysis.service_area import ServiceAreaCache
 from firecover.network.snapping import Snapped
 from firecover.plan.built_up import built_up_entry, built_up_geometry
 from firecover.plan.optimum import plan_optimum
@@ -117,6 +118,8 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
     years = scenario.years or [scenario.last_year or 0]
     built = built_up_geometry(scenario.built_up, net.crs)
     out = []
+    cache = ServiceAreaCache()  # a station's service area is built once, not once per year
+    roads = roads_layer(net)
     for year in years:
         specs = scenario.stations_in_service(year if scenario.years else None)
         if not specs:
@@ -128,6 +131,7 @@ def _run_years(net: CSRNetwork, demand: DemandSurface, scenario: Scenario, *, ba
             net, specs, demand, barriers=barriers, **options,
             meta={"title": scenario.name, "title_zh": scenario.name_zh or scenario.name,
                   "synthetic": synthetic, "year": year}, datum_check=datum_check,
+            area_cache=cache, roads=roads,
         )  # fmt: skip
         entry = built_up_entry(scenario.built_up, built, run, options["standards"])
         out.append(YearResult(int(year), list(specs), run, entry))
@@ -149,11 +153,12 @@ def evaluate_plan(
     synthetic: bool = False,
     optimum: bool = True,
     spacing_m: float | None = None,
-    time_limit: float | None = 120.0,
+    time_limit: float | None = None,
     boundary_note: str = "",
     progress: Progress | None = None,
     barrier_rule: str | None = None,
     datum_check: bool = True,
+    optimum_time: float | None = None,
 ) -> PlanEvaluation:
     """Evaluate ``scenario`` on a road network and demand surface, year by year.
 
@@ -169,11 +174,16 @@ def evaluate_plan(
     optimum : bool
         Also solve the comparison models (:func:`plan_optimum`).
     spacing_m, time_limit : float, optional
-        Candidate spacing and the solver time limit per model (seconds).
+        Candidate spacing and a cap on the solver time per model (seconds).
     barrier_rule : {"fail", "warn"}, optional
         Overrides the scenario's ``barrier_rule`` (the CLI's ``--barrier-rule``).
     datum_check : bool
         Refuse station coordinates that look like GCJ-02 declared as WGS-84.
+    progress : callable, optional
+        ``progress(message)`` at the start of each phase (each year, each optimum model).
+    optimum_time : float, optional
+        Total seconds for the comparison with the optimum (default: the scenario's
+        ``optimum_time``, else the setting), shared out by :func:`plan_optimum`.
     """
     synthetic = synthetic or scenario.synthetic
     options = run_options(scenario, barrier_rule)
@@ -182,9 +192,7 @@ def evaluate_plan(
     gains = _gains(net, demand, years)
     best = None
     if optimum:
-        if progress is not None:
-            progress("optimum: siting models")
         best = plan_optimum(net, demand, scenario, years, spacing_m=spacing_m,
-                            time_limit=time_limit, barriers=barriers,
-                            options=options)  # fmt: skip
+                            time_limit=time_limit, barriers=barriers, options=options,
+                            optimum_time=optimum_time, progress=progress)  # fmt: skip
     return PlanEvaluation(scenario, years, gains, best, synthetic, boundary_note)

@@ -146,7 +146,7 @@ def evaluate_scenario(
     optimum: bool = True,
     cell_size_m: float | None = None,
     spacing_m: float | None = None,
-    time_limit: float | None = 120.0,
+    time_limit: float | None = None,
     html: bool = True,
     progress: Progress | None = None,
     barrier_rule: str | None = None,
@@ -155,12 +155,15 @@ def evaluate_scenario(
     deliverables: str | Sequence[str] | None = None,
     output_datum: str | None = None,
     datum_check: bool = True,
+    optimum_time: float | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
     ``graph`` / ``boundary`` override the scenario's sources (offline use). Without
     ``out_dir`` nothing is written (the ``check`` command). ``barrier_rule`` ("fail" /
-    "warn") overrides the scenario's. ``travel_model`` (default the
+    "warn") overrides the scenario's; ``optimum_time`` is the total seconds for the optimum
+    comparison, ``time_limit`` an optional cap per model; ``progress(message)`` is called at
+    the start of each phase (graph, years, each optimum model, maps). ``travel_model`` (default the
     scenario's ``[scenario.travel] model``): ``network``, ``radius`` (the straight-line
     estimate, no road graph) or ``both`` (network results in ``out_dir``, the straight-line
     ones in ``out_dir/radius``, and a ``compare`` section in the network report).
@@ -176,6 +179,7 @@ def evaluate_scenario(
         check_lang(lang)
     check_output_datum(resolve(output_datum, "output_datum"))
     check_value(time_limit, "positive_seconds", "time_limit")
+    check_value(optimum_time, "positive_seconds", "optimum_time")
     check_value(spacing_m, "positive_metres", "spacing_m")
     scenario = load_scenario(path)
     mode = travel_model or scenario.travel.model
@@ -183,9 +187,12 @@ def evaluate_scenario(
         raise ScenarioError(f"unknown travel model {mode!r}; use {', '.join(TRAVEL_MODELS)}")
     kw: dict[str, Any] = {"optimum": optimum, "spacing_m": spacing_m, "time_limit": time_limit,
                           "progress": progress, "cell_size_m": cell_size_m,
-                          "barrier_rule": barrier_rule, "datum_check": datum_check}  # fmt: skip
+                          "barrier_rule": barrier_rule, "datum_check": datum_check,
+                          "optimum_time": optimum_time}  # fmt: skip
 
     def run() -> PlanEvaluation:
+        if progress is not None:  # after the input checks: a bad input stays a one-line error
+            progress("road graph and demand cells")
         ev, _ = _evaluate(scenario, graph, boundary, mode == "radius", dict(kw))
         if mode == "both":
             radius_ev, _ = _evaluate(scenario, None, boundary, True, dict(kw))
@@ -207,7 +214,8 @@ def evaluate_scenario(
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")
         ev = _public_travel(ev)
-        paths = write_evaluation(ev, rf.staging, inputs=tuple(rf.inputs), **write)
+        paths = write_evaluation(ev, rf.staging, inputs=tuple(rf.inputs), progress=progress,
+                                 **write)  # fmt: skip
         if radius_ev is not None:
             sub = write_evaluation(radius_ev, rf.staging / "radius", inputs=tuple(rf.inputs),
                                    **write)  # fmt: skip
@@ -250,9 +258,11 @@ def _optimum_frame(ev: PlanEvaluation, datum: str) -> gpd.GeoDataFrame | None:
 def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True,
                      inputs: tuple[Path, ...] = (), lang: str | None = None,
                      deliverables: Sequence[str] = DELIVERABLES,
-                     output_datum: str | None = None) -> dict[str, Path]:  # fmt: skip
+                     output_datum: str | None = None,
+                     progress: Progress | None = None) -> dict[str, Path]:  # fmt: skip
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
-    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year, ``optimum_sites.geojson``,
+    ``map_<year>.png`` and ``layers_<year>.gpkg`` per year (without the roads and demand
+    cells, which only the final ``layers.gpkg`` carries), ``optimum_sites.geojson``,
     ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84) and the
     ``deliverables`` (``report.docx``, ``tables.xlsx``).
 
@@ -274,18 +284,23 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     for p in paths.values():
         check_not_input(p, inputs)
     for yr in ev.years:
+        if progress is not None:
+            progress(f"maps and layers {yr.year}")
         render_map(yr.run.layers, paths[f"png_{yr.year}"], inputs=inputs, lang=lang)
-        # the roads are the same every year: only the final layers.gpkg carries them
+        # the roads and the demand-cell grid are large (on a Binhai-sized district 45 and 17 MB)
+        # and the roads identical every year: only the final layers.gpkg carries them; the
+        # yearly files keep what changes (stations, service areas, jurisdictions, gaps)
+        empty = gpd.GeoDataFrame(geometry=[], crs=yr.run.layers.meta.crs)
         layers = (
             yr.run.layers
             if yr is final
-            else dataclasses.replace(
-                yr.run.layers, roads=gpd.GeoDataFrame(geometry=[], crs=yr.run.layers.meta.crs)
-            )
+            else dataclasses.replace(yr.run.layers, roads=empty, cells=empty)
         )
         write_geopackage(layers, paths.get(f"gpkg_{yr.year}", paths["gpkg"]), inputs=inputs,
                          lang=lang)  # fmt: skip
     if html:
+        if progress is not None:
+            progress("web map")
         render_webmap(final.run.layers, paths["html"], offline=True, inputs=inputs)
     frame = _optimum_frame(ev, datum)
     if frame is not None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,25 +47,45 @@ def _fixed_and_new(scenario: Scenario, years: list[YearResult]) -> tuple[list[St
     return fixed, len(final) - len(fixed)
 
 
+#: Shares of the time left after the candidate matrix: the MCLP, then the area model (which
+#: solves the LSCP first and hands it on); the LSCP alone only when the area model failed.
+MCLP_SHARE = 0.4
+Progress = Callable[[str], None]
+
+
+def _bound(res: Any) -> float | None:
+    b = res.stats.get("bound")
+    return _round(float(b)) if b is not None else None
+
+
 def _solve(problem: SiteProblem, model: str, p: int | None, time_limit: float | None,
            tie_break: str | None = None) -> dict[str, Any]:  # fmt: skip
+    t0 = time.perf_counter()
     try:
         res, rows = solve_problem(problem, model, p, time_limit=time_limit, tie_break=tie_break)
     except FirecoverError as exc:
         log.warning("optimum (%s) not available: %s", model, exc)
-        return {"status": "error", "error": str(exc)}
+        return {"status": "error", "error": str(exc), "seconds": _round(time.perf_counter() - t0),
+                "time_limit": _round(time_limit or math.inf)}  # fmt: skip
     out: dict[str, Any] = {}
     if "lscp_new" in res.stats:  # the area model solved the LSCP on the same sites already
         done = res.stats.get("lscp_optimal") == 1.0
+        lb = res.stats.get("lscp_bound", math.nan)
         out["lscp"] = {"status": "optimal" if done else "time_limit",
-                       "new": round(res.stats["lscp_new"])}  # fmt: skip
+                       "new": round(res.stats["lscp_new"]), "objective": res.stats["lscp_new"],
+                       "bound": _round(lb), "gap": _round(res.stats.get("lscp_gap", math.nan)),
+                       "seconds": _round(res.stats.get("lscp_seconds", math.nan)),
+                       "time_limit": None}  # fmt: skip
     return out | {
         "status": res.status,
         "objective": _round(res.objective),
+        "bound": _bound(res),
         "new": len(res.new_sites),
         "sites": [problem.site_name(int(j)) for j in res.new_sites],
         "lonlat": _lonlat(problem, res.new_sites),
         "gap": _round(res.mip_gap),
+        "seconds": _round(time.perf_counter() - t0),
+        "time_limit": _round(time_limit or math.inf),
         **_ties_and_zones(problem, model, res, rows, tie_break),
     }
 
@@ -90,6 +112,10 @@ def _lonlat(problem: SiteProblem, sites: Any) -> list[list[float]]:
     return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
 
 
+def _cap(share: float, per_model: float | None) -> float:
+    return max(0.0, share if per_model is None else min(share, per_model))
+
+
 def plan_optimum(
     net: CSRNetwork,
     demand: DemandSurface,
@@ -98,21 +124,55 @@ def plan_optimum(
     *,
     spacing_m: float | None = None,
     new_class: str = "一级",
-    time_limit: float | None = 120.0,
+    time_limit: float | None = None,
     barriers: Any = None,
     options: dict[str, Any] | None = None,
+    optimum_time: float | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Compare the plan with the optimum on generated candidate sites (see the module notes).
 
-    ``options`` are the :func:`firecover.analysis.analyse` keywords of the plan's runs
-    (:func:`firecover.plan.evaluate.run_options`); default the scenario's own.
+    Parameters
+    ----------
+    net, demand, scenario, years
+        The evaluated plan.
+    spacing_m : float, optional
+        Candidate spacing in built-up areas (setting ``candidate_spacing_m``); wider elsewhere
+        and at most ``candidate_max`` candidates (see
+        :func:`firecover.site.candidates.generate_candidates` with ``context=True``).
+    new_class : str
+        Class of the stations the models add.
+    time_limit : float, optional
+        Cap per model, seconds (``None``: only the total budget).
+    barriers : optional
+        The runs' barriers (used when the barrier rule fails stations).
+    options : dict, optional
+        The :func:`firecover.analysis.analyse` keywords of the plan's runs
+        (:func:`firecover.plan.evaluate.run_options`); default the scenario's own.
+    optimum_time : float, optional
+        Total seconds for the whole comparison (candidates, matrix, the three models): the
+        argument, else the scenario's ``optimum_time``, else the setting. What is left after
+        the matrix goes :data:`MCLP_SHARE` to the MCLP and the rest to the area model, whose
+        LSCP is the LSCP answer.
+    progress : callable, optional
+        ``progress(message)`` at the start of each phase.
     """
+    started = time.perf_counter()
     if options is None:
         from firecover.plan.evaluate import run_options
 
         options = run_options(scenario)
+    total = float(resolve(optimum_time if optimum_time is not None else scenario.optimum_time,
+                          "optimum_time"))  # fmt: skip
+    say = progress or (lambda _msg: None)
+    phases: dict[str, float] = {}
     fixed, n_new = _fixed_and_new(scenario, years)
-    cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m)
+    say("optimum: candidate sites")
+    cands = generate_candidates(net, boundary=demand.boundary, spacing_m=spacing_m, context=True,
+                                max_count=int(resolve(None, "candidate_max")))  # fmt: skip
+    phases["candidates"] = time.perf_counter() - started
+    say(f"optimum: travel-time matrix ({len(cands)} candidates × {len(demand)} cells)")
+    t = time.perf_counter()
     zoned = barriers is not None and _barrier_fails(options)
     tie = resolve(None, "tie_break")
     problem = build_problem(net, demand, fixed, cands, turnout_min=options["turnout_min"],
@@ -120,25 +180,38 @@ def plan_optimum(
                             standards=options.get("standards"), limits=options.get("limits"),
                             barriers=barriers if zoned else None,
                             within_barrier_zones=zoned, keep_times=tie is not None)  # fmt: skip
+    phases["matrix"] = time.perf_counter() - t
     area = problem.area
-    total = float(area.sum())
+    total_km2 = float(area.sum())
     uncoverable = float(area[~problem.coverable].sum())
+    left = total - (time.perf_counter() - started)
     # MCLP with area weights: solve on coverable rows; the objective is covered km².
-    area_problem = _with_area_weights(problem)
-    mclp = _solve(area_problem, "mclp", n_new, time_limit, tie)
+    say(f"optimum: MCLP, {n_new} new sites (≤ {_cap(MCLP_SHARE * left, time_limit):.0f} s)")
+    mclp = _solve(_with_area_weights(problem), "mclp", n_new,
+                  _cap(MCLP_SHARE * left, time_limit), tie)  # fmt: skip
     if uncoverable > _UNCOVERABLE_EPS_KM2:
         why = (f"{uncoverable:.2f} km² is reached by no candidate site within "
                f"{options['driving_min']:g} min of driving")  # fmt: skip
         comply: dict[str, Any] = {"status": "infeasible", "error": why}
         cover: dict[str, Any] = {"status": "infeasible", "error": why}
     else:
-        comply = _solve(problem, "area", None, time_limit)
+        left = total - (time.perf_counter() - started)
+        share_area = left / 2 if zoned else left  # zoned: the LSCP is solved apart
+        say(f"optimum: area model and LSCP (≤ {_cap(share_area, time_limit):.0f} s)")
+        comply = _solve(problem, "area", None, _cap(share_area, time_limit))
         # the area model's own LSCP bound is on zone-restricted pairs when zoned: full
         # coverage ignores barriers (any station may reach any cell), so solve it apart then
         inner = comply.pop("lscp", None)
-        cover = (inner if inner is not None and not zoned
-                 else _solve(problem, "lscp", None, time_limit))  # fmt: skip
-    share = mclp.get("objective", math.nan) / total if total > 0 else math.nan
+        if inner is not None and not zoned:
+            cover = inner
+        else:
+            left = total - (time.perf_counter() - started)
+            say(f"optimum: LSCP (≤ {_cap(left, time_limit):.0f} s)")
+            cover = _solve(problem, "lscp", None, _cap(left, time_limit))
+    share = (mclp.get("objective") or math.nan) / total_km2 if total_km2 > 0 else math.nan
+    elapsed = time.perf_counter() - started
+    log.info("optimum: %.1f s of %.0f s (candidates %.1f s, matrix %.1f s)", elapsed, total,
+             phases["candidates"], phases["matrix"])  # fmt: skip
     return {
         "new_stations": n_new,
         "covered_share": _round(share),
@@ -147,7 +220,8 @@ def plan_optimum(
         "min_new_for_coverage": cover.get("new"),
         "fixed_stations": [s.name for s in fixed],
         "candidates": len(cands),
-        "candidate_spacing_m": float(resolve(spacing_m, "candidate_spacing_m")),
+        "candidate_spacing_m": _round(cands.spacing_m),
+        "candidate_rural_spacing_m": _round(cands.rural_spacing_m),
         "new_class": station_class(new_class).zh_short,
         "uncoverable_km2": _round(uncoverable),
         "budget_minutes": {"turnout": problem.turnout_min, "driving": problem.driving_min},
@@ -162,6 +236,9 @@ def plan_optimum(
         "mclp": mclp,
         "area_model": comply,
         "lscp": cover,
+        "time_budget_s": _round(total),
+        "seconds": _round(elapsed),
+        "phase_seconds": {k: _round(v) for k, v in phases.items()},
     }
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from firecover.standards.check import StationCheck
 
 __all__ = [
+    "model_verdict",
     "optimum_rows",
     "plan_json",
     "plan_lang",
@@ -27,6 +28,8 @@ __all__ = [
     "plan_verdict",
     "station_verdict",
 ]
+
+_STATUS_ZH = {"existing": "现有", "proposed": "规划"}
 
 
 def _r(x: float | None, nd: int = 4) -> float | None:
@@ -248,9 +251,25 @@ def _pct1(share: float | None) -> str:
     return "—" if share is None else pct(share, decimals=1)
 
 
-def _status(model: dict[str, Any]) -> str:
-    status = str(model.get("status"))
-    return status if "error" not in model else f"{status}: {model['error']}"
+def model_verdict(m: dict[str, Any], spec: str = "d") -> str:
+    """One model's answer as a planner reads it: ``44 (optimal)`` or, when the time ran out,
+    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error."""
+    if m.get("status") == "error" or m.get("status") is None:
+        return f"not available ({m.get('error', 'not solved')})"
+    if m.get("status") == "infeasible":
+        return f"none possible (infeasible: {m.get('error', 'proven by the solver')})"
+    maximise = spec != "d"
+    value = m.get("objective") if maximise else m.get("new")
+    if m.get("status") == "optimal":
+        return f"{_fmt(value, spec)} (proven optimal)"
+    bound = m.get("bound")
+    if bound is None:
+        return f"{_fmt(value, spec)} (no bound)"
+    b = bound if maximise else math.ceil(bound - 1e-6)
+    gap = m.get("gap")
+    pct = ".3%" if isinstance(gap, float) and gap < 0.01 else ".1%"
+    return (f"{'≤' if maximise else '≥'} {_fmt(b, spec)}, found {_fmt(value, spec)}, "
+            f"gap {_fmt(gap, pct)} (time limit)")  # fmt: skip
 
 
 def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
@@ -262,12 +281,18 @@ def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
         (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
            spacing=opt["candidate_spacing_m"]),
          f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
-        (g("min_compliance", cls=opt["new_class"]) + zones,
-         f"{_fmt(opt.get('min_new_for_compliance'), 'd')} ({_status(opt['area_model'])})"),
-        (g("min_coverage"),
-         f"{_fmt(opt.get('min_new_for_coverage'), 'd')} ({_status(opt['lscp'])})"),
+        (g("min_compliance", cls=opt["new_class"]) + zones, model_verdict(opt["area_model"])),
+        (g("min_coverage"), model_verdict(opt["lscp"])),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
+    if opt.get("time_budget_s") is not None:
+        used, budget = _fmt(opt.get("seconds"), ".1f"), _fmt(opt["time_budget_s"], ".0f")
+        rows.append(
+            (
+                "计算用时 Time (--optimum-time)",
+                f"{used} s / {budget} s; a model stopped by the budget shows its bound and gap",
+            )
+        )
     if opt["mclp"].get("sites"):
         rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
     return rows

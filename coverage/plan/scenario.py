@@ -17,6 +17,7 @@ Schema
     synthetic = false            # optional; true for invented data (the demo)
     first_year = 2021            # optional, see "Years" below
     last_year = 2025             # optional
+    optimum_time = 60            # optional, seconds for the comparison with the optimum
 
     [scenario.graph]             # required; exactly one of file | place | polygon | bbox
     file = "roads.graphml"       # GraphML / OSM / PBF / centre-line file, relative to this file
@@ -158,7 +159,8 @@ __all__ = [
     "parse_scenario",
 ]
 
-_SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year")
+_SCENARIO_FIELDS = ("name", "name_zh", "description", "synthetic", "first_year", "last_year",
+                    "optimum_time")  # fmt: skip
 _SCENARIO_KEYS = (
     *_SCENARIO_FIELDS, "graph", "boundary", "budget", "standards", "layers", "quota", "built_up",
     "travel",
@@ -190,6 +192,9 @@ class Scenario:
         The built-up area (建成区) that 应建数 counts on, when given.
     path : Path or None
         The scenario file (``None`` for text parsed without a path).
+    optimum_time : float or None
+        ``optimum_time`` seconds for the comparison with the optimum (``None``: the setting;
+        ``--optimum-time`` wins).
     """
 
     name: str
@@ -208,6 +213,7 @@ class Scenario:
     quota: tuple[ScenarioZone, ...] = ()
     built_up: BuiltUpSpec = BuiltUpSpec()
     travel: TravelSpec = TravelSpec()
+    optimum_time: float | None = None
 
     def station(self, name: str) -> StationSpec:
         """The station called ``name`` (NFKC-normalised, trimmed); ``KeyError`` if none."""
@@ -254,6 +260,7 @@ class Scenario:
             "synthetic": self.synthetic,
             "first_year": self.first_year,
             "last_year": self.last_year,
+            "optimum_time": self.optimum_time,
             "years": self.years,
             "path": None if self.path is None else str(self.path),
             "graph": _json(asdict(self.graph)),
@@ -391,6 +398,7 @@ def _head(sc: Table) -> dict[str, Any]:
         "name_zh": sc.text("name_zh"),
         "description": sc.text("description"),
         "synthetic": sc.flag("synthetic", False),
+        "optimum_time": sc.number("optimum_time", minimum=0.0, strict=True),
     }
     graph = sc.table("graph", graph_keys())
     if graph is None:

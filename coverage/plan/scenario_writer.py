@@ -159,6 +159,7 @@ def scenario_toml(
             ("synthetic", scenario.synthetic or None),
             ("first_year", scenario.first_year),
             ("last_year", scenario.last_year),
+            ("optimum_time", scenario.optimum_time),
         ],
     )
     out += _table("scenario.graph", _graph(scenario, graph_file))

@@ -56,7 +56,13 @@ from firecover.network.csr import CSRNetwork
 from firecover.network.road_class import CANONICAL_CLASSES, canonical_class
 from firecover.network.snapping import Snapped, snap_points
 from firecover.settings import resolve
-from firecover.site.thinning import road_edges, sample_roads, thin_points
+from firecover.site.thinning import (
+    road_density,
+    road_edges,
+    sample_roads,
+    thin_by_context,
+    thin_points,
+)
 from firecover.site.user_sites import SitesInput, read_user_sites
 
 __all__ = [
@@ -121,6 +127,9 @@ class Candidates:
         The network's CRS.
     n_edges : int
         Edges of the network the sites were placed on (guards against mixing networks).
+    spacing_m, rural_spacing_m : float
+        Spacing of the generated sites (built-up areas and elsewhere; equal without context
+        spacing; ``nan`` when none were generated).
     """
 
     x: FloatArray
@@ -131,6 +140,8 @@ class Candidates:
     snapped: Snapped
     crs: str
     n_edges: int = -1
+    spacing_m: float = math.nan
+    rural_spacing_m: float = math.nan
 
     def __post_init__(self) -> None:
         n = len(self.snapped)
@@ -310,7 +321,8 @@ def _generated(
     region: BaseGeometry | None,
     zones: gpd.GeoDataFrame | None,
     seeds: FloatArray,
-) -> Snapped:
+    context: tuple[float, float, int | None] | None = None,
+) -> tuple[Snapped, float, float]:
     """Sample eligible roads, clip, drop excluded samples and thin; may return no site."""
     edges = road_edges(net, classes)
     if edges.size == 0:
@@ -340,11 +352,25 @@ def _generated(
             )
         edge, frac, x, y = edge[out], frac[out], x[out], y[out]
     priority = _class_rank(net)[edge]
-    keep = thin_points(x, y, spacing, priority=priority, seeds=seeds)
+    if context is None:
+        keep = thin_points(x, y, spacing, priority=priority, seeds=seeds)
+        logger.info("candidates: %d of %d road points kept at %g m spacing", int(keep.sum()),
+                    keep.size, spacing)  # fmt: skip
+        return Snapped.on_edges(net, edge[keep], frac[keep]), spacing, spacing
+    factor, km_per_km2, max_count = context
+    builtup = road_density(net, x, y) >= km_per_km2
+    step = spacing
+    for _ in range(8):
+        keep = thin_by_context(x, y, step, builtup, factor, priority=priority, seeds=seeds)
+        if max_count is None or keep.sum() <= max_count:
+            break
+        step *= 1.05 * math.sqrt(keep.sum() / max_count)
     logger.info(
-        "candidates: %d of %d road points kept at %g m spacing", int(keep.sum()), keep.size, spacing
-    )
-    return Snapped.on_edges(net, edge[keep], frac[keep])
+        "candidates: %d of %d road points kept, %g m apart in built-up areas (%d points, ≥ %g "
+        "km of road per km²) and %g m elsewhere", int(keep.sum()), keep.size, step,
+        int(builtup.sum()), km_per_km2, step * max(1.0, factor),
+    )  # fmt: skip
+    return Snapped.on_edges(net, edge[keep], frac[keep]), step, step * max(1.0, factor)
 
 
 def _user(
@@ -409,6 +435,8 @@ def generate_candidates(
     user_sites: SitesInput | None = None,
     user_only: bool = False,
     snap_max_m: float | None = None,
+    context: bool = False,
+    max_count: int | None = None,
 ) -> Candidates:
     """Candidate station sites: points along eligible roads, thinned, plus the user's sites.
 
@@ -433,6 +461,13 @@ def generate_candidates(
         Use only ``user_sites`` (no generated sites).
     snap_max_m : float, optional
         A user site farther than this from every road is an error; default ``snap_max_m``.
+    context : bool
+        Space generated candidates by context: ``spacing_m`` apart where the road density
+        reaches ``candidate_builtup_km_per_km2`` (built-up areas), ``candidate_rural_factor``
+        times that elsewhere.
+    max_count : int, optional
+        With ``context``: at most this many generated candidates; both spacings grow until
+        the count fits.
 
     Returns
     -------
@@ -461,8 +496,12 @@ def generate_candidates(
         names, user = _user(net, user_sites, snap_max_m)
         _warn_user(net, names, user, classes, region, zones)
     ux, uy = user.road_xy(net) if len(user) else (np.empty(0), np.empty(0))
-    gen = (Snapped.empty() if user_only
-           else _generated(net, classes, spacing, region, zones, np.c_[ux, uy]))  # fmt: skip
+    ctx = ((float(resolve(None, "candidate_rural_factor")),
+            float(resolve(None, "candidate_builtup_km_per_km2")), max_count)
+           if context else None)  # fmt: skip
+    gen, step, rural = ((Snapped.empty(), math.nan, math.nan) if user_only
+                        else _generated(net, classes, spacing, region, zones, np.c_[ux, uy],
+                                        ctx))  # fmt: skip
     snapped = Snapped.concat([user, gen])
     x, y = snapped.road_xy(net) if len(snapped) else (np.empty(0), np.empty(0))
     all_names = names + _generated_names(len(gen), set(names))
@@ -477,4 +516,6 @@ def generate_candidates(
         snapped,
         net.crs,
         net.n_edges,
+        step,
+        rural,
     )

@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 
 from firecover.network.csr import CSRNetwork
 
-__all__ = ["road_edges", "sample_roads", "thin_points"]
+__all__ = ["road_density", "road_edges", "sample_roads", "thin_by_context", "thin_points"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -128,4 +128,47 @@ def thin_points(
         chosen = idx[first]
         keep[chosen] = True
         kept_xy = np.concatenate([kept_xy, np.c_[px[chosen], py[chosen]]])
+    return keep
+
+
+def road_density(net: CSRNetwork, x: FloatArray, y: FloatArray, cell_m: float = 1000.0
+                 ) -> FloatArray:  # fmt: skip
+    """Road km per km² around each point: the road length (each road once, any class) whose
+    edge midpoints fall in the point's ``cell_m`` grid square."""
+    edges = np.flatnonzero((net.edge_reverse < 0) | (np.arange(net.n_edges) < net.edge_reverse))
+    mx = 0.5 * (net.x[net.edge_u[edges]] + net.x[net.edge_v[edges]])
+    my = 0.5 * (net.y[net.edge_u[edges]] + net.y[net.edge_v[edges]])
+    ex, ey = np.floor(mx / cell_m).astype(np.int64), np.floor(my / cell_m).astype(np.int64)
+    px, py = np.floor(x / cell_m).astype(np.int64), np.floor(y / cell_m).astype(np.int64)
+    x0 = min(int(ex.min(initial=0)), int(px.min(initial=0)))
+    y0 = min(int(ey.min(initial=0)), int(py.min(initial=0)))
+    width = max(int(ex.max(initial=0)), int(px.max(initial=0))) - x0 + 1
+    height = max(int(ey.max(initial=0)), int(py.max(initial=0))) - y0 + 1
+    key_e = (ex - x0) * height + (ey - y0)
+    km = np.bincount(key_e, weights=net.edge_length[edges] / 1000.0, minlength=width * height)
+    key_p = (px - x0) * height + (py - y0)
+    return np.asarray(km[key_p] / (cell_m / 1000.0) ** 2, dtype=np.float64)
+
+
+def thin_by_context(
+    x: FloatArray,
+    y: FloatArray,
+    spacing: float,
+    builtup: BoolArray,
+    rural_factor: float,
+    *,
+    priority: npt.ArrayLike | None = None,
+    seeds: npt.ArrayLike | None = None,
+) -> BoolArray:
+    """:func:`thin_points` at ``spacing`` in built-up areas and ``rural_factor × spacing``
+    elsewhere (the rural points also keep that distance from the built-up ones kept)."""
+    rank = np.zeros(x.size, np.int64) if priority is None else np.asarray(priority, np.int64)
+    base = np.empty((0, 2)) if seeds is None else np.asarray(seeds, np.float64).reshape(-1, 2)
+    keep = np.zeros(x.size, dtype=bool)
+    dense = np.flatnonzero(builtup)
+    keep[dense] = thin_points(x[dense], y[dense], spacing, priority=rank[dense], seeds=base)
+    rural = np.flatnonzero(~builtup)
+    kept = np.concatenate([base, np.c_[x[keep], y[keep]]])
+    keep[rural] = thin_points(x[rural], y[rural], spacing * max(1.0, rural_factor),
+                              priority=rank[rural], seeds=kept)  # fmt: skip
     return keep

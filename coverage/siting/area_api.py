@@ -14,6 +14,7 @@ import firecover.siting.area as area_model
 import firecover.siting.models as models
 from firecover._errors import DataFormatError, InfeasibleModelError, SolverError
 from firecover.siting.api import lscp
+from firecover.siting.area_heuristic import capacity_bound, repair_assignment
 from firecover.siting.common import (
     SitingResult,
     _cover_count,
@@ -28,6 +29,12 @@ from firecover.siting.reduce import FloatArray, IntArray, as_coverage, as_fixed,
 __all__ = ["area_limited", "check_area_assignment", "evaluate_area", "restrict_to_zones"]
 
 log = logging.getLogger(__name__)
+
+#: Share of the min form's time limit given to the LSCP (its bound and first sites).
+LSCP_SHARE = 0.5
+#: Under a time limit, the full area MILP is tried after a repaired answer only on models with
+#: at most this many coverage pairs (larger ones do not finish their root LP in time).
+AREA_MILP_MAX_PAIRS = 400_000
 
 
 def _area_inputs(coverage: Any, area: Any, limits: Any) -> tuple[Any, FloatArray, FloatArray]:
@@ -124,34 +131,78 @@ def _verify_area(
         )
 
 
-def _area_by_flow(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, fix: IntArray,
-                  split: bool, time_limit: float | None,
-                  ) -> tuple[area_model.AreaOutcome | None, dict[str, float]]:  # fmt: skip
-    """Min form: the LSCP optimum is a lower bound; if its sites can carry every cell within
-    the limits (a max flow, :mod:`firecover.siting.flow`) it is optimal here too.
+def _min_by_bounds(mat: Any, a: FloatArray, lim: FloatArray, costs: FloatArray, fix: IntArray,
+                   split: bool, time_limit: float | None,
+                   ) -> tuple[area_model.AreaOutcome | None, dict[str, float]]:  # fmt: skip
+    """Min form: the LSCP (same coverage, same costs) is a lower bound; if its sites can carry
+    every cell within the limits (a max flow, :mod:`firecover.siting.flow`) and the LSCP is
+    optimal, that set is optimal here too. Otherwise the LSCP sites are repaired into a
+    feasible whole-cell assignment (:mod:`firecover.siting.area_heuristic`) and the bound is the
+    larger of the LSCP bound and the counting bound.
 
-    Returns the outcome (``None``: solve the full model) and the LSCP facts for the stats.
+    Returns the outcome (``None``: no certified answer, solve the full model) and the LSCP facts
+    for the stats.
     """
     t0 = time.perf_counter()
-
-    cover = lscp(mat, cost=costs, fixed=fix, time_limit=time_limit)
+    share = None if time_limit is None else LSCP_SHARE * time_limit
+    cover = lscp(mat, cost=costs, fixed=fix, time_limit=share)
+    lscp_bound = float(cover.stats.get("bound", math.nan))
     facts = {"lscp_seconds": time.perf_counter() - t0, "lscp_new": float(cover.new_sites.size),
-             "lscp_optimal": float(cover.status == "optimal")}  # fmt: skip
-    if cover.status != "optimal":
-        return None, facts
-    facts["lscp_bound"] = float(cover.objective)
+             "lscp_optimal": float(cover.status == "optimal"),
+             "lscp_bound": lscp_bound, "lscp_gap": float(cover.mip_gap)}  # fmt: skip
     shares = flow_assignment(mat, a, lim, cover.sites)
     if shares is not None and not split:
         rounded = whole_cells(shares, a, lim)
-        shares = rounded if rounded is not None else _whole_cells_on(mat, a, lim, cover.sites,
-                                                                       time_limit)  # fmt: skip
+        left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
+        shares = rounded if rounded is not None or cover.status != "optimal" else \
+            _whole_cells_on(mat, a, lim, cover.sites, left)  # fmt: skip
+    if shares is not None and cover.status == "optimal":
+        seconds = time.perf_counter() - t0
+        out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0,
+                                  seconds, {**facts, "flow_shortcut": 1.0})  # fmt: skip
+        return area_model.AreaOutcome(out, shares), facts
+    pairs = area_model.usable_pairs(mat, a, lim, split=False)
+    unit = bool(np.all(costs == 1.0))
+    bound = max(lscp_bound if math.isfinite(lscp_bound) else 0.0,
+                float(capacity_bound(pairs, a, lim, fix)) if unit else 0.0)  # fmt: skip
+    facts["area_bound"] = bound
     if shares is None:
-        log.info("area model: the LSCP sites cannot carry the area; solving the full model")
-        return None, facts
-    seconds = time.perf_counter() - t0
-    out = models.ModelOutcome(cover.new_sites, "optimal", float(cover.objective), 0.0, seconds,
-                              {**facts, "flow_shortcut": 1.0})  # fmt: skip
+        found = repair_assignment(pairs, a, lim, cover.sites, costs)
+        if found is None:
+            log.info("area model: no repaired assignment; solving the full model")
+            return None, facts
+        sites, site_of = found
+        n = mat.shape[0]
+        shares = sp.csr_array((np.ones(n), (np.arange(n), site_of)), shape=mat.shape)
+    else:
+        sites = cover.sites
+    new = np.setdiff1d(sites, fix).astype(np.int64)
+    value = float(costs[new].sum())
+    status = "optimal" if value <= bound + 1e-9 else "time_limit"
+    gap = 0.0 if status == "optimal" else (value - bound) / max(value, 1e-12)
+    log.info("area model: %g new (LSCP %g, bound %g)", value, cover.objective, bound)
+    out = models.ModelOutcome(new, status, value, gap, time.perf_counter() - t0,
+                              {**facts, "repaired": 1.0}, bound)  # fmt: skip
     return area_model.AreaOutcome(out, shares), facts
+
+
+def _better(first: area_model.AreaOutcome, second: area_model.AreaOutcome
+            ) -> area_model.AreaOutcome:  # fmt: skip
+    """The min-form outcome with the lower cost (the full MILP's when it is optimal), with the
+    best lower bound of both."""
+    one, two = first.outcome, second.outcome
+    if two.status == "optimal":
+        return second
+    bound = max(x for x in (one.bound, two.bound, -math.inf) if math.isfinite(x) or x < 0)
+    pick = second if (two.objective is not None and math.isfinite(two.objective)
+                      and two.objective < (one.objective or math.inf)) else first  # fmt: skip
+    o = pick.outcome
+    value = float(o.objective) if o.objective is not None else math.nan
+    status = "optimal" if value <= bound + 1e-9 else "time_limit"
+    gap = 0.0 if status == "optimal" else (value - bound) / max(value, 1e-12)
+    out = models.ModelOutcome(o.new_sites, status, value, gap, one.seconds + two.seconds,
+                              {**one.stats, **two.stats}, bound)  # fmt: skip
+    return area_model.AreaOutcome(out, pick.shares)
 
 
 def _whole_cells_on(mat: Any, a: FloatArray, lim: FloatArray, sites: IntArray,
@@ -264,12 +315,18 @@ def area_limited(
         area_model.precheck(mat, a, lim, split)
     else:
         p = as_p(p, n_cols - fix.size)
-    res, facts = (_area_by_flow(mat, a, lim, costs, fix, split, time_limit) if p is None
+    res, facts = (_min_by_bounds(mat, a, lim, costs, fix, split, time_limit) if p is None
                   else (None, {}))  # fmt: skip
-    if res is None:
-        left = None if time_limit is None else max(1.0, time_limit - facts.get("lscp_seconds", 0))
-        res = area_model.solve_area(mat, a, lim, costs, w, p, fix, split, left)
-        res.outcome.stats.update(facts)
+    left = None if time_limit is None else time_limit - (time.perf_counter() - started)
+    if res is None or res.outcome.status != "optimal":
+        small = res is None or mat.nnz <= AREA_MILP_MAX_PAIRS
+        if left is None or (left >= models.MIN_MILP_SECONDS and small):
+            full = area_model.solve_area(mat, a, lim, costs, w, p, fix, split, left)
+            full.outcome.stats.update(facts)
+            res = full if res is None else _better(res, full)
+        elif res is None:
+            raise SolverError("area model: no feasible assignment found within the time "
+                              "limit; raise the time limit")  # fmt: skip
     if res.outcome.status == "infeasible":
         raise InfeasibleModelError(
             "no assignment of every cell within the area limits exists; add candidate sites, "

@@ -148,8 +148,12 @@ def _finish(
                 f"{model}: solver objective {out.objective!r} but the sites give "
                 f"{value!r}; report this as a bug"
             )
+    stats = dict(out.stats)
     if out.status != "optimal" and math.isfinite(out.bound):
         gap = max(0.0, abs(out.bound - value) / max(abs(value), 1e-12))
+        stats["bound"] = float(out.bound)
+    elif out.status == "optimal":
+        stats["bound"] = float(value)
     log.info("%s: %d sites, objective %.6g, %s", model, sites.size, value, out.status)
     return SitingResult(
         model,
@@ -159,6 +163,6 @@ def _finish(
         out.status,
         gap,
         time.perf_counter() - started,
-        stats=dict(out.stats),
+        stats=stats,
         **arrays,
     )

@@ -25,6 +25,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
+from firecover.siting.milp import highs_log
+
 __all__ = ["LP_FIRST_NNZ", "LpRound", "mclp_lp_round"]
 
 log = logging.getLogger(__name__)
@@ -89,8 +91,10 @@ def mclp_lp_round(mat: sp.csr_array, w: FloatArray, p: int,
     ]).tocsr()  # fmt: skip
     c = np.concatenate([np.zeros(n_cols), -w])
     b = np.append(np.zeros(n_rows), float(p))
-    opts: dict[str, float] = {} if time_limit is None else {"time_limit": float(time_limit)}
-    res = linprog(c, A_ub=a, b_ub=b, bounds=(0.0, 1.0), method="highs-ipm", options=opts)
+    opts: dict[str, float | bool] = {} if time_limit is None else {"time_limit": float(time_limit)}
+    with highs_log("mclp LP") as disp:
+        res = linprog(c, A_ub=a, b_ub=b, bounds=(0.0, 1.0), method="highs-ipm",
+                      options={**opts, "disp": disp})  # fmt: skip
     if res.status != 0 or res.x is None:
         log.info("mclp LP relaxation did not finish (%s)", res.message)
         return None

@@ -7,11 +7,17 @@ the solver's status codes onto the three statuses of the public API and raises
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import math
+import os
+import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from firecover._errors import SolverError
 
-__all__ = ["MilpProblem", "MilpSolution", "solve_milp"]
+__all__ = ["MilpProblem", "MilpSolution", "highs_log", "solve_milp"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,41 @@ class MilpSolution:
     seconds: float
 
 
+def _flush_c_stdout() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # no C library handle (some Windows)
+        ctypes.CDLL(None).fflush(None)
+
+
+@contextmanager
+def highs_log(what: str) -> Iterator[bool]:
+    """Send HiGHS's console log of one solve to this module's DEBUG log (``-vv``).
+
+    HiGHS writes its log to the process's standard output (file descriptor 1), so while the
+    firecover logger is at DEBUG, that descriptor is pointed at a temporary file for the solve
+    and the lines are logged afterwards as ``HiGHS <what>: ...``. Yields whether the log is on
+    (pass it as ``disp`` to scipy); below DEBUG nothing is redirected.
+    """
+    if not log.isEnabledFor(logging.DEBUG):
+        yield False
+        return
+    sys.stdout.flush()
+    _flush_c_stdout()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            yield True
+        finally:
+            _flush_c_stdout()
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            tmp.seek(0)
+            for line in tmp.read().decode("utf-8", errors="replace").splitlines():
+                if line.strip():
+                    log.debug("HiGHS %s: %s", what, line.rstrip())
+
+
 def solve_milp(
     problem: MilpProblem,
     time_limit: float | None = None,
@@ -95,8 +136,9 @@ def solve_milp(
         problem.A.nnz,
     )
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), highs_log("milp") as disp:
         warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+        options["disp"] = disp
         res = milp(
             sign * problem.c,
             integrality=problem.integral.astype(np.uint8),

@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from firecover.siting.bounds import (
+    greedy_lscp,
+    lagrangian_cover,
+    lscp_lagrangian,
+    mclp_lagrangian,
+)
 from firecover.siting.lp import LP_FIRST_NNZ, mclp_lp_round
 from firecover.siting.milp import MIP_REL_GAP, MilpProblem, MilpSolution, solve_milp
 from firecover.siting.reduce import (
@@ -30,6 +36,12 @@ from firecover.siting.reduce import (
 __all__ = ["ModelOutcome", "solve_backup", "solve_lscp", "solve_mclp"]
 
 log = logging.getLogger(__name__)
+
+#: Share of a time limit given to the Lagrangian bound before the MILP (LSCP, MCLP).
+LAGRANGE_SHARE = 0.25
+#: A MILP is not started with less time than this (seconds): HiGHS overruns tiny limits on large
+#: models (its presolve and root LP do not check the clock often), and the incumbent stands.
+MIN_MILP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,10 @@ def reduce_cover(
     return sp.csr_array(sub[:, np.flatnonzero(keep)]), free_cols[keep], stats
 
 
+def _left(stop: float) -> float:
+    return max(0.0, stop - time.perf_counter())
+
+
 def solve_lscp(
     cover: sp.csr_array,
     cost: FloatArray,
@@ -170,11 +186,45 @@ def solve_lscp(
     max_count: int | None = None,
 ) -> ModelOutcome:
     """Location set covering: ``min Σ_j c_j x_j`` s.t. ``Σ_{j∈N_i} x_j >= 1`` for every row
-    not covered by a fixed site, ``x_j ∈ {0,1}`` (and ``Σ_j x_j <= max_count`` if given)."""
+    not covered by a fixed site, ``x_j ∈ {0,1}`` (and ``Σ_j x_j <= max_count`` if given).
+
+    Without ``max_count``: the greedy cover is the incumbent and the Lagrangian relaxation a
+    certified lower bound (:mod:`firecover.siting.bounds`, up to :data:`LAGRANGE_SHARE` of the
+    time); when they meet, no MILP is solved. Otherwise HiGHS gets the rest of the time and the
+    better of its answer and the greedy one is kept, with the best of both bounds.
+    """
+    started = time.perf_counter()
+    stop = math.inf if time_limit is None else started + time_limit
     mat, cols, stats = reduce_cover(cover, cost, fixed)
     if mat.shape[0] == 0:
         return ModelOutcome(_empty(), objective=0.0, stats=stats)
     n_rows, n_cols = mat.shape
+    c = cost[cols].astype(np.float64)
+    inc: IntArray | None = None
+    bound = -math.inf
+    if max_count is None:
+        inc = greedy_lscp(mat, c)
+        value = float(c[inc].sum())
+        integral = bool(np.all(c == np.round(c)))
+        # large models: HiGHS rarely finishes its root LP in time, the relaxation gets more
+        big = mat.nnz > LP_FIRST_NNZ
+        share = None if time_limit is None else (2 * big + 1) * LAGRANGE_SHARE * time_limit
+        lag = lscp_lagrangian(mat, c, value, share, integral)
+        bound = math.ceil(lag.value - 1e-6) if integral else lag.value
+        if lag.multipliers is not None and bound < value - 1e-9 * max(1.0, value):
+            alt = lagrangian_cover(mat, c, lag.multipliers)
+            if float(c[alt].sum()) < value:
+                inc, value = alt, float(c[alt].sum())
+        stats.update(greedy=value, lagrangian_bound=lag.value, lagrangian_seconds=lag.seconds,
+                     lagrangian_iterations=float(lag.iterations))  # fmt: skip
+        log.info("lscp: greedy %g, Lagrangian bound %.6g (%d steps, %.1f s)", value, lag.value,
+                 lag.iterations, lag.seconds)  # fmt: skip
+        if bound >= value - 1e-9 * max(1.0, value):
+            return ModelOutcome(np.sort(cols[inc]), "optimal", value, 0.0,
+                                time.perf_counter() - started, stats, value)  # fmt: skip
+        if _left(stop) < MIN_MILP_SECONDS:
+            return ModelOutcome(np.sort(cols[inc]), "time_limit", value, math.inf,
+                                time.perf_counter() - started, stats, bound)  # fmt: skip
     a = mat.astype(np.float64)
     row_lb, row_ub = _ones(n_rows), np.full(n_rows, np.inf)
     if max_count is not None:
@@ -182,7 +232,7 @@ def solve_lscp(
         row_lb = np.append(row_lb, -np.inf)
         row_ub = np.append(row_ub, float(max_count))
     problem = MilpProblem(
-        c=cost[cols].astype(np.float64),
+        c=c,
         A=sp.csr_array(a),
         row_lb=row_lb,
         row_ub=row_ub,
@@ -190,11 +240,21 @@ def solve_lscp(
         ub=_ones(n_cols),
         integral=np.ones(n_cols, dtype=bool),
     )
-    sol = solve_milp(problem, time_limit)
-    if sol.x is None and sol.status == "time_limit" and max_count is None:
-        local = greedy_cover(mat, _ones(n_rows), cost[cols].astype(np.float64), None)
-        return _fallback(sol, cols, local, 0.0, stats)
-    return _outcome(sol, cols, 0.0, stats)
+    sol = solve_milp(problem, None if time_limit is None else _left(stop))
+    if inc is None:
+        return _outcome(sol, cols, 0.0, stats)
+    value = float(c[inc].sum())
+    if math.isfinite(sol.dual_bound):
+        bound = max(bound, sol.dual_bound)
+    if sol.status == "optimal":
+        return _outcome(sol, cols, 0.0, stats)
+    if sol.x is not None and sol.objective < value:
+        out = _outcome(sol, cols, 0.0, stats)
+        return ModelOutcome(out.new_sites, "time_limit", out.objective, out.mip_gap,
+                            time.perf_counter() - started, out.stats, bound)  # fmt: skip
+    return ModelOutcome(np.sort(cols[inc]), "time_limit", value, math.inf,
+                        time.perf_counter() - started, {**stats, "greedy_fallback": 1.0},
+                        bound)  # fmt: skip
 
 
 # ------------------------------------------------------------------------ maximal covering ---
@@ -227,23 +287,58 @@ def _mclp_reduce(
     return sp.csr_array(sub[:, np.flatnonzero(keep)]), w, free_cols[keep], base
 
 
+def _mclp_value(mat: sp.csr_array, w: FloatArray, sites: IntArray) -> float:
+    return float(w[np.asarray(mat[:, sites].sum(axis=1)).ravel() > 0].sum())
+
+
 def solve_mclp(
     cover: sp.csr_array, weights: FloatArray, p: int, fixed: IntArray, time_limit: float | None
 ) -> ModelOutcome:
     """Maximal covering: ``max Σ_i w_i y_i`` s.t. ``y_i <= Σ_{j∈N_i} x_j``, ``Σ_j x_j <= p``,
-    ``x ∈ {0,1}``, ``0 <= y <= 1`` (rows covered by fixed sites are a constant)."""
+    ``x ∈ {0,1}``, ``0 <= y <= 1`` (rows covered by fixed sites are a constant).
+
+    Under a time limit the answer is always certified: the greedy sites are the incumbent; the
+    bound is the LP relaxation (LP-first on large models, :mod:`firecover.siting.lp`) or the
+    Lagrangian relaxation (:func:`firecover.siting.bounds.mclp_lagrangian`), improved by HiGHS's
+    dual bound when the MILP gets time; the better solution is kept.
+    """
+    started = time.perf_counter()
+    stop = math.inf if time_limit is None else started + time_limit
     mat, w, cols, base = _mclp_reduce(cover, weights, fixed)
     stats = {"rows_reduced": float(mat.shape[0]), "cols_reduced": float(cols.size)}
     if p >= cols.size or mat.shape[0] == 0 or p == 0:
         return ModelOutcome(cols if p >= cols.size else _empty(), stats=stats)
-    lp = mclp_lp_round(mat, w, p, time_limit) if mat.nnz > LP_FIRST_NNZ else None
+    inc = greedy_cover(mat, w, None, p)
+    value = _mclp_value(mat, w, inc)
+    stats["greedy"] = base + value
+    bound = math.inf
+    if time_limit is not None:  # cheap first: often within a fraction of a percent
+        lag = mclp_lagrangian(mat, w, p, value, LAGRANGE_SHARE * time_limit)
+        bound = lag.value
+        stats.update(lagrangian_bound=base + lag.value, lagrangian_seconds=lag.seconds)
+        log.info("mclp: greedy %.6g, Lagrangian bound %.6g (%d steps, %.1f s)", base + value,
+                 base + lag.value, lag.iterations, lag.seconds)  # fmt: skip
+    lp = None
+    if mat.nnz > LP_FIRST_NNZ and bound > value * (1 + MIP_REL_GAP):
+        lp = mclp_lp_round(mat, w, p, None if time_limit is None else 0.8 * _left(stop))
     if lp is not None:
         stats.update(lp_bound=base + lp.bound, lp_seconds=lp.seconds)
-        if lp.integral or lp.gap <= MIP_REL_GAP:
-            return ModelOutcome(cols[lp.sites], "optimal", base + lp.value, lp.gap, lp.seconds,
-                                stats, base + lp.bound)  # fmt: skip
-        if time_limit is not None:
-            time_limit = max(time_limit - lp.seconds, 1.0)
+        bound = min(bound, lp.bound)
+        if lp.value > value:
+            inc, value = lp.sites, lp.value
+
+    def incumbent(status: str) -> ModelOutcome:
+        gap = max(0.0, (bound - value) / max(abs(value), 1e-12))
+        if status == "optimal" or gap <= MIP_REL_GAP:
+            status, gap = "optimal", 0.0
+        seconds = time.perf_counter() - started
+        return ModelOutcome(cols[inc], status, base + value, gap, seconds, stats,
+                            base + max(bound, value))  # fmt: skip
+
+    if (lp is not None and lp.integral) or bound <= value * (1 + MIP_REL_GAP):
+        return incumbent("optimal")
+    if time_limit is not None and _left(stop) < MIN_MILP_SECONDS:
+        return incumbent("time_limit")
     n_rows, n_cols = mat.shape
     a = sp.vstack(
         [
@@ -261,14 +356,17 @@ def solve_mclp(
         integral=np.concatenate([np.ones(n_cols, bool), np.zeros(n_rows, bool)]),
         maximize=True,
     )
-    sol = solve_milp(problem, time_limit)
-    worse = sol.x is None or sol.objective < (lp.value if lp is not None else -math.inf)
-    if lp is not None and sol.status == "time_limit" and worse:
-        return ModelOutcome(cols[lp.sites], "time_limit", base + lp.value, lp.gap,
-                            lp.seconds + sol.seconds, stats, base + lp.bound)  # fmt: skip
-    if sol.x is None and sol.status == "time_limit":
-        return _fallback(sol, cols, greedy_cover(mat, w, None, p), base, stats)
-    return _outcome(sol, cols, base, stats)
+    sol = solve_milp(problem, None if time_limit is None else _left(stop))
+    if sol.status == "optimal" and sol.x is not None:
+        return _outcome(sol, cols, base, stats)
+    if math.isfinite(sol.dual_bound):
+        bound = min(bound, sol.dual_bound)
+    if sol.x is not None:
+        sites = _chosen(sol.x, np.arange(n_cols, dtype=np.int64))
+        got = _mclp_value(mat, w, sites)
+        if got > value:
+            inc, value = sites, got
+    return incumbent(sol.status if sol.status != "infeasible" else "time_limit")
 
 
 # ------------------------------------------------------------------------- backup covering ---

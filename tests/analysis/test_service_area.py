@@ -19,6 +19,7 @@ from firecover.analysis.service_area import (
     ALL_STATIONS,
     QUAD_SEGS,
     ReachedEdges,
+    ServiceAreaCache,
     fill_holes,
     reach_lengths,
     reached_edges,
@@ -450,3 +451,25 @@ def test_five_thousand_edge_grid_grows_with_the_budget() -> None:
     src = Snapped.at_nodes(net, [820])
     gdf = service_areas(net, src, ["A"], [3.0, 4.0, 5.0, 8.0], mode="both")
     assert np.all(np.diff(gdf.area_km2[:4]) > 0)
+
+
+def test_cache_builds_each_station_once_and_gives_the_same_polygons() -> None:
+    net = NETS["grid"]
+    src = _random_sources(net, 6, seed=11)
+    names = [f"S{i}" for i in range(6)]
+    plain = service_areas(net, src, names, [3, 5], mode="both")
+    cache = ServiceAreaCache()
+    first = service_areas(net, src[np.arange(4)], names[:4], [3, 5], mode="both", cache=cache)
+    assert cache.builds == 4 and cache.hits == 0
+    again = service_areas(net, src, names, [3, 5], mode="both", cache=cache)
+    assert cache.builds == 6 and cache.hits == 4  # only the two new stations were built
+    for got, want in ((again, plain), (first, plain.iloc[:8])):
+        want = want[want["station"] != ALL_STATIONS] if got is first else want
+        got = got[got["station"] != ALL_STATIONS] if got is first else got
+        assert list(got["station"]) == list(want["station"])
+        assert np.allclose(got["area_km2"].to_numpy(), want["area_km2"].to_numpy())
+        for a, b in zip(got.geometry, want.geometry, strict=True):
+            assert shapely.equals_exact(a, b, 1e-6) or shapely.symmetric_difference(a, b).area < 1.0
+    with pytest.raises(ValueError, match="one road network"):
+        service_areas(SMALL_GRID, Snapped.on_edges(SMALL_GRID, np.array([0]), np.array([0.5])),
+                      ["x"], [5], cache=cache)  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyogrio
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +18,7 @@ from firecover.analysis import analyse
 from firecover.analysis.files import load_inputs
 from firecover.cli.main import cli
 from firecover.plan import PlanEvaluation, evaluate_plan
-from firecover.plan.report import plan_markdown, plan_report
+from firecover.plan.report import model_verdict, plan_markdown, plan_report
 from firecover.plan.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +128,48 @@ def test_optimum(ev: PlanEvaluation) -> None:
     assert len(opt["mclp"]["sites"]) == 2 and len(opt["mclp"]["lonlat"]) == 2
 
 
+def test_every_comparison_model_is_certified_and_brute_checked(ev: PlanEvaluation) -> None:
+    """Each model is proven optimal or carries a bound and a gap; bounds and values agree
+    with an independent check of the sites on the problem's own coverage."""
+    opt = ev.optimum
+    assert opt is not None
+    for key in ("mclp", "area_model", "lscp"):
+        m = opt[key]
+        assert m["status"] in ("optimal", "time_limit"), (key, m)
+        assert m["bound"] is not None, key
+        if m["status"] == "optimal":
+            assert m["gap"] == 0.0
+    # minimisation bounds from below, maximisation from above
+    assert opt["lscp"]["bound"] <= opt["lscp"]["new"] + 1e-9
+    assert opt["area_model"]["bound"] <= opt["area_model"]["new"] + 1e-9
+    assert opt["mclp"]["bound"] >= opt["mclp"]["objective"] - 1e-9
+    assert opt["time_budget_s"] > 0 and set(opt["phase_seconds"]) == {"candidates", "matrix"}
+
+
+def test_optimum_time_is_shared_out_and_honoured(inputs) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario(DEMO_SCENARIO)
+    budget = 6.0
+    ev = evaluate_plan(sc, inputs.net, inputs.demand, synthetic=True, spacing_m=150.0,
+                       optimum_time=budget)  # fmt: skip
+    opt = ev.optimum
+    assert opt is not None and opt["time_budget_s"] == budget
+    assert opt["mclp"]["time_limit"] <= budget
+    assert opt["area_model"]["time_limit"] <= budget - opt["mclp"]["seconds"] + 1e-6
+    for key in ("mclp", "area_model"):
+        assert opt[key]["seconds"] <= 1.1 * opt[key]["time_limit"] + 0.5, key
+    assert opt["seconds"] <= 1.1 * budget + 1.0
+
+
+def test_model_verdict_wording() -> None:
+    assert model_verdict({"status": "optimal", "new": 3}) == "3 (proven optimal)"
+    text = model_verdict({"status": "time_limit", "new": 44, "bound": 40.2, "gap": 0.068})
+    assert text == "≥ 41, found 44, gap 6.8% (time limit)"
+    text = model_verdict({"status": "time_limit", "objective": 10.5, "bound": 11.0,
+                          "gap": 0.0476}, ".1f")  # fmt: skip
+    assert text.startswith("≤ 11.0, found 10.5, gap 4.8%")
+    assert model_verdict({"status": "error", "error": "no sites"}).startswith("not available")
+
+
 def test_report_contract(ev: PlanEvaluation) -> None:
     doc = json.loads(json.dumps(plan_report(ev), allow_nan=False))
     assert {"scenario", "synthetic", "budget_minutes", "years", "stations", "optimum"} <= set(doc)
@@ -151,8 +194,12 @@ def test_report_contract(ev: PlanEvaluation) -> None:
 def test_cli_evaluate_and_check_demo(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, ["evaluate", str(DEMO_SCENARIO), "--out", str(out),
-                                   "--cell-size", "200", "--time-limit", "30"])  # fmt: skip
+                                   "--cell-size", "200", "--optimum-time", "20"])  # fmt: skip
     assert res.exit_code == 0, res.output
+    # the phase display: graph, years, each model, maps, on stderr (mixed in by CliRunner)
+    for phase in ("road graph", "2021:", "optimum: MCLP", "optimum: area model", "maps and"):
+        assert phase in res.output, phase
+    assert "proven optimal" in res.output or "gap" in res.output
     for name in (
         "report.json",
         "report.md",
@@ -167,6 +214,15 @@ def test_cli_evaluate_and_check_demo(tmp_path: Path) -> None:
         assert (out / name).is_file(), name
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [y["year"] for y in doc["years"]] == [2021, 2022, 2024]
+    # roads and cells once per run (final layers.gpkg), not per year
+    yearly = {n for n, _ in pyogrio.list_layers(out / "layers_2021.gpkg")}
+    final = {n for n, _ in pyogrio.list_layers(out / "layers.gpkg")}
+    assert {"stations", "service_areas", "jurisdictions"} <= yearly
+    assert not yearly & {"roads", "demand_cells"} and {"roads", "demand_cells"} <= final
+    quiet = CliRunner().invoke(cli, ["-q", "evaluate", str(DEMO_SCENARIO), "--out",
+                                     str(tmp_path / "q"), "--cell-size", "200", "--no-optimum",
+                                     "--no-html"])  # fmt: skip
+    assert quiet.exit_code == 0 and "…" not in quiet.output  # -q: no phase display
     res = CliRunner().invoke(cli, ["check", str(DEMO_SCENARIO), "--cell-size", "200"])
     assert res.exit_code == 3, res.output  # 海昌路 small station exceeds its 2 km² limit
     assert "FAIL" in res.output and "海昌路消防救援站" in res.output

@@ -567,3 +567,13 @@ def test_travel_table_errors() -> None:
     assert "network, radius" in error(bad + station("南京路站"))
     bad = HEAD.replace("[scenario.graph]", "[scenario.travel]\ncurvature = 0.5\n\n[scenario.graph]")
     assert "curvature" in error(bad + station("南京路站"))
+
+
+def test_optimum_time_key() -> None:
+    assert parse(heping_like()).optimum_time is None
+    sc = parse(HEAD.replace("last_year = 2025", "last_year = 2025\noptimum_time = 40") +
+               station("南京路站"))  # fmt: skip
+    assert sc.optimum_time == 40.0 and sc.to_dict()["optimum_time"] == 40.0
+    msg = error(HEAD.replace("last_year = 2025", "last_year = 2025\noptimum_time = 0") +
+                station("南京路站"))  # fmt: skip
+    assert "optimum_time" in msg

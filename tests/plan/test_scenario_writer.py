@@ -33,6 +33,13 @@ def test_round_trip(path: Path, tmp_path: Path) -> None:
     assert _plain(load_scenario(out)) == _plain(sc)
 
 
+def test_optimum_time_round_trips(tmp_path: Path) -> None:
+    sc = dataclasses.replace(load_scenario(SCENARIOS[0]), optimum_time=42.5)
+    out = tmp_path / "again.toml"
+    out.write_text(scenario_toml(sc), encoding="utf-8")
+    assert load_scenario(out).optimum_time == 42.5
+
+
 def test_given_files_replace_the_sources(tmp_path: Path) -> None:
     sc = load_scenario(ROOT / "scenarios" / "heping.toml")
     graph, boundary = tmp_path / "g.graphml", tmp_path / "b.geojson"

@@ -26,7 +26,7 @@ from firecover.site.candidates import (
     generate_candidates,
     read_exclusions,
 )
-from firecover.site.thinning import road_edges, sample_roads
+from firecover.site.thinning import road_density, road_edges, sample_roads, thin_by_context
 from firecover.traveltime import CSRNetwork
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -410,3 +410,50 @@ def test_demo_district_count_is_sane(caplog: pytest.LogCaptureFixture) -> None:
     # so road points pairwise more than 2.5·spacing apart each need a site of their own
     assert len(c) >= len(separated(pts[::3], 2.5 * spacing))
     assert {"primary", "residential"} <= set(c.road_class.tolist())
+
+
+# --------------------------------------------------------------------------- context spacing
+
+
+def test_road_density_matches_a_hand_count() -> None:
+    """A 400 m two-way road (counted once) inside one 1 km square: 0.4 km per km² there."""
+    g = empty_graph()
+    x0 = 1000.0 * np.floor(X0 / 1000.0) + 100.0
+    y0 = 1000.0 * np.floor(Y0 / 1000.0) + 500.0
+    g.add_node(0, x=x0, y=y0)
+    g.add_node(1, x=x0 + 400.0, y=y0)
+    add_road(g, 0, 1, 40.0)
+    net = CSRNetwork.from_graph(g)
+    dens = road_density(net, np.array([x0 + 50.0, x0 + 1500.0]), np.array([y0, y0]))
+    assert dens[0] == pytest.approx(0.4) and dens[1] == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from([1.0, 2.0, 3.0]))
+def test_thin_by_context_spacing_and_maximality(seed: int, factor: float) -> None:
+    rng = np.random.default_rng(seed)
+    pts = rng.random((300, 2)) * 3000.0
+    builtup = pts[:, 0] < 1500.0
+    s = 200.0
+    keep = thin_by_context(pts[:, 0], pts[:, 1], s, builtup, factor)
+    dense, rural = pts[keep & builtup], pts[keep & ~builtup]
+    assert min_gap(dense) >= s - 1e-9
+    assert min_gap(rural) >= factor * s - 1e-9
+    if len(dense) and len(rural):
+        assert cdist(rural, dense).min() >= factor * s - 1e-9
+    kept = pts[keep]
+    # maximal: every built-up point within s of a kept one, every rural one within factor·s
+    d = cdist(pts, kept).min(axis=1) if len(kept) else np.full(len(pts), np.inf)
+    assert np.all(d[builtup] <= s + 1e-9) and np.all(d[~builtup] <= factor * s + 1e-9)
+
+
+def test_context_candidates_are_sparser_outside_built_up_areas_and_capped() -> None:
+    # a dense 100 m grid beside a sparse 600 m grid: only the dense part is built-up
+    g = grid(6, 6, 100.0, seed=2)
+    plain = generate_candidates(g, spacing_m=100.0)
+    ctx = generate_candidates(g, spacing_m=100.0, context=True)
+    assert len(ctx) <= len(plain)
+    capped = generate_candidates(g, spacing_m=100.0, context=True, max_count=5)
+    assert 0 < len(capped) <= 5 and capped.spacing_m > 100.0
+    assert min_gap(xy(capped)) >= capped.spacing_m - 1e-6
+    assert plain.spacing_m == plain.rural_spacing_m == 100.0

@@ -267,6 +267,7 @@ def test_checker_rejects_a_wrong_solver_answer(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(_siting_area, "solve_area", overloaded)
     monkeypatch.setattr(_siting_area_api, "flow_assignment", lambda *a, **k: None)  # force the MILP
+    monkeypatch.setattr(_siting_area_api, "repair_assignment", lambda *a, **k: None)
     with pytest.raises(SolverError):
         siting.area_limited(COVER, AREA, [4.0, 4.0])
 
