@@ -27,7 +27,8 @@ import firecover.outputs.fonts as _fonts
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
-from firecover.outputs.maps import _draw_roads, _Legend, _north_arrow, _scale_bar
+from firecover.outputs.map_layers import _draw_roads, _Legend
+from firecover.outputs.maps import _north_arrow, _scale_bar
 
 __all__ = ["Overlay", "Panel", "render_panels"]
 

@@ -18,6 +18,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 
 import firecover.outputs.fonts as _fonts
+import firecover.outputs.map_layers as map_layers
 import firecover.outputs.maps as maps
 from firecover._errors import OutputError
 from firecover.outputs import SYNTHETIC_LABEL, CoverageLayers
@@ -208,8 +209,8 @@ def test_service_areas_at_budget_only() -> None:
     areas = make_layers().service_areas
     early = areas.assign(minutes=3.0, driving_min=2.0)
     both = pd.concat([early, areas], ignore_index=True)
-    assert set(maps._at_budget(both, 5.0)["minutes"]) == {5.0}
-    assert len(maps._at_budget(early, 5.0)) == len(early)  # no budget row: draw what there is
+    assert set(map_layers._at_budget(both, 5.0)["minutes"]) == {5.0}
+    assert len(map_layers._at_budget(early, 5.0)) == len(early)  # no budget row: draw what there is
 
 
 def test_approximate_stations_are_drawn_as_such() -> None:
