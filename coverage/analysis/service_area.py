@@ -34,7 +34,9 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -110,12 +112,15 @@ class ServiceAreaCache:
     only on where it stands on the road network and on the breaks, buffer, hole filling and
     boundary, so they are built once per station (issue 11: 254 builds for 51 stations before).
     The key includes all of those; a cache belongs to one :class:`CSRNetwork` (a different
-    network raises ``ValueError``).
+    network raises ``ValueError``). ``max_entries`` bounds it (least recently used first out;
+    default unbounded, as a plan's stations are few); it may be shared between threads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int | None = None) -> None:
         self._net_id: int | None = None
-        self._polys: dict[tuple[Any, ...], list[Polygon | MultiPolygon]] = {}
+        self._polys: OrderedDict[tuple[Any, ...], list[Polygon | MultiPolygon]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
         self.hits = 0
         self.builds = 0
 
@@ -136,11 +141,18 @@ class ServiceAreaCache:
 
     def get(self, key: tuple[Any, ...]) -> list[Polygon | MultiPolygon] | None:
         """The finished polygons (one per break) of a key, or ``None``."""
-        return self._polys.get(key)
+        with self._lock:
+            polys = self._polys.get(key)
+            if polys is not None:
+                self._polys.move_to_end(key)
+            return polys
 
     def put(self, key: tuple[Any, ...], polys: list[Polygon | MultiPolygon]) -> None:
-        """Store the finished polygons of a key."""
-        self._polys[key] = polys
+        """Store the finished polygons of a key (dropping the oldest beyond ``max_entries``)."""
+        with self._lock:
+            self._polys[key] = polys
+            while self.max_entries is not None and len(self._polys) > self.max_entries:
+                self._polys.popitem(last=False)
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -303,16 +315,17 @@ def _finished_polygons(
     context = (tuple(b.limit_s for b in breaks), buf, fill_m2,
                None if clip is None else shapely.to_wkb(clip))  # fmt: skip
     keys = cache.keys(sources, context)
-    todo = np.array([i for i, k in enumerate(keys) if cache.get(k) is None], dtype=np.int64)
+    per_station = [cache.get(k) for k in keys]  # kept here: a bounded cache may drop entries
+    todo = np.array([i for i, polys in enumerate(per_station) if polys is None], dtype=np.int64)
     if todo.size:
         raw = _station_polygons(_reach_by_break(net, sources[todo], breaks), net, todo.size,
                                 buf)  # fmt: skip
         for pos, i in enumerate(todo.tolist()):
-            cache.put(keys[i], [_finish(polys[pos], fill_m2, clip) for polys in raw])
+            per_station[i] = [_finish(polys[pos], fill_m2, clip) for polys in raw]
+            cache.put(keys[i], per_station[i])
     cache.builds += int(todo.size)
     cache.hits += n - int(todo.size)
-    per_station = [cache.get(k) or [] for k in keys]
-    return [[polys[k] for polys in per_station] for k in range(len(breaks))]
+    return [[polys[k] for polys in per_station if polys is not None] for k in range(len(breaks))]
 
 
 def service_areas(

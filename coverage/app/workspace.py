@@ -32,10 +32,9 @@ from pyproj import Transformer
 from firecover._errors import CoordinateError
 from firecover.analysis.files import RunInputs
 from firecover.analysis.run import CoverageRun, analyse
-from firecover.analysis.service_area import service_areas
+from firecover.analysis.service_area import ServiceAreaCache, service_areas
 from firecover.analysis.station_spec import StationSpec
 from firecover.app.geojson import to_geojson
-from firecover.network.snapping import Snapped
 from firecover.plan.scenario import Scenario
 from firecover.settings import resolve
 
@@ -132,7 +131,7 @@ class Workspace:
         self._lock = threading.Lock()
         self._evaluations: OrderedDict[Any, Evaluation] = OrderedDict()
         self._pending: dict[Any, threading.Event] = {}
-        self._areas: OrderedDict[Any, Any] = OrderedDict()
+        self._area_cache = ServiceAreaCache(max_entries=SERVICE_AREA_CACHE)
         self._boundary_prepared = shapely.prepared.prep(self.demand.boundary)
         self.area_km2 = float(self.demand.cells["area_km2"].sum())
 
@@ -256,57 +255,17 @@ class Workspace:
         return Evaluation(rows, summary, layers, covered, districts, seconds)
 
     def _service_areas(self, run: CoverageRun, turnout: float, driving: float) -> Any:
-        """Each station's area at the budget, from the cache where its position is known."""
-        snapped = run.snapped
-        parts: list[Any] = [None] * len(run.stations)
-        todo: list[int] = []
-        keys = [
-            (
-                int(snapped.edge[i]),
-                round(float(snapped.fraction[i]), 9),
-                round(float(snapped.access_s[i]), 6),
-                turnout,
-                driving,
-            )
-            for i in range(len(run.stations))
-        ]
-        with self._lock:
-            for i, k in enumerate(keys):
-                hit = self._areas.get(k)
-                if hit is None:
-                    todo.append(i)
-                else:
-                    parts[i] = hit
-        if todo:
-            sub = _take(snapped, todo)
-            names = [f"#{i}" for i in todo]
-            gdf = service_areas(
-                self.net,
-                sub,
-                names,
-                [turnout + driving],
-                turnout_min=turnout,
-                boundary=self.demand.boundary,
-                mode="per_station",
-            )
-            by_name = {row.station: row for row in gdf.itertuples()}
-            with self._lock:
-                for i, name in zip(todo, names, strict=True):
-                    row = by_name.get(name)
-                    value = (row.geometry, float(row.area_km2)) if row is not None else (None, 0.0)
-                    parts[i] = value
-                    self._areas[keys[i]] = value
-                while len(self._areas) > SERVICE_AREA_CACHE:
-                    self._areas.popitem(last=False)
-        geoms = [p[0] for p in parts]
-        keep = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
-        return gpd.GeoDataFrame(
-            {
-                "station": [run.stations[i].name for i in keep],
-                "area_km2": [parts[i][1] for i in keep],
-            },
-            geometry=[geoms[i] for i in keep],
-            crs=self.net.crs,
+        """Each station's area at the budget; polygons of positions seen before come from the
+        workspace's bounded :class:`ServiceAreaCache`, so a drag builds only the moved one."""
+        return service_areas(
+            self.net,
+            run.snapped,
+            [s.name for s in run.stations],
+            [turnout + driving],
+            turnout_min=turnout,
+            boundary=self.demand.boundary,
+            mode="per_station",
+            cache=self._area_cache,
         )
 
     def _rows(self, run: CoverageRun) -> list[dict[str, Any]]:
@@ -406,9 +365,3 @@ _ARTERIALS = frozenset(
         "secondary_link",
     }
 )
-
-
-def _take(snapped: Snapped, idx: Sequence[int]) -> Snapped:
-    """The rows ``idx`` of a :class:`Snapped`."""
-    sel = np.asarray(idx, dtype=np.int64)
-    return Snapped(**{f.name: getattr(snapped, f.name)[sel] for f in dataclasses.fields(snapped)})

@@ -473,3 +473,19 @@ def test_cache_builds_each_station_once_and_gives_the_same_polygons() -> None:
     with pytest.raises(ValueError, match="one road network"):
         service_areas(SMALL_GRID, Snapped.on_edges(SMALL_GRID, np.array([0]), np.array([0.5])),
                       ["x"], [5], cache=cache)  # fmt: skip
+
+
+def test_bounded_cache_drops_the_oldest_and_still_answers_every_station() -> None:
+    net = NETS["grid"]
+    src = _random_sources(net, 6, seed=11)
+    names = [f"S{i}" for i in range(6)]
+    plain = service_areas(net, src, names, [5], mode="per_station")
+    cache = ServiceAreaCache(max_entries=2)
+    got = service_areas(net, src, names, [5], mode="per_station", cache=cache)
+    assert list(got["station"]) == list(plain["station"])  # more stations than the bound
+    assert np.allclose(got["area_km2"].to_numpy(), plain["area_km2"].to_numpy())
+    assert len(cache._polys) == 2 and cache.builds == 6
+    service_areas(net, src[np.array([5])], names[5:], [5], mode="per_station", cache=cache)
+    assert cache.hits == 1  # the most recent station is still there
+    service_areas(net, src[np.array([0])], names[:1], [5], mode="per_station", cache=cache)
+    assert cache.builds == 7  # the oldest was dropped and is built again

@@ -148,3 +148,15 @@ def test_tabs_asking_for_one_plan_at_once_share_one_evaluation(
     for t in threads:
         t.join()
     assert len(calls) == 1 and all(r is results[0] for r in results)
+
+
+def test_a_drag_builds_only_the_moved_station_s_area(workspace: Workspace) -> None:
+    s = Session(workspace)
+    s.set_budget(driving_min=3.75)  # a budget no other test uses: a cold cache for it
+    s.evaluate()
+    cache = workspace._area_cache
+    built = cache.builds
+    first = s.in_service()[0]
+    s.move(first.name, *_point(workspace, -120.0, 80.0))
+    s.evaluate()
+    assert cache.builds == built + 1
