@@ -19,13 +19,13 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
 from firecover._errors import InfeasibleModelError
 from firecover.app.geojson import to_geojson
 from firecover.app.workspace import Evaluation, Workspace
 from firecover.site.candidates import Candidates, generate_candidates
 from firecover.site.problem import build_problem
+from firecover.site.zones import zone_polygon
 
 __all__ = ["ZONE_RADIUS_M", "Suggester"]
 
@@ -89,8 +89,7 @@ class Suggester:
                 "no candidate site reaches a cell left uncovered; every reachable cell is covered"
             )
         zone = np.flatnonzero(gain >= (1.0 - loss) * top - 1e-12)
-        discs = shapely.buffer(shapely.points(cands.x[zone], cands.y[zone]), ZONE_RADIUS_M)
-        poly = shapely.union_all(discs)
+        poly = zone_polygon(cands.x[zone], cands.y[zone], ZONE_RADIUS_M)
         zone_gdf = gpd.GeoDataFrame(
             {"n_candidates": [int(zone.size)], "loss": [loss]}, geometry=[poly], crs=self.ws.net.crs
         )

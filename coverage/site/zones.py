@@ -30,7 +30,7 @@ from firecover.siting.zones import SearchZone, search_zones
 if TYPE_CHECKING:
     from firecover.site.problem import SiteProblem
 
-__all__ = ["ZONE_COLUMNS", "site_zones", "zone_layer"]
+__all__ = ["ZONE_COLUMNS", "site_zones", "zone_layer", "zone_polygon"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ def site_zones(
                         eligible=eligible)  # fmt: skip
 
 
+def zone_polygon(x: Any, y: Any, buffer_m: float | None = None) -> Any:
+    """A search zone's polygon: the union of discs of ``buffer_m`` (setting ``zone_buffer_m``)
+    around the candidates at ``x``, ``y`` (metres; see the module notes on the geometry)."""
+    radius = float(resolve(buffer_m, "zone_buffer_m"))
+    return shapely.union_all(shapely.buffer(shapely.points(x, y), radius, quad_segs=8))
+
+
 def zone_layer(
     problem: SiteProblem, zones: list[SearchZone], *, buffer_m: float | None = None
 ) -> gpd.GeoDataFrame:
@@ -65,8 +72,7 @@ def zone_layer(
     geoms = []
     for z in zones:
         idx = z.candidates - k
-        pts = shapely.points(cand.x[idx], cand.y[idx])
-        geoms.append(shapely.union_all(shapely.buffer(pts, radius, quad_segs=8)))
+        geoms.append(zone_polygon(cand.x[idx], cand.y[idx], radius))
         records["site"].append(problem.site_name(int(z.site)))
         records["n_candidates"].append(z.n_candidates)
         records["loss"].append(z.max_loss)
