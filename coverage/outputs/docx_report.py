@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from firecover._io import atomic_path, check_not_input
 from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Section, Table
+from firecover.outputs.text import display_width
 
 __all__ = ["BODY_FONT", "HEADING_FONT", "LATIN_FONT", "MAP_WIDTH_CM", "write_docx"]
 
@@ -137,15 +137,11 @@ def _widths(table: Table, cols: tuple[int, ...], total_cm: float) -> list[float]
     """Column widths in cm, by the longest text of each column (header words count less)."""
     weights = []
     for j in cols:
-        longest = max([min(_display(table.columns[j]), 8.0)] + [
-            _display(_cell_text(r[j], table.format_of(j))) for r in table.rows])  # fmt: skip
+        longest = max([min(display_width(table.columns[j]), 8.0)] + [
+            display_width(_cell_text(r[j], table.format_of(j))) for r in table.rows])  # fmt: skip
         weights.append(min(max(longest, 6.5), 20.0) + 2.0)
     scale = total_cm / sum(weights)
     return [w * scale for w in weights]
-
-
-def _display(text: str) -> float:
-    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
 
 
 def _table(doc: Any, table: Table) -> None:

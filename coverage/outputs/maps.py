@@ -40,6 +40,7 @@ from firecover.outputs.map_layers import (
     _draw_stations,
     _Legend,
 )
+from firecover.outputs.text import wrap_display
 from firecover.outputs.zones_draw import draw_search_zones
 
 __all__ = [
@@ -59,6 +60,8 @@ DEFAULT_SHOW: tuple[str, ...] = ("jurisdictions", "gaps", "stations", "service_a
 THEMATIC_LAYERS: frozenset[str] = frozenset({*DEFAULT_SHOW, "cells"})
 
 _PANEL_W, _TITLE_H, _FOOT_H, _PAD = 3.3, 1.05, 0.4, 0.25
+#: Summary lines in the side panel wrap at this display width (8.5 pt text in _PANEL_W inches).
+_SUMMARY_WIDTH = 50
 
 
 def map_title(meta: CoverageMeta, lang: str) -> str:
@@ -214,7 +217,9 @@ def _panel(panel: Axes, layers: CoverageLayers, legend: _Legend, cbar: Any) -> N
     panel.legend(list(handles), list(labels), loc="upper left", frameon=False, fontsize=8.5,
                  title=legend.text("legend"), title_fontsize=10, alignment="left",
                  borderaxespad=0.0, labelspacing=0.7, handlelength=2.2)  # fmt: skip
-    lines = _summary(layers, budget, legend)
+    # wrapped to the panel: long bilingual lines ran off the figure's right edge
+    lines = [part for line in _summary(layers, budget, legend)
+             for part in wrap_display(line, _SUMMARY_WIDTH)]  # fmt: skip
     panel.text(0.0, 0.0, "\n".join(lines), transform=panel.transAxes, ha="left", va="bottom",
                fontsize=8.5, linespacing=1.6)  # fmt: skip
     if cbar is not None:

@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from firecover._io import atomic_path, check_not_input
 from firecover.outputs.document import Report, Table
+from firecover.outputs.text import display_width
 
 __all__ = ["display_width", "sheet_title", "write_xlsx"]
 
@@ -33,11 +33,6 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 _FAIL_FILL = PatternFill("solid", fgColor="FDE0DC")
 _MAX_WIDTH = 60.0
 _FONT = "等线"  # Excel's default CJK font since 2016; other suites substitute
-
-
-def display_width(text: str) -> float:
-    """Width of ``text`` in Excel character units (wide CJK characters count double)."""
-    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text)))
 
 
 def sheet_title(name: str, taken: set[str]) -> str:

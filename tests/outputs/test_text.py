@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from firecover.cli.main import cli
-from firecover.outputs.text import markdown_safe
+from firecover.outputs.text import display_width, markdown_safe, wrap_display
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAPH = ROOT / "data" / "demo" / "demo_district.graphml"
@@ -42,3 +44,24 @@ def test_hostile_station_names_are_text_in_maps_and_reports(tmp_path: Path) -> N
     assert not re.search(r"<script>alert\(1\)", html)
     with Image.open(out / "map.png") as img:
         assert img.size[0] > 500 and img.getextrema()  # drawn (math-text would have crashed)
+
+
+def test_display_width_counts_cjk_double() -> None:
+    assert display_width("ab") == 2 and display_width("辖区") == 4 and display_width("km²") == 3
+
+
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=12),
+        min_size=1,
+        max_size=15,
+    ),
+    st.integers(min_value=4, max_value=40),
+)
+def test_wrap_keeps_the_words_and_the_width(words: list[str], width: int) -> None:
+    lines = wrap_display(" ".join(words), width)
+    assert [w for line in lines for w in line.split(" ") if w] == words
+    for i, line in enumerate(lines):
+        if len(line.strip().split(" ")) > 1:  # a lone over-long word is kept whole
+            assert display_width(line) <= width
+        assert i == 0 or line.startswith("  ")
