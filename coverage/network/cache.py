@@ -411,7 +411,8 @@ def _network_from_arrays(arrays: Mapping[str, np.ndarray],
     adj = _csr._min_adjacency(eu, ev, tt, x.size)
     _csr._readonly(ids, x, y, eu, ev, keys, tt, ln, geom, rev, cls)
     notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-    return CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes)
+    net = CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes)
+    return _csr.with_turns(net, graph, None)
 
 
 def cached_network(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +21,8 @@ import scipy.sparse as sp
 import shapely
 
 from firecover._errors import GraphError, UnsupportedCRSError
+from firecover.network.turn_graph import TurnGraph, build_turn_graph
+from firecover.network.turns import graph_turn_profile, resolve_turn_mode
 
 __all__ = ["CSRNetwork"]
 
@@ -259,6 +261,9 @@ class CSRNetwork:
     notes : tuple of str
         What building the graph reported (warnings such as dropped disconnected pieces), from
         the graph attribute ``build_warnings``; every run on this network reports them again.
+    turns : TurnGraph or None
+        The edge-based search graph when searches model turns (restrictions, junction delays,
+        turn penalties; :mod:`firecover.network.turn_graph`), else None (node-based searches).
     """
 
     node_ids: np.ndarray
@@ -275,10 +280,15 @@ class CSRNetwork:
     edge_class: ObjArray
     crs: str
     notes: tuple[str, ...] = ()
+    turns: TurnGraph | None = None
 
     @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph) -> CSRNetwork:
+    def from_graph(cls, graph: nx.MultiDiGraph, *, turns: str | bool | None = None) -> CSRNetwork:
         """Validate a graph in the DESIGN.md format and build the arrays.
+
+        ``turns``: ``"on"`` / True, ``"off"`` / False or ``"auto"`` (on when the graph carries
+        restrictions or junction controls); None = :func:`firecover.network.turns.use_turns`,
+        else the graph attribute ``turns``, else ``auto``.
 
         Raises
         ------
@@ -309,7 +319,8 @@ class CSRNetwork:
             crs,
         )
         notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-        return cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes)
+        net = cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes)
+        return with_turns(net, graph, turns)
 
     @property
     def n_nodes(self) -> int:
@@ -359,7 +370,21 @@ class CSRNetwork:
     def _lookup(self) -> dict[Any, int]:
         return {k: i for i, k in enumerate(self.node_ids.tolist())}
 
+    @property
+    def turn_model(self) -> str:
+        """One line for reports: the turn model the searches use."""
+        return "turns: off" if self.turns is None else self.turns.description
+
     def node_index(self, ids: npt.ArrayLike) -> IntArray:
         """Positions of graph node keys; raises KeyError for unknown keys."""
         keys = np.atleast_1d(np.asarray(ids)).tolist()
         return np.array([self._lookup[k] for k in keys], dtype=np.int64)
+
+
+def with_turns(net: CSRNetwork, graph: nx.MultiDiGraph, turns: str | bool | None) -> CSRNetwork:
+    """``net`` with its :class:`TurnGraph` when ``turns`` resolves to on (see ``from_graph``)."""
+    if not resolve_turn_mode(turns, graph):
+        return net if net.turns is None else replace(net, turns=None)
+    tg = build_turn_graph(graph, net, graph_turn_profile(graph))
+    logger.info("%s", tg.description)
+    return replace(net, turns=tg)

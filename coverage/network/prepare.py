@@ -24,6 +24,7 @@ from pyproj.exceptions import CRSError
 from firecover._errors import UnsupportedCRSError
 from firecover.network.info import _check_graph, _is_metric, _road_km
 from firecover.network.speeds import SpeedProfile, add_edge_speeds, load_profile
+from firecover.network.turns import turn_profile_json
 from firecover.settings import resolve
 
 __all__ = ["CRSLike", "PrepareOptions", "ProfileLike", "prepare_graph"]
@@ -98,6 +99,7 @@ def prepare_graph(
         source=str(graph.graph.get("source") or "unknown"),
         unknown_class_edges=summary.unknown_edges,
     )
+    graph.graph["turn_profile"] = turn_profile_json(prof.turns)
     return graph
 
 

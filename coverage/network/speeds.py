@@ -33,6 +33,7 @@ from firecover.network.road_class import (
     canonical_class,
     parse_maxspeed,
 )
+from firecover.network.turns import DEFAULT_TURNS, TURN_KEYS, TurnProfile, parse_turn_tables
 from firecover.settings import resolve
 
 __all__ = [
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 _KNOWN_KEYS = {
     "name", "description", "default_kph", "cap_kph", "honour_maxspeed", "speeds_kph",
     "reference_mix", "aliases",
-}  # fmt: skip
+} | TURN_KEYS  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class SpeedProfile:
         One-line description.
     path : str
         Where the profile was read from.
+    turns : TurnProfile
+        Junction delays and turn penalties (``[junction_delay_s]``, ``[turn_penalty_s]``;
+        :mod:`firecover.network.turns`).
     """
 
     name: str
@@ -90,6 +94,7 @@ class SpeedProfile:
     reference_mix: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
     path: str = ""
+    turns: TurnProfile = DEFAULT_TURNS
 
     def class_speed(self, road_class: str | None) -> float:
         """Return the profile speed (km/h, capped) for a canonical class; default if unknown."""
@@ -256,6 +261,7 @@ def _parse_profile(data: dict[str, Any], stem: str, path: str) -> SpeedProfile:
         reference_mix=mix,
         description=str(data.get("description", "")),
         path=path,
+        turns=parse_turn_tables(data, path),
     )
 
 

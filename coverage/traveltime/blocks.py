@@ -27,6 +27,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from firecover.network.csr import CSRNetwork
 from firecover.network.snapping import Snapped, canonical_position
+from firecover.traveltime.space import (
+    n_states,
+    node_state,
+    search_adj,
+    turn_point_costs,
+    turn_source_legs,
+)
 from firecover.traveltime.sparse import _augmented, _ranges, _subgraph
 
 IntArray = npt.NDArray[np.int64]
@@ -55,6 +62,9 @@ class _Pts:
     @classmethod
     def build(cls, net: CSRNetwork, pts: Snapped) -> _Pts:
         e, f = canonical_position(net, pts.edge, pts.fraction)
+        if net.turns is not None:  # u / v are states of the turn graph (traveltime.space)
+            su, cu, sv, cv_t = turn_point_costs(net, e, f)
+            return cls(e, f, pts.access_s.astype(np.float64), su, cu, sv, cv_t)
         twin = net.edge_reverse[e]
         t_twin = net.edge_time[np.maximum(twin, 0)]
         cv = np.where(twin >= 0, (1.0 - f) * t_twin, np.where(f >= 1.0, 0.0, np.inf))
@@ -98,8 +108,9 @@ class _Targets:
         node = np.concatenate([pts.u, pts.v[via_v]])
         ids = np.concatenate([k, k[via_v]])
         by_node = np.argsort(node, kind="stable")
-        ptr = np.zeros(net.n_nodes + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node, minlength=net.n_nodes), out=ptr[1:])
+        size = n_states(net)
+        ptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node, minlength=size), out=ptr[1:])
         return cls(pts, order, pts.e[order], ptr, ids[by_node])
 
     def near(self, nodes: IntArray) -> IntArray:
@@ -118,6 +129,8 @@ class _Targets:
 
 def _source_legs(net: CSRNetwork, src: _Pts) -> tuple[IntArray, IntArray, FloatArray]:
     """Edges (virtual row, node, seconds) leaving each source's virtual node."""
+    if net.turns is not None:
+        return turn_source_legs(net, src.e, src.f, src.a)
     rows = np.arange(len(src))
     t_e = net.edge_time[src.e]
     to_v = src.a + (1.0 - src.f) * t_e
@@ -207,16 +220,25 @@ class _Search:
     """One search of many sources: the augmented graph is built once, tiles reuse it."""
 
     def __init__(
-        self, net: CSRNetwork, sources: Snapped, targets: Snapped | None, limit: float | None
+        self,
+        net: CSRNetwork,
+        sources: Snapped,
+        targets: Snapped | None,
+        limit: float | None,
+        states: bool = False,
     ) -> None:
         self.net = net
+        self.adj = search_adj(net)
+        self.n = n_states(net)  # states searched (nodes, or edges + nodes with turns)
+        self.offset = node_state(net)  # node v is state offset + v
+        self.states = states  # node columns as every state (turn graph: edges, then nodes)
         self.src = _Pts.build(net, sources)
         self.tgt = None if targets is None else _Targets.build(net, _Pts.build(net, targets))
         self.limit = limit
         self.lim = _csgraph_limit(limit)
         self.legs = _source_legs(net, self.src)
         # one more virtual node than sources: isolated, so its column is inf for every source
-        self.full = _augmented(net.adj, *self.legs, n_virtual=len(self.src) + 1)
+        self.full = _augmented(self.adj, *self.legs, n_virtual=len(self.src) + 1)
         # per source, its legs (rows of self.legs are grouped by source after a stable sort)
         by_src = np.argsort(self.legs[0], kind="stable")
         self.leg_order = by_src
@@ -225,17 +247,19 @@ class _Search:
 
     @property
     def n_cols(self) -> int:
-        return self.net.n_nodes if self.tgt is None else len(self.tgt.pts)
+        if self.tgt is None:
+            return self.n if self.states else self.net.n_nodes
+        return len(self.tgt.pts)
 
     def reach(self, sel: IntArray) -> IntArray:
         """Sorted nodes that some source of ``sel`` reaches within the limit (reach pass)."""
-        n = self.net.n_nodes
+        n = self.n
         d = dijkstra(self.full, directed=True, indices=n + sel, limit=self.lim, min_only=True)
         return np.flatnonzero(np.isfinite(np.asarray(d)[:n]))
 
     def whole(self, sel: IntArray, size: int) -> Iterator[tuple[IntArray, FloatArray, IntArray]]:
         """Search ``sel`` on the whole graph in chunks of ``size`` sources."""
-        n = self.net.n_nodes
+        n = self.n
         cand = None if self.tgt is None else np.arange(self.n_cols)
         for start in range(0, sel.size, size):
             part = sel[start : start + size]
@@ -248,10 +272,10 @@ class _Search:
         cand = None if self.tgt is None else self.tgt.near(nodes)
         n_out = nodes.size if cand is None else cand.size
         size = _chunk_for(nodes.size, n_out)
-        if nodes.size >= _LOCAL_SHARE * self.net.n_nodes:
-            yield from self.whole(sel, _chunk_for(self.net.n_nodes, n_out))
+        if nodes.size >= _LOCAL_SHARE * self.n:
+            yield from self.whole(sel, _chunk_for(self.n, n_out))
             return
-        sub, gmap = _subgraph(self.net.adj, nodes)
+        sub, gmap = _subgraph(self.adj, nodes)
         pos = self.leg_order[_ranges(self.leg_ptr[sel], self.leg_ptr[sel + 1])]
         rows = np.repeat(np.arange(sel.size), np.diff(self.leg_ptr)[sel])
         cols, w = gmap[self.legs[1][pos]], self.legs[2][pos]
@@ -274,8 +298,9 @@ class _Search:
         cand: IntArray | None,
     ) -> tuple[FloatArray, IntArray]:
         if self.tgt is None or cand is None:
-            block = dist[:, :m]
-            cols = np.arange(self.net.n_nodes) if nodes is None else nodes
+            cols = np.arange(m) if nodes is None else nodes
+            k = 0 if self.states else int(np.searchsorted(cols, self.offset))
+            block, cols = dist[:, k:m], cols[k:] - (0 if self.states else self.offset)
         else:
             block, cols = _target_block(self.net, self.src.take(part), self.tgt, dist, gmap, cand)
         if self.limit is not None:
@@ -289,6 +314,7 @@ def iter_blocks(
     targets: Snapped | None,
     limit: float | None,
     chunk_size: int | None,
+    states: bool = False,
 ) -> Iterator[tuple[IntArray, FloatArray, IntArray]]:
     """Yield (source indices, dense block, global columns) block by block.
 
@@ -298,10 +324,10 @@ def iter_blocks(
     """
     if len(sources) == 0:
         return
-    search = _Search(net, sources, targets, limit)
+    search = _Search(net, sources, targets, limit, states)
     every = np.arange(len(sources))
     if limit is None:
-        size = chunk_size or _chunk_for(net.n_nodes, search.n_cols)
+        size = chunk_size or _chunk_for(search.n, search.n_cols)
         yield from search.whole(every, size)
         return
     rx, ry = sources.road_xy(net)

@@ -36,7 +36,7 @@ from shapely.ops import substring
 
 from firecover.network.csr import CSRNetwork
 from firecover.network.snapping import Snapped, canonical_position
-from firecover.traveltime.search import bounded_matrix
+from firecover.traveltime.search import _bounded_states, bounded_matrix
 
 __all__ = ["FRACTION_TOL", "ReachedEdges", "merge_intervals", "reached_edges", "reached_multi"]
 
@@ -205,6 +205,21 @@ def _node_pieces(
     return np.repeat(rows, counts), canon, lo, hi
 
 
+def _edge_pieces(
+    net: CSRNetwork,
+    out: _OutEdges,
+    rows: IntArray,
+    edges: IntArray,
+    times: FloatArray,
+    limit: float,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """With turns: the piece of each edge entered at its start at ``times`` (S[e])."""
+    r = _fraction(limit - times, net.edge_time[edges])
+    canon = out.canonical[edges]
+    forward = canon == edges
+    return rows, canon, np.where(forward, 0.0, 1.0 - r), np.where(forward, r, 1.0)
+
+
 def _source_pieces(
     net: CSRNetwork, sources: Snapped, limit: float
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
@@ -285,7 +300,13 @@ def _chunk_pieces(
     rows, nodes = rows[ok], matrix.indices[lo_i:hi_i][ok].astype(np.int64)
     times = data[ok].astype(np.float64)
     own = _source_pieces(net, sources[np.arange(a, b)], limit)
-    parts = [_node_pieces(net, out, rows, nodes, times, limit), (own[0] + a, *own[1:])]
+    if net.turns is None:
+        reached = _node_pieces(net, out, rows, nodes, times, limit)
+    else:  # columns are turn-graph states: edge starts S[e], then node arrivals m + v
+        is_edge = nodes < net.n_edges
+        reached = _edge_pieces(net, out, rows[is_edge], nodes[is_edge], times[is_edge], limit)
+        rows, nodes, times = rows[~is_edge], nodes[~is_edge] - net.n_edges, times[~is_edge]
+    parts = [reached, (own[0] + a, *own[1:])]
     src, edge, lo, hi = (np.concatenate([p[k] for p in parts]) for k in range(4))
     n_e = max(net.n_edges, 1)
     group, start, end = merge_intervals(src * n_e + edge, lo, hi)
@@ -330,7 +351,10 @@ def reached_multi(
     limits = [_check_limit(x) for x in limits_s]
     if not limits:
         return
-    matrix = bounded_matrix(net, sources, max(limits))
+    if net.turns is None:
+        matrix = bounded_matrix(net, sources, max(limits))
+    else:
+        matrix = _bounded_states(net, sources, max(limits))
     out = _OutEdges.build(net)
     for limit in limits:
         yield _pieces_at(net, out, sources, matrix, limit)

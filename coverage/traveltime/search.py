@@ -43,6 +43,7 @@ from firecover.traveltime.blocks import (
     _source_legs,
     iter_blocks,
 )
+from firecover.traveltime.space import n_states, node_state, search_adj
 from firecover.traveltime.sparse import _augmented, _csr_from_parts
 
 __all__ = [
@@ -77,12 +78,17 @@ class NodeTimes:
         The sources (needed for same-road shortcuts in :func:`point_times`).
     limit : float or None
         The search limit in seconds.
+    state_time, state_source : ndarray or None
+        With turns (``net.turns``): the same for every state of the turn graph (edge starts,
+        then node arrivals), which :func:`point_times` needs; None without turns.
     """
 
     time: FloatArray
     source: IntArray
     sources: Snapped
     limit: float | None
+    state_time: FloatArray | None = None
+    state_source: IntArray | None = None
 
 
 def node_times(net: CSRNetwork, sources: Snapped, *, limit: float | None = None) -> NodeTimes:
@@ -98,11 +104,14 @@ def node_times(net: CSRNetwork, sources: Snapped, *, limit: float | None = None)
     limit : float, optional
         Stop searching beyond this many seconds; farther nodes are ``inf`` / −1.
     """
-    n = net.n_nodes
+    n = n_states(net)
     if len(sources) == 0:
-        return NodeTimes(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), sources, limit)
+        empty = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        k, nn = node_state(net), net.n_nodes
+        extra = empty if net.turns is not None else (None, None)
+        return NodeTimes(empty[0][k : k + nn], empty[1][k : k + nn], sources, limit, *extra)
     src = _Pts.build(net, sources)
-    graph = _augmented(net.adj, *_source_legs(net, src), n_virtual=len(src))
+    graph = _augmented(search_adj(net), *_source_legs(net, src), n_virtual=len(src))
     lim = _csgraph_limit(limit)
     dist, _, origin = dijkstra(
         graph,
@@ -118,7 +127,10 @@ def node_times(net: CSRNetwork, sources: Snapped, *, limit: float | None = None)
         far = time > limit
         time[far], which[far] = np.inf, -1
     which[~np.isfinite(time)] = -1
-    return NodeTimes(time, which, sources, limit)
+    if net.turns is None:
+        return NodeTimes(time, which, sources, limit)
+    k = node_state(net)
+    return NodeTimes(time[k:].copy(), which[k:].copy(), sources, limit, time, which)
 
 
 def point_times(
@@ -131,10 +143,14 @@ def point_times(
     unreachable: ``inf`` / −1.
     """
     tgt = _Pts.build(net, targets)
-    via_u = node_times.time[tgt.u] + tgt.cu
-    via_v = node_times.time[tgt.v] + tgt.cv
+    st = node_times.time if node_times.state_time is None else node_times.state_time
+    ss = node_times.source if node_times.state_source is None else node_times.state_source
+    if st.size != n_states(net):
+        raise ValueError("node_times was computed with a different turn model than net")
+    via_u = st[tgt.u] + tgt.cu
+    via_v = st[tgt.v] + tgt.cv
     time = np.minimum(via_u, via_v) + tgt.a
-    which = np.where(via_u <= via_v, node_times.source[tgt.u], node_times.source[tgt.v])
+    which = np.where(via_u <= via_v, ss[tgt.u], ss[tgt.v])
     if len(node_times.sources):
         src = _Pts.build(net, node_times.sources)
         si, ti = _same_edge_pairs(src.e, tgt.e)
@@ -199,6 +215,18 @@ def bounded_matrix(
         parts_c.append(cols[c])
         parts_d.append(block[r, c])
     return _csr_from_parts(parts_r, parts_c, parts_d, (len(sources), n_cols))
+
+
+def _bounded_states(net: CSRNetwork, sources: Snapped, limit_s: float) -> sp.csr_array:
+    """Like :func:`bounded_matrix` over every search state (turn graph: edge starts ``S[e]``,
+    then node arrivals ``m + v``); the node graph's states are its nodes."""
+    parts_r, parts_c, parts_d = [], [], []
+    for sel, block, cols in iter_blocks(net, sources, None, float(limit_s), None, states=True):
+        r, c = np.nonzero(block <= limit_s)
+        parts_r.append(sel[r])
+        parts_c.append(cols[c])
+        parts_d.append(block[r, c])
+    return _csr_from_parts(parts_r, parts_c, parts_d, (len(sources), n_states(net)))
 
 
 def covered(matrix: sp.csr_array, within_s: float | None = None) -> sp.csr_array:
