@@ -40,6 +40,8 @@ from firecover._errors import (
     UnsupportedCRSError,
 )
 from firecover._io import require_file
+from firecover.network.osm_turns import attach_turn_data, read_turn_data
+from firecover.network.turns import mark_junction_controls
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +117,14 @@ def _download_kwargs() -> dict[str, Any]:
 
 
 def simplify(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Simplify an osmnx graph, keeping nodes where class, ``maxspeed`` or one-way change."""
-    return ox.simplify_graph(graph, edge_attrs_differ=SIMPLIFY_ATTRS_DIFFER)
+    """Simplify an osmnx graph, keeping nodes where class, ``maxspeed`` or one-way change.
+
+    Junction-control nodes (signals, stop, give way; :mod:`firecover.network.turns`) are kept.
+    """
+    mark_junction_controls(graph)
+    return ox.simplify_graph(
+        graph, edge_attrs_differ=SIMPLIFY_ATTRS_DIFFER, node_attrs_include=("junction_control",)
+    )
 
 
 def fetch_place(name: str) -> nx.MultiDiGraph:
@@ -314,6 +322,7 @@ def read_osm_file(
         xml = Path(tmp) / "roads.osm"
         _write_osm_xml(collector, xml)
         graph = ox.graph_from_xml(xml, bidirectional=False, simplify=False, retain_all=True)
+    attach_turn_data(graph, read_turn_data(path))
     graph = simplify(graph)
     if clip is not None:
         graph = _truncate(graph, clip, path)
