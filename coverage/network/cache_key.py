@@ -22,7 +22,7 @@ __all__ = ["CACHE_FORMAT", "graph_cache_key"]
 PathLike = str | os.PathLike[str]
 
 #: Version of the on-disk layout; bump it whenever the arrays or manifest change meaning.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: OSM graphs carry turn restrictions and junction controls
 
 
 def _file_digest(path: Path) -> str:

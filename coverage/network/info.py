@@ -12,6 +12,7 @@ import shapely
 from pyproj import CRS
 
 from firecover._errors import GraphError
+from firecover.network.turn_info import turn_summary, turn_text
 
 
 def _check_graph(G: nx.MultiDiGraph) -> None:  # noqa: N803
@@ -66,6 +67,7 @@ class GraphInfo:
     congestion_factor: float | None
     classes: dict[str, ClassStats] = field(default_factory=dict)
     dropped: dict[str, float] = field(default_factory=dict)
+    turns: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dictionary."""
@@ -94,6 +96,7 @@ class GraphInfo:
                 f"{d.get('dropped_edges', 0):.0f} edges, {d.get('dropped_km', 0):.2f} km "
                 "outside the largest strong component"
             )
+        lines += turn_text(self.turns)
         lines += ["", f"{'class':<16}{'km':>10}{'km/h':>8}{'edges':>9}"]
         for cls, s in self.classes.items():
             lines.append(f"{cls:<16}{s.km:>10.2f}{_fmt(s.mean_kph):>8}{s.edges:>9,}")
@@ -161,4 +164,5 @@ def graph_info(G: nx.MultiDiGraph) -> GraphInfo:  # noqa: N803 (osmnx convention
         congestion_factor=None if factor is None else float(factor),
         classes=classes,
         dropped={k: float(v) for k, v in G.graph.items() if k.startswith("dropped_")},
+        turns=turn_summary(G),
     )
