@@ -11,6 +11,7 @@ import networkx as nx
 
 from firecover import network
 from firecover.cli.options import FACTOR, METRES0
+from firecover.network.turns import add_restrictions, read_restriction_table
 
 __all__ = ["COMMANDS", "graph"]
 
@@ -158,6 +159,13 @@ def fetch(
     default=None,
     help="OSM files: keep roads in this lon/lat box.",
 )
+@click.option(
+    "--restrictions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of turn restrictions to add: from_way,via_node,to_way (OSM ids) or "
+    "from_node,via_node,to_node (graph nodes), optional restriction (no_left_turn, ...).",
+)
 @_prepare_options
 def import_(
     file: Path,
@@ -172,13 +180,15 @@ def import_(
     encoding: str | None,
     snap_tolerance_m: float,
     bbox: tuple[float, float, float, float] | None,
+    restrictions: Path | None,
     profile: str | None,
     congestion_factor: float | None,
     crs: str | None,
     keep_all_components: bool,
 ) -> None:
     """Import FILE (.osm.pbf, .osm, .osm.bz2, .gpkg, .shp, .geojson, .graphml) as a road graph."""
-    network.check_graph_output(out, [file])
+    network.check_graph_output(out, [file] + ([restrictions] if restrictions else []))
+    extra = read_restriction_table(restrictions) if restrictions is not None else []
     result = network.load_graph(
         file,
         class_column=class_column,
@@ -194,7 +204,9 @@ def import_(
         prepare=True,
         **_prepare_kwargs(profile, congestion_factor, crs, keep_all_components),
     )
-    network.save_graph(result, out, inputs=[file])
+    if extra:
+        add_restrictions(result, extra)
+    network.save_graph(result, out, inputs=[file] + ([restrictions] if restrictions else []))
     _report(result, out)
 
 
