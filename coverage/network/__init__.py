@@ -4,7 +4,9 @@ Owns loading (OpenStreetMap online through osmnx, OSM XML / PBF, planners' centr
 GPKG / SHP / GeoJSON with GBK text, GraphML), fire-engine speed profiles and road classes,
 preparation (classes, speeds, projection to a metric CRS, the largest strongly connected
 component), the array form of a graph (:class:`CSRNetwork`), coordinates (WGS-84 / GCJ-02 /
-BD-09 / CGCS2000, projection), snapping points to roads, the graph cache and ``graph info``.
+BD-09 / CGCS2000, projection), snapping points to roads, the graph cache and ``graph info``, and turn data: OSM restrictions and
+junction controls, a planner's restriction file, the profile's delays and turn penalties
+(``turns``, ``osm_turns``) and the edge-based search graph they define (``turn_graph``).
 
 May import: the package root only (``_errors``, ``settings``, ``_io``, ``_version``, ``_schema``).
 """
@@ -29,6 +31,16 @@ from .prepare import PrepareOptions, prepare_graph
 from .road_class import CANONICAL_CLASSES, CLASS_ALIASES, canonical_class, parse_maxspeed
 from .snapping import Snapped, canonical_position, snap_points, snap_stations
 from .speeds import SpeedProfile, SpeedSummary, add_edge_speeds, available_profiles, load_profile
+from .turn_graph import TurnGraph, build_turn_graph
+from .turns import (
+    TURN_MODES,
+    TurnProfile,
+    TurnRestriction,
+    add_restrictions,
+    graph_restrictions,
+    read_restriction_table,
+    use_turns,
+)
 
 __all__ = [
     "CANONICAL_CLASSES",
@@ -41,8 +53,14 @@ __all__ = [
     "Snapped",
     "SpeedProfile",
     "SpeedSummary",
+    "TURN_MODES",
+    "TurnGraph",
+    "TurnProfile",
+    "TurnRestriction",
     "add_edge_speeds",
+    "add_restrictions",
     "available_profiles",
+    "build_turn_graph",
     "cache_folder",
     "cached_graph",
     "cached_network",
@@ -55,14 +73,17 @@ __all__ = [
     "graph_from_place",
     "graph_from_polygon",
     "graph_info",
+    "graph_restrictions",
     "load_graph",
     "load_graphml",
     "load_profile",
     "parse_maxspeed",
     "prepare_graph",
     "project_points",
+    "read_restriction_table",
     "save_graph",
     "snap_points",
     "snap_stations",
     "to_wgs84",
+    "use_turns",
 ]

@@ -93,5 +93,9 @@ def attach_turn_data(graph: nx.MultiDiGraph, data: OsmTurnData) -> None:
     logger.info(
         "turn data: %d restriction relations (%d kept, %d via ways, %d not binding a fire "
         "engine), %d junction controls on the roads",
-        data.relations, len(data.restrictions), data.via_way, data.exempt, marked,
-    )  # fmt: skip
+        data.relations,
+        len(data.restrictions),
+        data.via_way,
+        data.exempt,
+        marked,
+    )

@@ -34,9 +34,12 @@ def turn_summary(graph: nx.MultiDiGraph) -> dict[str, Any]:
     stats["auto"] = "on" if has_turn_data(graph) else "off"
     stats["junction_delay_s"] = dict(prof.junction_delay_s)
     stats["turn_penalty_s"] = {
-        "straight": prof.straight_s, "right": prof.right_s, "left": prof.left_s,
-        "u_turn": prof.u_turn_s, "dead_end_u_turn": prof.dead_end_u_turn_s,
-    }  # fmt: skip
+        "straight": prof.straight_s,
+        "right": prof.right_s,
+        "left": prof.left_s,
+        "u_turn": prof.u_turn_s,
+        "dead_end_u_turn": prof.dead_end_u_turn_s,
+    }
     return stats
 
 

@@ -223,9 +223,13 @@ def graph_restrictions(graph: nx.MultiDiGraph) -> list[TurnRestriction]:
         records = json.loads(raw) if isinstance(raw, str) else list(raw)
         return [
             TurnRestriction(
-                str(r["kind"]), r["via"], r["from"], r["to"], str(r.get("by", "way")),
+                str(r["kind"]),
+                r["via"],
+                r["from"],
+                r["to"],
+                str(r.get("by", "way")),
                 str(r.get("tag", "")),
-            )  # fmt: skip
+            )
             for r in records
         ]
     except (ValueError, KeyError, TypeError) as exc:

@@ -19,16 +19,27 @@ def _restriction_csv(path: Path) -> None:
     g = load_graph(DEMO / "demo_district.graphml")
     u, v = next((a, b) for a, b in g.edges() if g.out_degree(b) >= 3)
     w = next(c for c in g.successors(v) if c != u)
-    path.write_text(f"from_node,via_node,to_node,restriction\n{u},{v},{w},no_left_turn\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        f"from_node,via_node,to_node,restriction\n{u},{v},{w},no_left_turn\n", encoding="utf-8"
+    )
 
 
 def test_import_restrictions_then_info_and_turns_flag(tmp_path: Path) -> None:
     runner = CliRunner()
     _restriction_csv(tmp_path / "r.csv")
     out = tmp_path / "g.graphml"
-    res = runner.invoke(cli, ["graph", "import", str(DEMO / "demo_district.graphml"),
-                              "--restrictions", str(tmp_path / "r.csv"), "--out", str(out)])  # fmt: skip
+    res = runner.invoke(
+        cli,
+        [
+            "graph",
+            "import",
+            str(DEMO / "demo_district.graphml"),
+            "--restrictions",
+            str(tmp_path / "r.csv"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     info = runner.invoke(cli, ["graph", "info", str(out)])
     assert "restrictions 1 (1 on the network" in info.output
@@ -47,8 +58,18 @@ def test_import_restrictions_then_info_and_turns_flag(tmp_path: Path) -> None:
 def test_bad_restriction_file_writes_nothing(tmp_path: Path, text: str) -> None:
     (tmp_path / "r.csv").write_text(text, encoding="utf-8")
     out = tmp_path / "g.graphml"
-    res = CliRunner().invoke(cli, ["graph", "import", str(DEMO / "demo_district.graphml"),
-                                   "--restrictions", str(tmp_path / "r.csv"), "--out", str(out)])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        [
+            "graph",
+            "import",
+            str(DEMO / "demo_district.graphml"),
+            "--restrictions",
+            str(tmp_path / "r.csv"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code != 0
     assert "restriction file" in res.output and "Traceback" not in res.output
     assert not out.exists()

@@ -40,7 +40,9 @@ def test_reads_every_restriction_and_signal(helsinki_pbf: Path) -> None:
 
 def test_graph_keeps_them_through_simplification(helsinki: nx.MultiDiGraph) -> None:
     assert len(graph_restrictions(helsinki)) == 45
-    signals = [n for n, d in helsinki.nodes(data=True) if d.get("junction_control") == "traffic_signals"]
+    signals = [
+        n for n, d in helsinki.nodes(data=True) if d.get("junction_control") == "traffic_signals"
+    ]
     assert len(signals) > 100  # the ones on the kept (largest strongly connected) network
     net = CSRNetwork.from_graph(helsinki)  # auto: the graph has turn data
     assert net.turns is not None
@@ -77,8 +79,14 @@ def _restricted_pairs(g: nx.MultiDiGraph, net: CSRNetwork) -> list[tuple[int, in
 def test_searches_honour_each_restriction_on_the_kept_network(helsinki: nx.MultiDiGraph) -> None:
     g = helsinki.copy()
     zero = {"traffic_signals": 0.0, "stop": 0.0, "give_way": 0.0, "roundabout": 0.0}
-    free = TurnProfile(junction_delay_s=zero, right_s=0.0, left_s=0.0, u_turn_s=0.0,
-                       dead_end_u_turn_s=0.0, u_turns="anywhere")  # fmt: skip
+    free = TurnProfile(
+        junction_delay_s=zero,
+        right_s=0.0,
+        left_s=0.0,
+        u_turn_s=0.0,
+        dead_end_u_turn_s=0.0,
+        u_turns="anywhere",
+    )
     g.graph["turn_profile"] = turn_profile_json(free)
     on = CSRNetwork.from_graph(g, turns="on")
     off = CSRNetwork.from_graph(g, turns="off")

@@ -79,14 +79,21 @@ def test_roundabout_entry_costs_its_delay() -> None:
 
 def test_restriction_stats_and_only_turns() -> None:
     g = _cross()
-    add_restrictions(g, [
-        TurnRestriction("only", 0, 4, 2, "node", "only_straight_on"),
-        TurnRestriction("no", 0, 99, 2, "node", "no_left_turn"),  # node 99 is not in the graph
-    ])  # fmt: skip
+    add_restrictions(
+        g,
+        [
+            TurnRestriction("only", 0, 4, 2, "node", "only_straight_on"),
+            TurnRestriction("no", 0, 99, 2, "node", "no_left_turn"),  # node 99 is not in the graph
+        ],
+    )
     net = CSRNetwork.from_graph(g)
     assert net.turns is not None
     s = net.turns.stats
-    assert (s["restrictions"], s["restrictions_applied"], s["restrictions_off_network"]) == (2, 1, 1)
+    assert (s["restrictions"], s["restrictions_applied"], s["restrictions_off_network"]) == (
+        2,
+        1,
+        1,
+    )
     assert _arc_cost(net, (4, 0), (0, 1)) is None and _arc_cost(net, (4, 0), (0, 3)) is None
     assert _arc_cost(net, (4, 0), (0, 2)) is not None
     assert "restrictions 2 (1 on the network)" in net.turn_model
@@ -104,6 +111,8 @@ def test_graphml_and_cache_keep_the_turn_data(tmp_path: Path) -> None:
     assert net.turns.stats["controls"]["stop"] == 1
     parts = {"profile": "china_urban"}
     cached_network(path, lambda: load_graph(path), key_parts=parts, cache_dir=tmp_path / "c")
-    _, hit = cached_network(path, lambda: load_graph(path), key_parts=parts, cache_dir=tmp_path / "c")
+    _, hit = cached_network(
+        path, lambda: load_graph(path), key_parts=parts, cache_dir=tmp_path / "c"
+    )
     assert hit.turns is not None
     np.testing.assert_array_equal(hit.turns.adj.toarray(), net.turns.adj.toarray())

@@ -27,8 +27,11 @@ from tests.graphs import straight_road
 
 def test_profile_tables_parse_with_defaults() -> None:
     prof = parse_turn_tables(
-        {"junction_delay_s": {"traffic_signals": 8}, "turn_penalty_s": {"left": 9.5,
-         "u_turns": "anywhere"}}, "p.toml"  # fmt: skip
+        {
+            "junction_delay_s": {"traffic_signals": 8},
+            "turn_penalty_s": {"left": 9.5, "u_turns": "anywhere"},
+        },
+        "p.toml",
     )
     assert prof.junction_delay_s["traffic_signals"] == 8.0
     assert prof.junction_delay_s["stop"] == DEFAULT_TURNS.junction_delay_s["stop"]
@@ -48,7 +51,7 @@ def test_profile_tables_parse_with_defaults() -> None:
     ],
 )
 def test_bad_profile_tables_are_refused(data: dict) -> None:
-    with pytest.raises(DataFormatError, match="speed profile p.toml"):
+    with pytest.raises(DataFormatError, match=r"speed profile p\.toml"):
         parse_turn_tables(data, "p.toml")
 
 
@@ -57,7 +60,7 @@ def test_bundled_profile_carries_the_tables(tmp_path: Path) -> None:
     assert prof.turns.junction_delay_s["traffic_signals"] == 5.0
     toml = tmp_path / "mine.toml"
     toml.write_text(
-        'default_kph = 20.0\n[speeds_kph]\nprimary = 40.0\n[turn_penalty_s]\nleft = 12.0\n',
+        "default_kph = 20.0\n[speeds_kph]\nprimary = 40.0\n[turn_penalty_s]\nleft = 12.0\n",
         encoding="utf-8",
     )
     assert load_profile(toml).turns.left_s == 12.0
@@ -65,15 +68,25 @@ def test_bundled_profile_carries_the_tables(tmp_path: Path) -> None:
 
 def test_osm_restriction_tags() -> None:
     assert osm_restriction({"type": "restriction", "restriction": "no_left_turn"}) == (
-        "no", "no_left_turn")  # fmt: skip
-    assert osm_restriction({"type": "restriction", "restriction": "only_straight_on",
-                            "except": "psv;emergency"}) is None  # fmt: skip
-    assert osm_restriction({"type": "restriction", "restriction": "no_left_turn",
-                            "except": "fire"}) is None  # fmt: skip
-    assert osm_restriction({"type": "restriction", "restriction": "no_left_turn",
-                            "except": "bicycle"}) == ("no", "no_left_turn")  # fmt: skip
-    assert osm_restriction({"type": "restriction", "restriction:motorcar": "no_u_turn",
-                            "restriction": "no_left_turn"}) == ("no", "no_u_turn")  # fmt: skip
+        "no",
+        "no_left_turn",
+    )
+    assert (
+        osm_restriction(
+            {"type": "restriction", "restriction": "only_straight_on", "except": "psv;emergency"}
+        )
+        is None
+    )
+    assert (
+        osm_restriction({"type": "restriction", "restriction": "no_left_turn", "except": "fire"})
+        is None
+    )
+    assert osm_restriction(
+        {"type": "restriction", "restriction": "no_left_turn", "except": "bicycle"}
+    ) == ("no", "no_left_turn")
+    assert osm_restriction(
+        {"type": "restriction", "restriction:motorcar": "no_u_turn", "restriction": "no_left_turn"}
+    ) == ("no", "no_u_turn")
     assert osm_restriction({"type": "multipolygon"}) is None
 
 

@@ -14,8 +14,12 @@ import pytest
 
 from firecover.network.csr import CSRNetwork
 from firecover.network.snapping import Snapped, snap_points
-from firecover.network.turns import TurnProfile, TurnRestriction, add_restrictions
-from firecover.network.turns import turn_profile_json
+from firecover.network.turns import (
+    TurnProfile,
+    TurnRestriction,
+    add_restrictions,
+    turn_profile_json,
+)
 from firecover.traveltime import (
     bounded_matrix,
     k_nearest_times,
@@ -27,8 +31,9 @@ from firecover.traveltime import (
 from tests.graphs import X0, Y0, add_road, empty_graph, random_graph
 
 ZERO = {"traffic_signals": 0.0, "stop": 0.0, "give_way": 0.0, "roundabout": 0.0}
-PROF = TurnProfile(junction_delay_s=ZERO, right_s=3.0, left_s=6.0, u_turn_s=20.0,
-                   dead_end_u_turn_s=30.0)  # fmt: skip
+PROF = TurnProfile(
+    junction_delay_s=ZERO, right_s=3.0, left_s=6.0, u_turn_s=20.0, dead_end_u_turn_s=30.0
+)
 
 
 def _graph(nodes: dict[int, tuple[float, float]]) -> nx.MultiDiGraph:
@@ -53,11 +58,18 @@ def _node_time(net: CSRNetwork, src: Snapped, node: int) -> float:
 
 def _plus() -> nx.MultiDiGraph:
     """A cross at 4 with arms 1 (S), 3 (W), 5 (E), 7 (N) and the ring 1-2-5-8-7-6-3 (no 0)."""
-    pos = {1: (100, 0), 2: (200, 0), 3: (0, 100), 4: (100, 100), 5: (200, 100),
-           6: (0, 200), 7: (100, 200), 8: (200, 200)}  # fmt: skip
+    pos = {
+        1: (100, 0),
+        2: (200, 0),
+        3: (0, 100),
+        4: (100, 100),
+        5: (200, 100),
+        6: (0, 200),
+        7: (100, 200),
+        8: (200, 200),
+    }
     g = _graph(pos)
-    for u, v in [(1, 4), (3, 4), (4, 5), (4, 7), (1, 2), (2, 5), (5, 8), (8, 7), (7, 6),
-                 (6, 3)]:  # fmt: skip
+    for u, v in [(1, 4), (3, 4), (4, 5), (4, 7), (1, 2), (2, 5), (5, 8), (8, 7), (7, 6), (6, 3)]:
         add_road(g, u, v, 36.0)  # 10 s per 100 m
     return g
 
@@ -272,7 +284,7 @@ def test_searches_match_networkx_line_graph(seed: int, u_turns: str) -> None:
     np.testing.assert_allclose(b, want, rtol=1e-9, atol=1e-6)
     kt, _ = k_nearest_times(net, src, tgt, k=2)
     np.testing.assert_allclose(kt, np.sort(expect, axis=0)[:2].T, rtol=1e-9, atol=1e-6)
-    pt, which = point_times(net, node_times(net, src), tgt)
+    pt, _ = point_times(net, node_times(net, src), tgt)
     np.testing.assert_allclose(pt, expect.min(axis=0), rtol=1e-9, atol=1e-6)
 
 
@@ -296,8 +308,13 @@ def test_reached_pieces_match_point_times() -> None:
     src = pts[np.arange(2)]
     limit = 150.0
     re = reached_edges(net, src, limit)
-    canon = np.unique(np.where((net.edge_reverse >= 0) & (net.edge_reverse < np.arange(net.n_edges)),
-                               net.edge_reverse, np.arange(net.n_edges)))  # fmt: skip
+    canon = np.unique(
+        np.where(
+            (net.edge_reverse >= 0) & (net.edge_reverse < np.arange(net.n_edges)),
+            net.edge_reverse,
+            np.arange(net.n_edges),
+        )
+    )
     fr = np.linspace(0.03, 0.97, 11)
     e = np.repeat(canon, fr.size)
     f = np.tile(fr, canon.size)
