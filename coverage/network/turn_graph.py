@@ -131,6 +131,14 @@ class _EdgeInfo:
     ways: dict[Any, list[int]]
     roundabout: npt.NDArray[np.bool_]
     control: list[str]
+    pairs: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+
+    def between(self, net: Any, a: int, b: int) -> list[int]:
+        """Edges a → b (node positions), from a look-up built on first use."""
+        if not self.pairs:
+            for e, (u, v) in enumerate(zip(net.edge_u.tolist(), net.edge_v.tolist(), strict=True)):
+                self.pairs.setdefault((u, v), []).append(e)
+        return self.pairs.get((a, b), [])
 
 
 def _graph_info(graph: nx.MultiDiGraph) -> _EdgeInfo:
@@ -158,8 +166,7 @@ def _resolve(
         a, b = lookup.get(r.from_id), lookup.get(r.to_id)
         if a is None or b is None:
             return None
-        fr = np.flatnonzero((eu == a) & (ev == via)).tolist()
-        to = np.flatnonzero((eu == via) & (ev == b)).tolist()
+        fr, to = info.between(net, a, via), info.between(net, via, b)
     if r.from_id == r.to_id and r.by == "way":
         back = {int(rev[f]) for f in fr} | {t for t in to for f in fr if ev[t] == eu[f]}
         to = [t for t in to if (t in back) == r.tag.endswith("u_turn")]
