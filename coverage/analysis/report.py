@@ -49,6 +49,7 @@ def coverage_report(run: CoverageRun, *, label: str | None = None) -> dict[str, 
             "largest_km2": round(float(gaps["area_km2"].max()), 4) if len(gaps) else 0.0,
         },
         "warnings": list(run.jurisdictions.warnings),
+        "turn_model": meta.turn_model,
     }
 
 

@@ -333,6 +333,7 @@ def analyse(
                 "driving_min": driving,
                 "crs": net.crs,
                 "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
+                "turn_model": net.turn_model,
             }
         ),
     )

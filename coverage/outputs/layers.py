@@ -106,6 +106,9 @@ class CoverageMeta:
     notes : tuple of str
         What building the road graph reported (e.g. dropped disconnected pieces); reports
         list them.
+    turn_model : str
+        The searches' turn model (:attr:`firecover.network.csr.CSRNetwork.turn_model`, e.g.
+        ``"turns: off"``); "" when not recorded.
     """
 
     title: str = "Fire-station coverage"
@@ -116,6 +119,7 @@ class CoverageMeta:
     crs: str | None = None
     year: int | None = None
     notes: tuple[str, ...] = ()
+    turn_model: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageMeta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,11 @@ def test_import_restrictions_then_info_and_turns_flag(tmp_path: Path) -> None:
     off = runner.invoke(cli, [*base, "--out", str(tmp_path / "off"), "-v", "--turns", "off"])
     assert off.exit_code == 0, off.output
     assert "turns: restrictions" not in off.output
+    # the run's report says which model produced it
+    on_json = json.loads((tmp_path / "on" / "coverage.json").read_text(encoding="utf-8"))
+    off_json = json.loads((tmp_path / "off" / "coverage.json").read_text(encoding="utf-8"))
+    assert all(r["turn_model"].startswith("turns: restrictions 1") for r in on_json["runs"])
+    assert all(r["turn_model"] == "turns: off" for r in off_json["runs"])
 
 
 @pytest.mark.parametrize("text", ["a,b\n1,2\n", "from_node,via_node,to_node\n1,,3\n"])
