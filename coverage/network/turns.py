@@ -330,7 +330,12 @@ def use_turns(mode: str | None) -> Iterator[None]:
 
 
 def resolve_turn_mode(turns: str | bool | None, graph: nx.MultiDiGraph) -> bool:
-    """Whether to search with turns: explicit argument, then :func:`use_turns`, then ``auto``."""
+    """Whether to search with turns: explicit argument, then :func:`use_turns`, then ``auto``.
+
+    Never on the straight-line lattice (graph attribute ``travel_model = "radius"``).
+    """
+    if graph.graph.get("travel_model") == "radius":
+        return False  # the straight-line lattice has no junctions to turn at
     if isinstance(turns, bool):
         return turns
     mode = turns or _mode.get() or graph.graph.get("turns") or "auto"

@@ -124,6 +124,8 @@ def test_graph_round_trip_and_modes() -> None:
     assert graph_restrictions(g)[0].tag == "no_u_turn"
     with pytest.raises(ValueError, match="turns must be"):
         resolve_turn_mode("maybe", g)
+    g.graph["travel_model"] = "radius"
+    assert resolve_turn_mode("on", g) is False
     g.graph["turn_profile"] = turn_profile_json(DEFAULT_TURNS)
     assert graph_turn_profile(g) == DEFAULT_TURNS
     g.graph["turn_restrictions"] = "{not json"

@@ -11,6 +11,8 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firecover.network.csr import CSRNetwork
 from firecover.network.snapping import Snapped, snap_points
@@ -328,3 +330,28 @@ def test_reached_pieces_match_point_times() -> None:
             inside |= (e == edge) & (f >= lo - 1e-9) & (f <= hi + 1e-9)
         clear = np.abs(t[s_] - limit) > 1e-6
         np.testing.assert_array_equal(inside[clear], (t[s_] <= limit)[clear])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), share=st.floats(0.0, 0.5))
+def test_free_turns_equal_the_node_search_and_costs_only_add(seed: int, share: float) -> None:
+    """Invariants: with every turn free and allowed the line graph gives the node-graph times;
+    penalties, delays and restrictions never make a trip faster."""
+    g = random_graph(25, seed=seed, extent=1500.0, oneway_share=share)
+    off = CSRNetwork.from_graph(g, turns="off")
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = off.bounds
+    pts = rng.uniform([x0, y0], [x1, y1], size=(9, 2))
+    snapped = snap_points(off, pts[:, 0], pts[:, 1], max_m=1e6)
+    src, tgt = snapped[np.arange(4)], snapped[np.arange(4, 9)]
+    free = TurnProfile(
+        junction_delay_s=ZERO, right_s=0.0, left_s=0.0, u_turn_s=0.0, u_turns="anywhere"
+    )
+    base = time_matrix(off, src, tgt)
+    np.testing.assert_allclose(time_matrix(_net(g, free), src, tgt), base, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        node_times(_net(g, free), src).time, node_times(off, src).time, rtol=1e-9, atol=1e-6
+    )
+    g.nodes[0]["junction_control"] = "stop"
+    costly = time_matrix(_net(g), src, tgt)
+    assert (costly >= base - 1e-6).all()
