@@ -15,7 +15,9 @@ segment of e' (θ > 0 = to the left, driving on the right): ``|θ| ≤ straight_
 θ > 0 left, θ < 0 right; a U-turn is e' = twin(e) or e' back to tail(e) with ``|θ| ≥ 150°``.
 Angle penalties apply at junctions (nodes with three or more neighbours) only; a bend of a road
 costs nothing. A U-turn is allowed where the profile says (``u_turns``), and always at a dead
-end (no other allowed way out of e) at ``dead_end_u_turn_s``, unless a restriction bans it.
+end at ``dead_end_u_turn_s``, unless a restriction bans it: where no other allowed turn leads out
+of e, or none leads into the edge the U-turn enters (else that edge could not be reached at all,
+e.g. where a two-way road ends at a one-way street).
 Restrictions remove arcs: ``no_*`` the arcs from its from-edges to its to-edges, ``only_*``
 every other arc leaving its from-edges. Junction delays count once per passage (once per arc).
 
@@ -248,8 +250,11 @@ def build_turn_graph(
         np.where(theta > 0, prof.left_s, prof.right_s),
     )
     pen = np.where(junction, pen, 0.0)
-    other = np.bincount(a_from[~ban & ~u_turn], minlength=m) > 0
-    dead_end = ~other[a_from]
+    plain = ~ban & ~u_turn
+    other_out = np.bincount(a_from[plain], minlength=m) > 0
+    other_in = np.bincount(a_to[plain], minlength=m) > 0
+    # a dead end: no other way out of e, or no other way into the road the U-turn enters
+    dead_end = ~other_out[a_from] | ~other_in[a_to]
     allow_u = prof.u_turns == "anywhere"
     pen = np.where(u_turn, np.where(dead_end, prof.dead_end_u_turn_s, prof.u_turn_s), pen)
     keep = ~ban & (~u_turn | dead_end | allow_u)

@@ -190,13 +190,16 @@ def _oracle_turns(net: CSRNetwork, prof: TurnProfile, banned: set[tuple[int, int
                 c = prof.left_s if d > 0 else prof.right_s
             cand[e].append((e2, c if junction else 0.0, uturn))
     out = {}
+    entered = {
+        e2 for e, lst in cand.items() for e2, _, ut in lst if not ut and (e, e2) not in banned
+    }
     for e, lst in cand.items():
         dead = not any(not ut and (e, e2) not in banned for e2, _, ut in lst)
         for e2, c, ut in lst:
             if (e, e2) in banned:
                 continue
             if ut:
-                if dead:
+                if dead or e2 not in entered:
                     out[(e, e2)] = prof.dead_end_u_turn_s
                 elif prof.u_turns == "anywhere":
                     out[(e, e2)] = prof.u_turn_s
@@ -345,7 +348,12 @@ def test_free_turns_equal_the_node_search_and_costs_only_add(seed: int, share: f
     snapped = snap_points(off, pts[:, 0], pts[:, 1], max_m=1e6)
     src, tgt = snapped[np.arange(4)], snapped[np.arange(4, 9)]
     free = TurnProfile(
-        junction_delay_s=ZERO, right_s=0.0, left_s=0.0, u_turn_s=0.0, u_turns="anywhere"
+        junction_delay_s=ZERO,
+        right_s=0.0,
+        left_s=0.0,
+        u_turn_s=0.0,
+        dead_end_u_turn_s=0.0,
+        u_turns="anywhere",
     )
     base = time_matrix(off, src, tgt)
     np.testing.assert_allclose(time_matrix(_net(g, free), src, tgt), base, rtol=1e-9, atol=1e-6)
