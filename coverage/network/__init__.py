@@ -4,9 +4,10 @@ Owns loading (OpenStreetMap online through osmnx, OSM XML / PBF, planners' centr
 GPKG / SHP / GeoJSON with GBK text, GraphML), fire-engine speed profiles and road classes,
 preparation (classes, speeds, projection to a metric CRS, the largest strongly connected
 component), the array form of a graph (:class:`CSRNetwork`), coordinates (WGS-84 / GCJ-02 /
-BD-09 / CGCS2000, projection), snapping points to roads, the graph cache and ``graph info``, and turn data: OSM restrictions and
-junction controls, a planner's restriction file, the profile's delays and turn penalties
-(``turns``, ``osm_turns``) and the edge-based search graph they define (``turn_graph``).
+BD-09 / CGCS2000, projection), snapping points to roads, the graph cache and ``graph info``, and
+turn data: OSM restrictions and junction controls, a planner's restriction file, the profile's
+delays and turn penalties (``turns``, ``osm_turns``) and the edge-based search graph they define
+(``turn_graph``).
 
 May import: the package root only (``_errors``, ``settings``, ``_io``, ``_version``, ``_schema``).
 """
@@ -46,6 +47,7 @@ __all__ = [
     "CANONICAL_CLASSES",
     "CLASS_ALIASES",
     "SUPPORTED_FORMATS",
+    "TURN_MODES",
     "CSRNetwork",
     "ClassStats",
     "GraphInfo",
@@ -53,7 +55,6 @@ __all__ = [
     "Snapped",
     "SpeedProfile",
     "SpeedSummary",
-    "TURN_MODES",
     "TurnGraph",
     "TurnProfile",
     "TurnRestriction",
