@@ -133,24 +133,31 @@ class _EdgeInfo:
     ways: dict[Any, list[int]]
     roundabout: npt.NDArray[np.bool_]
     control: list[str]
-    pairs: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    order: IntArray | None = None
+    keys: IntArray | None = None
 
     def between(self, net: Any, a: int, b: int) -> list[int]:
-        """Edges a → b (node positions), from a look-up built on first use."""
-        if not self.pairs:
-            for e, (u, v) in enumerate(zip(net.edge_u.tolist(), net.edge_v.tolist(), strict=True)):
-                self.pairs.setdefault((u, v), []).append(e)
-        return self.pairs.get((a, b), [])
+        """Edges a → b (node positions), from a sorted key array built on first use."""
+        n = int(net.n_nodes)
+        if self.order is None or self.keys is None:
+            key = np.asarray(net.edge_u, np.int64) * n + np.asarray(net.edge_v, np.int64)
+            self.order = np.argsort(key, kind="stable")
+            self.keys = key[self.order]
+        lo, hi = np.searchsorted(self.keys, [a * n + b, a * n + b + 1])
+        return [int(e) for e in self.order[lo:hi]]
 
 
 def _graph_info(graph: nx.MultiDiGraph) -> _EdgeInfo:
+    by_way = any(r.by == "way" for r in graph_restrictions(graph))
     ways: dict[Any, list[int]] = defaultdict(list)
-    rb = []
-    for i, (*_, d) in enumerate(graph.edges(keys=True, data=True)):
-        for w in _osmids(d.get("osmid")):
-            ways[w].append(i)
-        rb.append(str(d.get("junction", "")) in ("roundabout", "circular"))
-    control = [str(d.get("junction_control", "")) for _, d in graph.nodes(data=True)]
+    if by_way:  # way ids are only needed to place OSM restrictions
+        for i, (*_, osmid) in enumerate(graph.edges(data="osmid")):
+            for w in _osmids(osmid):
+                ways[w].append(i)
+    rb = [
+        str(j) in ("roundabout", "circular") for *_, j in graph.edges(data="junction", default="")
+    ]
+    control = [str(c) for _, c in graph.nodes(data="junction_control", default="")]
     return _EdgeInfo(ways, np.asarray(rb, dtype=bool), control)
 
 
