@@ -24,13 +24,16 @@ from .layers import (
 )
 from .maps import render_map
 from .webmap import render_webmap
+from .webmap_tiles import TileSource, check_tiles
 
 __all__ = [
     "GPKG_LAYER_NAMES",
     "LAYER_COLUMNS",
     "SYNTHETIC_LABEL",
     "CoverageLayers",
+    "TileSource",
     "CoverageMeta",
+    "check_tiles",
     "find_cjk_font",
     "read_geopackage",
     "render_map",

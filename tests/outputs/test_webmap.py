@@ -12,8 +12,9 @@ from layer_data import NAMES, make_layers
 pytest.importorskip("folium", reason="the web map needs folium")
 
 import firecover.outputs.webmap as webmap
+import firecover.outputs.webmap_layers as webmap_layers
 from firecover._errors import OutputError
-from firecover.outputs import SYNTHETIC_LABEL, CoverageLayers
+from firecover.outputs import SYNTHETIC_LABEL, CoverageLayers, TileSource
 
 REMOTE_ASSET = re.compile(
     r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//"
@@ -28,17 +29,22 @@ def _needs_leaflet() -> None:
     pytest.importorskip("xstatic.pkg.leaflet", reason="offline mode needs xstatic-leaflet")
 
 
+OSM = TileSource("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors")
+
+
 def test_online_map_content(tmp_path: Path) -> None:
-    out = webmap.render_webmap(make_layers(), tmp_path / "web" / "coverage.html")
+    out = webmap.render_webmap(make_layers(), tmp_path / "web" / "coverage.html", offline=False,
+                               tiles=OSM)  # fmt: skip
     page = out.read_text(encoding="utf-8")
     for name in NAMES:
         assert name in page
     assert SYNTHETIC_LABEL in page
     assert "5 min = 1 turnout + 4 driving" in page
-    assert "L.tileLayer" in page  # online: a base map
-    assert "L.control.layers" in page  # layer control
+    assert "L.tileLayer" in page and "tile.openstreetmap.org" in page  # the basemap asked for
+    assert "© OpenStreetMap contributors" in page
+    assert "fc-switch" in page and "fc-legend" in page  # layer switch and legend
     assert re.search(r"\[118\.3\d+, 38\.7\d+\]", page)  # coordinates are WGS-84 lon/lat
-    assert "最快到达 fastest" in page and "面积上限 limit" in page  # cell and limit facts
+    assert "最快到达 Fastest arrival" in page and "面积限值 Limit" in page  # cell, limit facts
     assert "否 no" in page  # a non-compliant jurisdiction
     assert [p.name for p in out.parent.iterdir()] == ["coverage.html"]
 
@@ -50,7 +56,7 @@ def test_offline_map_has_no_remote_assets(tmp_path: Path) -> None:
     )
     assert REMOTE_ASSET.search(page) is None, REMOTE_ASSET.search(page)
     assert "L.tileLayer" not in page
-    assert "L.map(" in page and "L.control.layers" in page
+    assert "L.map(" in page and "fc-switch" in page
     assert "leaflet-container" in page  # Leaflet's CSS is inlined
     assert "data:image/png;base64," in page  # ... with its images
     assert "jquery" not in page.lower() and "$(" not in page
@@ -70,7 +76,7 @@ def test_names_are_escaped(tmp_path: Path) -> None:
     stations = layers.stations.copy()
     stations.loc[0, "name"] = "<script>alert(1)</script>站"
     page = webmap.render_webmap(
-        CoverageLayers(stations=stations, meta=layers.meta), tmp_path / "m.html"
+        CoverageLayers(stations=stations, meta=layers.meta), tmp_path / "m.html", offline=False
     ).read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
     assert "\\u003cscript" not in page  # not merely JSON-escaped: HTML-escaped first
@@ -108,12 +114,12 @@ def test_large_layers_are_left_out_or_thinned(tmp_path: Path,
     layers = make_layers()
     full = webmap.render_webmap(layers, tmp_path / "full.html", offline=True).read_text("utf-8")
     assert "需求网格" in full
-    monkeypatch.setattr(webmap, "MAX_WEB_CELLS", len(layers.cells) - 1)
-    monkeypatch.setattr(webmap, "MAX_WEB_ROADS", len(layers.roads) - 1)
+    monkeypatch.setattr(webmap_layers, "MAX_WEB_CELLS", len(layers.cells) - 1)
+    monkeypatch.setattr(webmap_layers, "MAX_WEB_ROADS", len(layers.roads) - 1)
     small = webmap.render_webmap(layers, tmp_path / "small.html", offline=True).read_text("utf-8")
     assert "需求网格" not in small  # the cells layer is gone
     assert len(small) < len(full)
-    assert "辖区 jurisdictions" in small and "道路 roads" in small
+    assert "辖区 Jurisdiction" in small and "道路 Roads" in small
 
 
 def test_approximate_stations_get_a_dashed_ring(tmp_path: Path) -> None:
@@ -127,5 +133,5 @@ def test_approximate_stations_get_a_dashed_ring(tmp_path: Path) -> None:
     st["precision_m"] = [250.0] + [np.nan] * (len(st) - 1)
     page = webmap.render_webmap(dataclasses.replace(layers, stations=st),
                                 tmp_path / "m.html").read_text(encoding="utf-8")  # fmt: skip
-    assert "近似 approximate" in page and "±250 m" in page
+    assert "位置为近似 location approximate" in page and "±250 m" in page
     assert '"radius": 250.0' in page and '"dashArray": "6 4"' in page
