@@ -184,7 +184,7 @@ def _build(years: Sequence[CoverageLayers], title: str, offline: bool, g: Glossa
         gpd.GeoSeries([shapely.box(*base.total_bounds())], crs=base.crs).to_crs(WGS84).total_bounds
     )
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13,
-                      tiles=None, control_scale=True, prefer_canvas=True)  # fmt: skip
+                      tiles=None, control_scale=False, prefer_canvas=True)  # fmt: skip
     if tiles is not None:
         folium.TileLayer(tiles=tiles.url, attr=html.escape(tiles.attribution), name="basemap",
                          max_zoom=19, control=False).add_to(fmap)  # fmt: skip
@@ -193,8 +193,8 @@ def _build(years: Sequence[CoverageLayers], title: str, offline: bool, g: Glossa
     keys = [str(lay.meta.year) if lay.meta.year is not None else "" for lay in years]
     groups: dict[str, dict[str, str]] = {}
     shared = shared_themes(base, g, basemap=tiles is not None)
-    shared_vars = [(t.key, t.label, t.shown, _draw_group(fmap, t.frame(base), t.draw, t.label))
-                   for t in shared[:-1]]  # fmt: skip
+    shared_vars = [(t.key, t.label, t.shown, _draw_group(fmap, t.frame(base), t.draw, t.label),
+                    t.key == "boundary") for t in shared]  # fmt: skip
     for key, lay, with_cells in zip(keys, years, cells, strict=True):
         per: dict[str, str] = {}
         for t in themes:
@@ -202,11 +202,9 @@ def _build(years: Sequence[CoverageLayers], title: str, offline: bool, g: Glossa
                 continue
             per[t.key] = _draw_group(fmap, t.frame(lay), t.draw, f"{key} {t.label}")
         groups[key] = per
-    # the boundary on top of the yearly layers (a line only, not interactive)
-    shared_vars += [(t.key, t.label, t.shown, _draw_group(fmap, t.frame(base), t.draw, t.label))
-                    for t in shared[-1:]]  # fmt: skip
     switch = Switch(keys, [(t.key, t.label, t.shown) for t in themes], groups, shared_vars)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # room on the right for the layer switch and the legend
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_bottom_right=(250, 10))
     root = fmap.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"))

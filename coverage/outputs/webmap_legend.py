@@ -113,14 +113,15 @@ class Switch:
         Per-year layer kinds, bottom to top.
     groups : dict
         ``year → theme → JavaScript variable`` of the Leaflet group.
-    shared : list of (key, label, shown, variable)
-        Layers common to every year.
+    shared : list of (key, label, shown, variable, on_top)
+        Layers common to every year; drawn below the yearly layers, or above them when
+        ``on_top``.
     """
 
     years: list[str]
     themes: list[tuple[str, str, bool]]
     groups: dict[str, dict[str, str]]
-    shared: list[tuple[str, str, bool, str]]
+    shared: list[tuple[str, str, bool, str, bool]]
 
 
 def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: str) -> str:
@@ -141,8 +142,9 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
         for y, per in switch.groups.items()
     ) + "}"  # fmt: skip
     shared = "[" + ",".join(
-        f"{{key:{json.dumps(k)},label:{esc(lbl)},on:{str(on).lower()},layer:{v}}}"
-        for k, lbl, on, v in switch.shared
+        f"{{key:{json.dumps(k)},label:{esc(lbl)},on:{str(on).lower()},layer:{v},"
+        f"top:{str(top).lower()}}}"
+        for k, lbl, on, v, top in switch.shared
     ) + "]"  # fmt: skip
     return f"""
 (function () {{
@@ -150,19 +152,20 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
   var state = {{year: years[years.length - 1], on: {{}}}};
   themes.forEach(function (t) {{ state.on[t.key] = t.on; }});
   shared.forEach(function (s) {{ state.on[s.key] = s.on; }});
+  // bottom to top: shared layers below, the chosen year's layers, shared layers on top
+  var stack = shared.filter(function (s) {{ return !s.top; }}).concat(themes,
+    shared.filter(function (s) {{ return s.top; }}));
+  function layerOf(s) {{ return s.layer || (groups[state.year] || {{}})[s.key]; }}
   function apply() {{
-    years.forEach(function (y) {{
-      themes.forEach(function (t) {{
-        var g = (groups[y] || {{}})[t.key];
-        if (!g) return;
-        var want = y === state.year && state.on[t.key];
-        if (want && !map.hasLayer(g)) map.addLayer(g);
-        if (!want && map.hasLayer(g)) map.removeLayer(g);
-      }});
+    // re-add in stack order: the canvas draws layers in the order they were added
+    map.eachLayer(function (l) {{
+      var mine = shared.some(function (s) {{ return s.layer === l; }}) || years.some(
+        function (y) {{ return Object.values(groups[y] || {{}}).includes(l); }});
+      if (mine) map.removeLayer(l);
     }});
-    shared.forEach(function (s) {{
-      if (state.on[s.key] && !map.hasLayer(s.layer)) map.addLayer(s.layer);
-      if (!state.on[s.key] && map.hasLayer(s.layer)) map.removeLayer(s.layer);
+    stack.forEach(function (s) {{
+      var g = layerOf(s);
+      if (g && state.on[s.key]) map.addLayer(g);
     }});
     themes.concat(shared).forEach(function (t) {{
       var box = document.querySelector('.fc-switch input[data-theme="' + t.key + '"]');
@@ -201,6 +204,7 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
     }}
   }});
   new Control().addTo(map);
+  L.control.scale({imperial: false}).addTo(map);  // metres only
   apply();
   window.firecoverMap = {{
     map: map, groups: groups, state: state,
