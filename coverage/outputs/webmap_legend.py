@@ -204,7 +204,7 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
     }}
   }});
   new Control().addTo(map);
-  L.control.scale({imperial: false}).addTo(map);  // metres only
+  L.control.scale({{imperial: false}}).addTo(map);  // metres only
   apply();
   window.firecoverMap = {{
     map: map, groups: groups, state: state,

@@ -251,47 +251,49 @@ def _pct1(share: float | None) -> str:
     return "—" if share is None else pct(share, decimals=1)
 
 
-def model_verdict(m: dict[str, Any], spec: str = "d") -> str:
+def model_verdict(m: dict[str, Any], spec: str = "d", g: Glossary | None = None) -> str:
     """One model's answer as a planner reads it: ``44 (optimal)`` or, when the time ran out,
-    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error."""
+    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error; in ``g``'s
+    language (default English)."""
+    g = g or Glossary("en")
     if m.get("status") == "error" or m.get("status") is None:
-        return f"not available ({m.get('error', 'not solved')})"
+        return g("verdict_na", why=g.message(str(m.get("error", "not solved"))))
     if m.get("status") == "infeasible":
-        return f"none possible (infeasible: {m.get('error', 'proven by the solver')})"
+        return g("verdict_infeasible",
+                 why=g.message(str(m.get("error", "proven by the solver"))))  # fmt: skip
     maximise = spec != "d"
     value = m.get("objective") if maximise else m.get("new")
     if m.get("status") == "optimal":
-        return f"{_fmt(value, spec)} (proven optimal)"
+        return g("verdict_optimal", v=_fmt(value, spec))
     bound = m.get("bound")
     if bound is None:
-        return f"{_fmt(value, spec)} (no bound)"
+        return g("verdict_no_bound", v=_fmt(value, spec))
     b = bound if maximise else math.ceil(bound - 1e-6)
     gap = m.get("gap")
     pct = ".3%" if isinstance(gap, float) and gap < 0.01 else ".1%"
-    return (f"{'≤' if maximise else '≥'} {_fmt(b, spec)}, found {_fmt(value, spec)}, "
-            f"gap {_fmt(gap, pct)} (time limit)")  # fmt: skip
+    return g("verdict_gap", op="≤" if maximise else "≥", b=_fmt(b, spec), v=_fmt(value, spec),
+             gap=_fmt(gap, pct))  # fmt: skip
 
 
 def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
     """The optimum comparison as (label, value) pairs in ``g``'s language."""
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
-    gap = f" ({(share - plan) * 100:+.1f} pp)" if share is not None and plan is not None else ""
+    diff = None if share is None or plan is None else f"{(share - plan) * 100:+.1f}"
+    gap = "" if diff is None else g.join(f"（{diff} 个百分点）", f" ({diff} pp)")
     zones = g("within_barrier_zones") if opt.get("barrier_zones") else ""
     rows = [
         (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
            spacing=opt["candidate_spacing_m"]),
          f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
-        (g("min_compliance", cls=opt["new_class"]) + zones, model_verdict(opt["area_model"])),
-        (g("min_coverage"), model_verdict(opt["lscp"])),
+        (g("min_compliance", cls=opt["new_class"]) + zones,
+         model_verdict(opt["area_model"], g=g)),
+        (g("min_coverage"), model_verdict(opt["lscp"], g=g)),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
     if opt.get("time_budget_s") is not None:
         used, budget = _fmt(opt.get("seconds"), ".1f"), _fmt(opt["time_budget_s"], ".0f")
         rows.append(
-            (
-                "计算用时 Time (--optimum-time)",
-                f"{used} s / {budget} s; a model stopped by the budget shows its bound and gap",
-            )
+            (g("opt_time"), g("opt_time_value", used=used, budget=budget))
         )
     if opt["mclp"].get("sites"):
         rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
@@ -306,7 +308,7 @@ def _optimum_lines(opt: dict[str, Any] | None, g: Glossary) -> list[str]:
         from firecover.site.zones import zones_markdown
 
         lines += zones_markdown(
-            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
+            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False, g=g
         )
     return lines
 
