@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 
 from firecover.outputs.glossary import glossary
+from firecover.outputs.labels import road_class_label
 from firecover.outputs.zones_draw import ZONE_COLOUR
 
 __all__ = ["FIELD_TERMS", "layer_qml", "layer_styles_table"]
@@ -157,7 +158,8 @@ def layer_qml(name: str, frame: gpd.GeoDataFrame, *, colours: dict[str, str],
     elif name == "service_areas":
         body = _single("fill", [_fill(_GREEN, 0.0, _GREEN, 0.5, style="no")])
     elif name == "roads":
-        cats = [(c, g(f"rc_{c}"), _line("#757575", w)) for c, w in _ROAD_WIDTH_MM.items()]
+        cats = [(c, road_class_label(c, g), _line("#757575", w))
+                for c, w in _ROAD_WIDTH_MM.items()]  # fmt: skip
         cats.append(("", g("local_road"), _line("#aaaaaa", 0.2)))
         body = _categorized("road_class", "line", cats)
     elif name == "boundary":

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from firecover.outputs.glossary import Glossary
+from firecover.outputs.labels import risk_label
 
 __all__ = ["Rows"]
 
@@ -113,7 +114,7 @@ def _cell_rows(row: Any, g: Glossary) -> Rows:
         (g("wm_fastest"), fastest),
         (g("wm_second"), _minutes(row["second_min"], ".1f", g)),
         (g("wm_covered"), _yes_no(row["covered"], g)),
-        (g("wm_risk"), _text(row["risk"])),
+        (g("wm_risk"), "—" if _missing(row["risk"]) else html.escape(risk_label(row["risk"], g))),
         (g("wm_weight"), _fmt(row["weight"], ".3g")),
         (g("wm_area"), _fmt(row["area_km2"], ".4f", " km²")),
         (g("wm_far_from_road"), _yes_no(row["far_from_road"], g)),

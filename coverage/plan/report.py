@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
+from firecover.outputs.labels import source_note
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
 
@@ -359,7 +360,8 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
             area=figure(final["area_km2"]), budget=budget) + "\n",
         g("cover_budget") + ": " + g("budget_text", turnout=b["turnout"], driving=b["driving"],
                                      total=budget) + "; "
-        + g("planning_area_note", note=ev.boundary_note or "scenario boundary") + "\n",
+        + g("planning_area_note", note=source_note(ev.boundary_note or "scenario boundary", g))
+        + "\n",
         f"## {g('years_heading')}\n",
         *_years_table(doc, g),
         "",
