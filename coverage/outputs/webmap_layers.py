@@ -223,7 +223,7 @@ def break_colours(breaks: Sequence[float], budget: float) -> dict[float, str]:
     out = {b: _BELOW[(len(below) - 1 - i) % len(_BELOW)] for i, b in enumerate(below)}
     out |= {b: _ABOVE[i % len(_ABOVE)] for i, b in enumerate(above)}
     out |= {b: _BUDGET_GREEN for b in breaks if math.isclose(b, budget)}
-    return out
+    return dict(sorted(out.items()))
 
 
 def _break_style(colour: str, is_budget: bool) -> dict[str, Any]:
