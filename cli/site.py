@@ -12,8 +12,8 @@ import click
 
 from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
-from firecover.cli.webmap_opts import tiles_from, tiles_options
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
+from firecover.cli.webmap_opts import tiles_from, tiles_options
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 

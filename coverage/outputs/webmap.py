@@ -71,8 +71,9 @@ def _cells_fit(years: Sequence[CoverageLayers]) -> list[bool]:
     if sum(sizes) <= limit:
         return [n > 0 for n in sizes]
     last = 0 < sizes[-1] <= limit
+    what = "final year's only" if last else "cells left out (see layers.gpkg)"
     logger.info("web map: %d demand cells over %d years > %d; %s", sum(sizes), len(years),
-                limit, "final year's only" if last else "cells left out (see layers.gpkg)")  # fmt: skip
+                limit, what)  # fmt: skip
     return [False] * (len(years) - 1) + [last]
 
 
@@ -83,8 +84,9 @@ def _header(meta_layers: CoverageLayers, title: str, g: Glossary, tiles: TileSou
     note = "" if tiles is not None else f"<div class='fc-note'>{html.escape(g('wm_offline'))}</div>"
     budget = g("budget_short", total=meta.response_min, turnout=meta.turnout_min,
                driving=meta.driving_min)  # fmt: skip
+    colon = "：" if g.lang == "zh" else ": "
     return f"""<div class="fc-title" id="fc-title"><b>{html.escape(title)}</b><br>
-  {html.escape(g("response_budget"))}{"：" if g.lang == "zh" else ": "}{html.escape(budget)}<br>{stamp}{note}</div>
+  {html.escape(g("response_budget"))}{colon}{html.escape(budget)}<br>{stamp}{note}</div>
 """
 
 
@@ -212,9 +214,7 @@ def _build(years: Sequence[CoverageLayers], title: str, offline: bool, g: Glossa
     root.html.add_child(Element(_header(base, title, g, tiles)))
     root.html.add_child(Element(legend_html(g("legend"), legend_entries(years, g, themes,
                                                                         shared))))  # fmt: skip
-    _SwitchScript(switch_script(fmap.get_name(), switch, g("wm_year"), g("wm_layers"))).add_to(
-        fmap
-    )
+    _SwitchScript(switch_script(fmap.get_name(), switch, g("wm_year"), g("wm_layers"))).add_to(fmap)
     page = _unescape_unicode(root.render())
     return _make_offline(page) if offline else page
 

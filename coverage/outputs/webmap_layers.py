@@ -8,6 +8,7 @@ layer per time break of the run (the response budget bold), search zones and sta
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -139,8 +140,9 @@ def _stations(g: Glossary) -> Drawer:
                   for r in rows]  # fmt: skip
         layer = folium.GeoJson(
             _geojson(stations, props),
-            marker=folium.CircleMarker(radius=_DEFAULT_RADIUS, weight=2.5, color=STATION_RED,
-                                       fill=True, fill_opacity=1.0),  # fmt: skip
+            marker=folium.CircleMarker(
+                radius=_DEFAULT_RADIUS, weight=2.5, color=STATION_RED, fill=True, fill_opacity=1.0
+            ),
             style_function=lambda feature: styles[int(feature["id"])],
             on_each_feature=JsCode(_LABEL_JS),
         )
@@ -280,8 +282,8 @@ def year_themes(years: Sequence[CoverageLayers], g: Glossary, cells: bool) -> li
         style = _break_style(colour, is_budget)
         themes.append(Theme(
             f"service_{_fmt_min(minutes)}", _break_label(g, minutes, response), is_budget,
-            lambda lay, m=minutes: _break_frame(lay, m),
-            _polygons(lambda r: _service_rows(r, g), lambda _r, s=style: s),
+            functools.partial(_break_frame, minutes=minutes),
+            _polygons(lambda r: _service_rows(r, g), functools.partial(_fixed, style)),
         ))  # fmt: skip
     themes += [
         Theme("search_zones", g("wm_search_zones"), True, lambda lay: lay.search_zones,
@@ -290,6 +292,10 @@ def year_themes(years: Sequence[CoverageLayers], g: Glossary, cells: bool) -> li
     ]  # fmt: skip
     present = [t for t in themes if any(_has(lay, t) for lay in years)]
     return present
+
+
+def _fixed(style: dict[str, Any], _row: Any) -> dict[str, Any]:
+    return style
 
 
 def _break_frame(lay: CoverageLayers, minutes: float) -> gpd.GeoDataFrame:
@@ -320,8 +326,9 @@ def shared_themes(base: CoverageLayers, g: Glossary, basemap: bool) -> list[Them
     return [t for t in themes if base.has(t.key)]
 
 
-def legend_entries(years: Sequence[CoverageLayers], g: Glossary,
-                   themes: Sequence[Theme], shared: Sequence[Theme]) -> list[LegendEntry]:  # fmt: skip
+def legend_entries(
+    years: Sequence[CoverageLayers], g: Glossary, themes: Sequence[Theme], shared: Sequence[Theme]
+) -> list[LegendEntry]:
     """Legend rows for the drawn layers, with the drawers' own colours."""
     keys = {t.key for t in themes} | {t.key for t in shared}
     base = years[-1]
@@ -377,7 +384,8 @@ def legend_entries(years: Sequence[CoverageLayers], g: Glossary,
         out.append(LegendEntry("line", g("arterial"), stroke="#616161", weight=3))
         out.append(LegendEntry("line", g("local_road"), stroke="#9e9e9e", weight=1.2))
     if "barriers" in keys:
-        kinds = {str(k).lower() for k in base.barriers["kind"]}
+        barriers: gpd.GeoDataFrame = base.barriers
+        kinds = {str(k).lower() for k in barriers["kind"]}
         if kinds & _WATER:
             out.append(LegendEntry("patch", g("river"), "#64b5f6", "#64b5f6", 1, opacity=0.6))
         for kind in sorted(kinds - _WATER):

@@ -293,9 +293,7 @@ def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
     ]  # fmt: skip
     if opt.get("time_budget_s") is not None:
         used, budget = _fmt(opt.get("seconds"), ".1f"), _fmt(opt["time_budget_s"], ".0f")
-        rows.append(
-            (g("opt_time"), g("opt_time_value", used=used, budget=budget))
-        )
+        rows.append((g("opt_time"), g("opt_time_value", used=used, budget=budget)))
     if opt["mclp"].get("sites"):
         rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
     return rows

@@ -346,9 +346,9 @@ def test_roads_layer_carries_names_and_classes() -> None:
     add_road(g, 0, 1, 40.0, road_class="primary")
     add_road(g, 1, 2, 30.0, oneway=True)
     add_road(g, 2, 3, 30.0)
+    names = {(0, 1): "解放路", (1, 0): "解放路", (1, 2): ["和平路", "和平路", "大沽路"]}
     for u, v, d in g.edges(data=True):
-        d["name"] = {(0, 1): "解放路", (1, 0): "解放路", (1, 2): ["和平路", "和平路", "大沽路"]}.get(
-            (u, v), None)  # fmt: skip
+        d["name"] = names.get((u, v))
     roads = roads_layer(CSRNetwork.from_graph(g))
     # oracle: one row per road (two-way pairs once), names as the graph has them
     assert sorted(roads["name"]) == ["", "和平路 / 大沽路", "解放路"]

@@ -34,7 +34,8 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "demo.toml"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+        "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]  # fmt: skip
 ZH = Glossary("zh")
 
 
@@ -109,7 +110,7 @@ def test_demo_map_legend_years_and_breaks(demo_map: Path, browser: Any, tmp_path
     radios = page.eval_on_selector_all("input[name=fc-year]", "rs => rs.map(r => r.value)")
     assert radios == years
     assert page.is_checked(f"input[data-year='{years[-1]}']")
-    breaks = page.evaluate("Object.keys(firecoverMap.groups[%r])" % years[-1])
+    breaks = page.evaluate(f"Object.keys(firecoverMap.groups['{years[-1]}'])")
     assert [k for k in breaks if k.startswith("service_")] == [f"service_{budget}"]
     boxes = page.eval_on_selector_all(".fc-switch input[type=checkbox]",
                                       "bs => bs.map(b => b.dataset.theme)")  # fmt: skip

@@ -10,7 +10,7 @@ and field names), units (m, km², min) and the planner's own text from the scena
 
 from __future__ import annotations
 
-import html as H
+import html
 import json
 import re
 from pathlib import Path
@@ -76,7 +76,7 @@ def _html_text(page: str) -> str:
     text = "\n".join(parts)
     for code, char in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&")):
         text = text.replace(code, char)
-    text = H.unescape(text)
+    text = html.unescape(text)
     text = re.sub(r"<[^>]+>", " ", text)  # markup inside popup values
     return re.sub(r'"(?:p\d+|_tip)":', " ", text)  # property keys
 
