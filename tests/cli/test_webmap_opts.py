@@ -15,6 +15,7 @@ DEMO = str(ROOT / "scenarios" / "demo.toml")
 GRAPH = str(ROOT / "data" / "demo" / "demo_district.graphml")
 COMMANDS = {
     "evaluate": [DEMO],
+    "batch": [DEMO],
     "demo": [],
     "service-area": ["--graph", GRAPH, "--stations", DEMO],
     "jurisdictions": ["--graph", GRAPH, "--stations", DEMO],
