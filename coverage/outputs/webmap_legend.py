@@ -204,8 +204,22 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
     }}
   }});
   new Control().addTo(map);
+  // station labels that would overlap an earlier one are hidden (shown again when zoomed in)
+  function declutter() {{
+    var kept = [];
+    document.querySelectorAll(".fc-station-label").forEach(function (el) {{
+      el.style.visibility = "";
+      var r = el.getBoundingClientRect(), hit = kept.some(function (k) {{
+        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+      }});
+      if (hit) el.style.visibility = "hidden"; else kept.push(r);
+    }});
+  }}
+  map.on("zoomend moveend", declutter);
+  map.getContainer().addEventListener("change", function () {{ setTimeout(declutter, 250); }});
   L.control.scale({{imperial: false}}).addTo(map);  // metres only
   apply();
+  declutter();
   window.firecoverMap = {{
     map: map, groups: groups, state: state,
     visible: function () {{
@@ -217,7 +231,8 @@ def switch_script(map_var: str, switch: Switch, year_title: str, layers_title: s
       }});
       shared.forEach(function (s) {{ if (map.hasLayer(s.layer)) out.push("*/" + s.key); }});
       return out;
-    }}
+    }},
+    declutter: declutter
   }};
   document.body.dataset.ready = "1";
 }})();
