@@ -228,24 +228,36 @@ def _stations_table(doc: dict[str, Any], g: Glossary) -> list[str]:
     return rows
 
 
-def _built_up_lines(doc: dict[str, Any]) -> list[str]:
+def _built_up_source(source: str, g: Glossary) -> str:
+    head, sep, tail = str(source).partition(" (file ")
+    if head.startswith("stated area_km2 = "):
+        head = g("bu_stated", v=head.removeprefix("stated area_km2 = "))
+    return source_note(head, g) + (f" ({source_note('file ' + tail, g)}" if sep else "")
+
+
+def _built_up_lines(doc: dict[str, Any], g: Glossary) -> list[str]:
     if not doc["built_up"]:
         return []
     last = doc["built_up"][-1]
-    covered = ("" if last["covered_km2"] is None else
-               f"; reached within budget 5分钟覆盖 {figure(last['covered_km2'])} km² "
-               f"({pct(last['covered_share'], decimals=1)})")  # fmt: skip
+    b = doc["budget_minutes"]
+    covered = ""
+    if last["covered_km2"] is not None:
+        covered = g("bu_covered", budget=f"{b['turnout'] + b['driving']:g}",
+                    km2=figure(last["covered_km2"]),
+                    share=pct(last["covered_share"], decimals=1))  # fmt: skip
+    method = str(last["method"])
+    if method.startswith("stations_needed = ceil("):
+        method = g("bu_method_text")
     return [
-        "## 建成区 Built-up area\n",
-        f"- 建成区面积 Built-up area: **{figure(last['area_km2'])} km²** ({last['source']}), "
-        "separate from the administrative boundary",
-        f"- {last['year']}: 应建 **{last['stations_needed']}** stations needed "
-        f"(ceil({figure(last['area_km2'])} / {figure(last['limit_km2'])} km²)), "
-        f"{last['stations_counted']} with a district, shortfall 缺 **{last['shortfall']}**"
-        + covered,
-        f"- Method: {last['method']}",
+        f"## {g('bu_heading')}\n",
+        "- " + g("bu_area", area=figure(last["area_km2"]),
+                 source=_built_up_source(last["source"], g)),
+        "- " + g("bu_needed", year=last["year"], needed=last["stations_needed"],
+                 area=figure(last["area_km2"]), limit=figure(last["limit_km2"]),
+                 counted=last["stations_counted"], short=last["shortfall"]) + covered,
+        "- " + g("bu_method", m=method),
         "",
-    ]
+    ]  # fmt: skip
 
 
 def _pct1(share: float | None) -> str:
@@ -367,7 +379,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         g("station_years_note", budget=budget) + "\n",
         *_stations_table(doc, g),
         "",
-        *_built_up_lines(doc),
+        *_built_up_lines(doc, g),
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",
