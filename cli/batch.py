@@ -8,6 +8,8 @@ import click
 
 from firecover._errors import BatchError
 from firecover.cli.options import METRES, SECONDS
+from firecover.cli.webmap_opts import tiles_options
+from firecover.outputs.webmap_tiles import check_tiles
 from firecover.plan.batch import run_batch
 from firecover.plan.batch_summary import BatchResult
 
@@ -57,6 +59,7 @@ def _echo_result(result: BatchResult) -> None:
 @click.option("--time-limit", type=SECONDS, default=None,
               help="Cap on the solver time of each optimum model, seconds.")  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML maps.")
+@tiles_options
 def batch(
     scenarios: tuple[Path, ...],
     out: Path,
@@ -67,6 +70,8 @@ def batch(
     no_optimum: bool,
     time_limit: float | None,
     no_html: bool,
+    tiles: str | None,
+    tiles_attribution: str | None,
 ) -> None:
     """Evaluate several scenario files in parallel (one Dask task each), like `evaluate`.
 
@@ -80,10 +85,12 @@ def batch(
     failed (each is reported; the others and the summary are still written) or the scheduler
     cannot be reached.
     """
+    basemap = check_tiles(tiles, tiles_attribution)
     result = run_batch(
         scenarios, out, scheduler=scheduler, n_workers=workers, graph=graph,
         optimum=not no_optimum, cell_size_m=cell_size, time_limit=time_limit,
         html=not no_html, progress=lambda msg: click.echo(f"  … {msg}", err=True),
+        tiles=basemap,
     )  # fmt: skip
     _echo_result(result)
     if result.failed:

@@ -11,6 +11,7 @@ import click
 from firecover.analysis.files import coverage_from_files
 from firecover.cli.deliverable_opts import datum_check_option, map_lang_option
 from firecover.cli.options import METRES, MINUTES, MINUTES0
+from firecover.cli.webmap_opts import tiles_from, tiles_options
 
 _EXISTING = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -39,17 +40,18 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
-    return datum_check_option(map_lang_option(f))
+    return tiles_options(datum_check_option(map_lang_option(f)))
 
 
 def _run(focus: str, **kw: Any) -> None:
+    tiles = tiles_from(kw)
     run, paths = coverage_from_files(
         kw["graph"], kw["stations"], kw["out"], boundary=kw["boundary"],
         barriers=kw["barriers"], within_barrier_zones=kw["barrier_zones"],
         minutes=list(kw["minutes"]) or None,
         turnout_min=kw["turnout"], driving_min=kw["driving"], cell_size_m=kw["cell_size"],
         focus=focus, html=not kw["no_html"], lang=kw["lang"] or "both",
-        datum_check=kw["datum_check"] == "on",
+        datum_check=kw["datum_check"] == "on", tiles=tiles,
     )  # fmt: skip
     s = run.summary
     click.echo(

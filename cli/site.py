@@ -13,6 +13,7 @@ import click
 from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
+from firecover.cli.webmap_opts import tiles_from, tiles_options
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
 
@@ -120,6 +121,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option
 @output_datum_option
+@tiles_options
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.")  # fmt: skip
 def site(**kw: Any) -> None:
@@ -130,6 +132,7 @@ def site(**kw: Any) -> None:
     where each new site could go instead), and layers.gpkg, map.png, map.html for the
     resulting stations.
     """
+    tiles = tiles_from(kw)
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
             kw["graph"], kw["out"], model=kw["model"], p=kw["p"], existing=kw["existing"],
@@ -141,7 +144,7 @@ def site(**kw: Any) -> None:
             progress=progress, barrier_zones=kw["barrier_zones"], barrier_rule=kw["barrier_rule"],
             zone_loss=kw["zone_loss"],
             tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
-            lang=kw["lang"] or "both", output_datum=kw["output_datum"],
+            lang=kw["lang"] or "both", output_datum=kw["output_datum"], tiles=tiles,
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

@@ -27,6 +27,7 @@ from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
+from firecover.outputs.webmap_tiles import TileSource
 from firecover.settings import resolve
 from firecover.traveltime.search import CSRNetwork
 
@@ -117,9 +118,10 @@ def write_run(
     offline_html: bool = True,
     inputs: Sequence[PathLike] = (),
     lang: str = "both",
+    tiles: TileSource | None = None,
 ) -> dict[str, Path]:
     """Write a run's GeoPackage, PNG map (title and legend in ``lang``) and (optionally) HTML
-    map into ``out_dir``."""
+    map (basemap ``tiles``, default none) into ``out_dir``."""
     out = Path(out_dir)
     paths = {"gpkg": out / "layers.gpkg", "png": out / "map.png"}
     if html:
@@ -129,7 +131,8 @@ def write_run(
     write_geopackage(run.layers, paths["gpkg"], inputs=inputs, lang=lang)
     render_map(run.layers, paths["png"], show=FOCUS_LAYERS[focus], inputs=inputs, lang=lang)
     if html:
-        render_webmap(run.layers, paths["html"], offline=offline_html, inputs=inputs)
+        render_webmap(run.layers, paths["html"], offline=offline_html, inputs=inputs, lang=lang,
+                      tiles=tiles)  # fmt: skip
     return paths
 
 
@@ -159,6 +162,7 @@ def coverage_from_files(
     html: bool = True,
     lang: str = "both",
     datum_check: bool = True,
+    tiles: TileSource | None = None,
 ) -> tuple[CoverageRun, dict[str, Path]]:
     """The ``service-area`` / ``jurisdictions`` / ``gaps`` commands: files in, outputs out.
 
@@ -175,6 +179,7 @@ def coverage_from_files(
                       within_barrier_zones=within_barrier_zones,
                       meta={"title": Path(stations).stem, "synthetic": inp.synthetic},
                       datum_check=datum_check)  # fmt: skip
-        paths = write_run(run, rf.staging, focus=focus, html=html, inputs=srcs, lang=lang)
+        paths = write_run(run, rf.staging, focus=focus, html=html, inputs=srcs, lang=lang,
+                          tiles=tiles)  # fmt: skip
         paths |= write_reports([("Coverage 覆盖", run)], rf.staging, Path(stations).stem, srcs)
     return run, rf.final_paths(paths)

@@ -124,13 +124,15 @@ def place_stations(
 
 
 def roads_layer(net: CSRNetwork) -> gpd.GeoDataFrame:
-    """The ``roads`` layer: one row per road (a two-way pair drawn once)."""
+    """The ``roads`` layer: one row per road (a two-way pair drawn once), with its class and
+    name (the graph's ``name``, "" when it has none)."""
     keep = (net.edge_reverse < 0) | (np.arange(net.n_edges) < net.edge_reverse)
+    names = net.edge_name if net.edge_name is not None else np.full(net.n_edges, "", object)
     return gpd.GeoDataFrame(
         {
             "road_class": net.edge_class[keep],
             "oneway": net.edge_reverse[keep] < 0,
-            "name": [""] * int(keep.sum()),
+            "name": [str(n) for n in names[keep]],
         },
         geometry=np.asarray(net.edge_geom)[keep],
         crs=net.crs,

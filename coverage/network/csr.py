@@ -134,6 +134,23 @@ def _edge_lists(
     return eu, ev, keys, tt, ln, geom, cls
 
 
+def _name_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, list | tuple):
+        return " / ".join(dict.fromkeys(t for t in (_name_text(v) for v in value) if t))
+    return str(value).strip()
+
+
+def _edge_names(graph: nx.MultiDiGraph) -> ObjArray:
+    """Each edge's road ``name`` in edge order ("" when absent; osmnx's merged lists of
+    names joined with " / ")."""
+    out = np.empty(graph.number_of_edges(), dtype=object)
+    for i, (_u, _v, d) in enumerate(graph.edges(data=True)):
+        out[i] = _name_text(d.get("name"))
+    return out
+
+
 def _check_numbers(tt: FloatArray, ln: FloatArray) -> None:
     for name, arr in (("travel_time", tt), ("length", ln)):
         bad = ~np.isfinite(arr) | (arr < 0)
@@ -256,6 +273,9 @@ class CSRNetwork:
         The opposite-direction twin on the same geometry, −1 for one-way edges.
     edge_class : ndarray of str (m,)
         ``road_class`` ("" when absent).
+    edge_name : ndarray of str (m,) or None
+        Road ``name`` ("" when absent; an OSM list of names joined with " / "); ``None`` for
+        networks built without names.
     crs : str
         Projected metric CRS.
     notes : tuple of str
@@ -281,6 +301,7 @@ class CSRNetwork:
     crs: str
     notes: tuple[str, ...] = ()
     turns: TurnGraph | None = None
+    edge_name: ObjArray | None = None
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph, *, turns: str | bool | None = None) -> CSRNetwork:
@@ -319,7 +340,9 @@ class CSRNetwork:
             crs,
         )
         notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-        net = cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes)
+        names = _edge_names(graph)
+        _readonly(names)
+        net = cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes, edge_name=names)
         return with_turns(net, graph, turns)
 
     @property

@@ -24,6 +24,7 @@ from .layers import (
 )
 from .maps import render_map
 from .webmap import render_webmap
+from .webmap_tiles import TileSource, check_tiles
 
 __all__ = [
     "GPKG_LAYER_NAMES",
@@ -31,6 +32,8 @@ __all__ = [
     "SYNTHETIC_LABEL",
     "CoverageLayers",
     "CoverageMeta",
+    "TileSource",
+    "check_tiles",
     "find_cjk_font",
     "read_geopackage",
     "render_map",

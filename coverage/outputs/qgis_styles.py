@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 
 from firecover.outputs.glossary import glossary
+from firecover.outputs.labels import road_class_label
 from firecover.outputs.zones_draw import ZONE_COLOUR
 
 __all__ = ["FIELD_TERMS", "layer_qml", "layer_styles_table"]
@@ -32,6 +33,10 @@ FIELD_TERMS: dict[str, str] = {
     "max_arrival_min": "slowest_min", "compliant": "verdict", "reasons": "reasons",
     "road_class": "road_class", "site": "site",
 }  # fmt: skip
+#: Per-layer exceptions to :data:`FIELD_TERMS` (a road's ``name`` is not a station's).
+LAYER_FIELD_TERMS: dict[str, dict[str, str]] = {
+    "roads": {"name": "wm_road_name", "oneway": "wm_oneway"},
+}
 _RED = "#c62828"
 _GAP_RED = "#d32f2f"
 _GREEN = "#1b5e20"
@@ -118,12 +123,13 @@ def _labels(field: str, colour: str, size: float = 9.0) -> str:
             '<rendering obstacle="1" displayAll="0"/></settings></labeling>')  # fmt: skip
 
 
-def _aliases(frame: gpd.GeoDataFrame, lang: str) -> str:
+def _aliases(frame: gpd.GeoDataFrame, lang: str, layer: str = "") -> str:
     g = glossary(lang)
+    terms = FIELD_TERMS | LAYER_FIELD_TERMS.get(layer, {})
     cols = [c for c in frame.columns if c != frame.geometry.name]
     items = "".join(f'<alias field={quoteattr(c)} index="{i}" '
-                    f"name={quoteattr(g(FIELD_TERMS[c]))}/>"
-                    for i, c in enumerate(cols) if c in FIELD_TERMS)  # fmt: skip
+                    f"name={quoteattr(g(terms[c]))}/>"
+                    for i, c in enumerate(cols) if c in terms)  # fmt: skip
     return f"<aliases>{items}</aliases>"
 
 
@@ -152,7 +158,8 @@ def layer_qml(name: str, frame: gpd.GeoDataFrame, *, colours: dict[str, str],
     elif name == "service_areas":
         body = _single("fill", [_fill(_GREEN, 0.0, _GREEN, 0.5, style="no")])
     elif name == "roads":
-        cats = [(c, c, _line("#757575", w)) for c, w in _ROAD_WIDTH_MM.items()]
+        cats = [(c, road_class_label(c, g), _line("#757575", w))
+                for c, w in _ROAD_WIDTH_MM.items()]  # fmt: skip
         cats.append(("", g("local_road"), _line("#aaaaaa", 0.2)))
         body = _categorized("road_class", "line", cats)
     elif name == "boundary":
@@ -169,7 +176,7 @@ def layer_qml(name: str, frame: gpd.GeoDataFrame, *, colours: dict[str, str],
     else:
         raise ValueError(f"no QGIS style for layer {name!r}")
     return (_HEAD + '<qgis version="3.28" styleCategories="Symbology|Labeling|Fields">'
-            + body + labels + _aliases(frame, lang) + "</qgis>\n")  # fmt: skip
+            + body + labels + _aliases(frame, lang, name) + "</qgis>\n")  # fmt: skip
 
 
 def layer_styles_table(layers: Iterable[tuple[str, str, gpd.GeoDataFrame]], *,

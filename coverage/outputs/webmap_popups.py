@@ -1,4 +1,5 @@
-"""Popup tables of the HTML map: one list of (label, value) rows per feature."""
+"""Popup tables of the HTML map: one list of (label, value) rows per feature, in the run's
+language (labels and value words from ``data/glossary.toml``)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Rows"]
+from firecover.outputs.glossary import Glossary
+from firecover.outputs.labels import risk_label
 
-_STATUS_ZH = {"existing": "现状 existing", "proposed": "规划 proposed"}
+__all__ = ["Rows"]
 
 
 def _missing(value: Any) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
-def _fmt(value: Any, spec: str = ".1f", unit: str = "") -> str:
-    """Format a number for a popup; missing → "—", infinite → "unreachable 不可达"."""
+def _fmt(value: Any, spec: str = ".1f", unit: str = "", g: Glossary | None = None) -> str:
+    """Format a number for a popup; missing → "—", infinite → "不可达" (``g``'s language)."""
     if _missing(value):
         return "—"
     try:
@@ -28,14 +30,21 @@ def _fmt(value: Any, spec: str = ".1f", unit: str = "") -> str:
     if math.isnan(number):
         return "—"
     if math.isinf(number):
-        return "unreachable 不可达"
+        return (g or Glossary("both"))("wm_unreachable")
     return f"{number:{spec}}{unit}"
 
 
-def _yes_no(value: Any) -> str:
+def _minutes(value: Any, spec: str, g: Glossary) -> str:
+    text = _fmt(value, spec, g=g)
+    if _missing(value) or not math.isfinite(float(value)):
+        return text
+    return g("wm_min", v=text)
+
+
+def _yes_no(value: Any, g: Glossary) -> str:
     if _missing(value):
         return "—"
-    return "是 yes" if bool(value) else "<b style='color:#b71c1c'>否 no</b>"
+    return g("yes") if bool(value) else f"<b style='color:#b71c1c'>{g('no')}</b>"
 
 
 Rows = list[tuple[str, str]]
@@ -45,65 +54,102 @@ def _text(value: Any) -> str:
     return "—" if _missing(value) else html.escape(str(value))
 
 
-def _station_rows(row: Any) -> Rows:
-    status = str(row["status"])
+def _status(value: Any, g: Glossary) -> str:
+    key = str(value).lower()
+    return g(key) if key in ("existing", "proposed") else html.escape(str(value))
+
+
+def _station_rows(row: Any, g: Glossary) -> Rows:
+    key = str(row["class_key"])
+    try:
+        cls = html.escape(g(key))
+    except KeyError:
+        cls = _text(row["class_zh"])
     return [
-        ("消防站 station", f"<b>{_text(row['name'])}</b>"),
-        ("类别 class", f"{_text(row['class_zh'])} ({_text(row['class_key'])})"),
-        ("状态 status", _STATUS_ZH.get(status.lower(), html.escape(status))),
-        ("年份 year", _fmt(row["year"], ".0f")),
-        ("距道路 to road", _fmt(row["snap_m"], ".0f", " m")),
-        ("位置 location", _location(row)),
+        (g("station"), f"<b>{_text(row['name'])}</b>"),
+        (g("class"), cls),
+        (g("status"), _status(row["status"], g)),
+        (g("year"), _fmt(row["year"], ".0f")),
+        (g("wm_to_road"), _fmt(row["snap_m"], ".0f", " m")),
+        (g("wm_location"), _location(row, g)),
     ]
 
 
-def _location(row: Any) -> str:
-    """ "近似 approximate ±300 m" for an approximate location, else "exact 精确"."""
+def _location(row: Any, g: Glossary) -> str:
+    """ "位置为近似 ±300 m" for an approximate location, else "精确（按给定坐标）"."""
     if not bool(row.get("approximate", False) or False):
-        return "精确 as given"
+        return g("wm_exact")
     prec = row.get("precision_m")
     tail = "" if _missing(prec) else f" ±{float(prec):.0f} m"
-    return f"<b>近似 approximate</b>{tail}"
+    return f"<b>{g('wm_approximate')}</b>{tail}"
 
 
-def _jurisdiction_rows(row: Any, budget: str) -> Rows:
+def _class_name(key: Any, g: Glossary) -> str:
+    try:
+        return html.escape(g(str(key)))
+    except KeyError:
+        return _text(key)
+
+
+def _jurisdiction_rows(row: Any, budget: str, g: Glossary) -> Rows:
+    reached = row["reached_share"]
+    share = "—" if _missing(reached) else _fmt(100 * float(reached), ".1f", " %")
     return [
-        ("辖区 jurisdiction", f"<b>{_text(row['station'])}</b>"),
-        ("类别 class", _text(row["class_key"])),
-        ("面积 area", _fmt(row["area_km2"], ".2f", " km²")),
-        ("面积上限 limit", _fmt(row["limit_km2"], ".1f", " km²")),
-        ("最远到达 max arrival", _fmt(row["max_arrival_min"], ".1f", " min")),
-        (f"{budget}分钟可达 reached", _fmt(100 * float(row["reached_share"]), ".1f", " %")),
-        ("达标 compliant", _yes_no(row["compliant"])),
-        ("原因 reasons", _text(row["reasons"]) or "—"),
+        (g("wm_district"), f"<b>{_text(row['station'])}</b>"),
+        (g("class"), _class_name(row["class_key"], g)),
+        (g("wm_area"), _fmt(row["area_km2"], ".2f", " km²")),
+        (g("wm_limit"), _fmt(row["limit_km2"], ".1f", " km²")),
+        (g("wm_max_arrival"), _minutes(row["max_arrival_min"], ".1f", g)),
+        (g("wm_reached", budget=budget), share),
+        (g("wm_compliant"), _yes_no(row["compliant"], g)),
+        (g("reasons"), html.escape(g.message(str(row["reasons"])))
+         if not _missing(row["reasons"]) and str(row["reasons"]) else "—"),
+    ]  # fmt: skip
+
+
+def _cell_rows(row: Any, g: Glossary) -> Rows:
+    fastest = f"{_minutes(row['best_min'], '.1f', g)} ({_text(row['station'])})"
+    return [
+        (g("wm_cell"), _text(row["cell_id"])),
+        (g("wm_fastest"), fastest),
+        (g("wm_second"), _minutes(row["second_min"], ".1f", g)),
+        (g("wm_covered"), _yes_no(row["covered"], g)),
+        (g("wm_risk"), "—" if _missing(row["risk"]) else html.escape(risk_label(row["risk"], g))),
+        (g("wm_weight"), _fmt(row["weight"], ".3g")),
+        (g("wm_area"), _fmt(row["area_km2"], ".4f", " km²")),
+        (g("wm_far_from_road"), _yes_no(row["far_from_road"], g)),
     ]
 
 
-def _cell_rows(row: Any) -> Rows:
+def _service_rows(row: Any, g: Glossary) -> Rows:
+    who = g("wm_all_stations") if str(row["station"]) == "(all)" else _text(row["station"])
     return [
-        ("网格 cell", _text(row["cell_id"])),
-        ("最快到达 fastest", f"{_fmt(row['best_min'], '.1f', ' min')} ({_text(row['station'])})"),
-        ("次快到达 second", _fmt(row["second_min"], ".1f", " min")),
-        ("覆盖 covered", _yes_no(row["covered"])),
-        ("风险 risk", _text(row["risk"])),
-        ("权重 weight", _fmt(row["weight"], ".3g")),
-        ("面积 area", _fmt(row["area_km2"], ".4f", " km²")),
-        ("远离道路 far from road", _yes_no(row["far_from_road"])),
+        (g("wm_service_area"), f"<b>{who}</b>"),
+        (g("wm_response"), _minutes(row["minutes"], "g", g)),
+        (g("wm_driving"), _minutes(row["driving_min"], "g", g)),
+        (g("wm_area"), _fmt(row["area_km2"], ".2f", " km²")),
     ]
 
 
-def _service_rows(row: Any) -> Rows:
-    who = "全部 all stations" if str(row["station"]) == "(all)" else _text(row["station"])
+def _gap_rows(row: Any, budget: str, g: Glossary) -> Rows:
     return [
-        ("可达范围 service area", f"<b>{who}</b>"),
-        ("响应时间 response", _fmt(row["minutes"], "g", " min")),
-        ("行车时间 driving", _fmt(row["driving_min"], "g", " min")),
-        ("面积 area", _fmt(row["area_km2"], ".2f", " km²")),
+        (g("gap", budget=budget), g("wm_not_reached", budget=budget)),
+        (g("wm_area"), _fmt(row["area_km2"], ".3f", " km²")),
     ]
 
 
-def _gap_rows(row: Any, budget: str) -> Rows:
+def _barrier_rows(row: Any, g: Glossary) -> Rows:
+    kind = str(row["kind"]).lower()
+    try:
+        text = g(kind)
+    except KeyError:
+        text = str(row["kind"])
+    return [(g("wm_barrier"), html.escape(text))]
+
+
+def _zone_rows(row: Any, g: Glossary) -> Rows:
     return [
-        (f"{budget}分钟未覆盖 gap", f"not reached in {budget} min"),
-        ("面积 area", _fmt(row["area_km2"], ".3f", " km²")),
+        (g("wm_search_zones"), _text(row["site"])),
+        (g("wm_candidates"), f"{int(row['n_candidates'])}"),
+        (g("wm_loss"), f"{float(row['loss']):.1%}"),
     ]

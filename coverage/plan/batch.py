@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from firecover._errors import BatchError, FirecoverError, ScenarioError
 from firecover._schema import check_value
 from firecover.outputs.run_folder import RunFolder
+from firecover.outputs.webmap_tiles import TileSource
 from firecover.plan.batch_summary import BatchResult, ScenarioOutcome
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ def run_batch(
     time_limit: float | None = None,
     html: bool = True,
     progress: Progress | None = None,
+    tiles: TileSource | None = None,
 ) -> BatchResult:
     """Evaluate several scenario files in parallel on Dask and write a summary across them.
 
@@ -187,8 +189,8 @@ def run_batch(
         Local workers; default ``min(len(scenarios), CPU count)``. Ignored with ``scheduler``.
     graph : path, optional
         Road graph file used for every scenario instead of its own.
-    optimum, cell_size_m, time_limit, html
-        As for ``firecover evaluate``.
+    optimum, cell_size_m, time_limit, html, tiles
+        As for ``firecover evaluate`` (``tiles``: the HTML maps' basemap, default none).
     progress : callable, optional
         Called with a one-line message as each scenario finishes.
 
@@ -220,7 +222,7 @@ def run_batch(
         tasks = [(str(p), str(f)) for p, f in zip(paths, folders, strict=True)]
         options = {"graph": None if graph is None else str(Path(graph).resolve()),
                    "optimum": optimum, "cell_size_m": cell_size_m, "time_limit": time_limit,
-                   "html": html}  # fmt: skip
+                   "html": html, "tiles": tiles}  # fmt: skip
         n = n_workers if n_workers is not None else min(len(paths), os.cpu_count() or 1)
         start = time.perf_counter()
         with _client(scheduler, max(1, n)) as (client, where):

@@ -23,6 +23,7 @@ from firecover.network.speeds import load_profile
 from firecover.outputs.datum import OUTPUT_DATUMS, check_output_datum, lonlat_in_datum
 from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Section, Table
 from firecover.outputs.glossary import Glossary, glossary
+from firecover.outputs.labels import road_class_label, source_note
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.plan.report import (
     optimum_rows,
@@ -142,7 +143,7 @@ def _optimum(doc: dict[str, Any], g: Glossary, datum: str) -> tuple[Section, Tab
         part = opt.get(model) or {}
         points = lonlat_in_datum(part.get("lonlat", []), datum)
         for site, (lon, lat) in zip(part.get("sites", []), points, strict=True):
-            rows.append((site, model, lon, lat))
+            rows.append((site, "MCLP" if model == "mclp" else g("wm_area_model"), lon, lat))
     dname = g.value(datum)
     sites = Table(g("siting_sheet"), (g("site"), g("model"), g("lon", datum=dname),
                                       g("lat", datum=dname)), tuple(rows),
@@ -155,7 +156,8 @@ def _appendix(ev: PlanEvaluation, g: Glossary) -> Section:
     prof = load_profile(sc.graph.profile or resolve(None, "speed_profile"))
     factor = float(resolve(sc.graph.congestion_factor, "congestion_factor"))
     speeds = Table(g("appendix_speeds"), (g("road_class"), g("speed_kph")),
-                   tuple((k, round(v * factor, 1)) for k, v in prof.speeds_kph.items()),
+                   tuple((road_class_label(k, g), round(v * factor, 1))
+                         for k, v in prof.speeds_kph.items()),
                    (None, "0.0"))  # fmt: skip
     limits: dict[str, float] = {}
     for yr in ev.years:
@@ -185,8 +187,9 @@ def _cover(ev: PlanEvaluation, doc: dict[str, Any], g: Glossary, when: _dt.date,
         (g("cover_district"), plan_title(doc, g)),
         (g("cover_plan"), sc.description or sc.name),
         (g("cover_date"), when.isoformat()),
-        (g("cover_sources"), f"roads: {graph}; boundary: {ev.boundary_note or '—'}; "
-                             f"stations: {sc.path.name if sc.path else sc.name}"),
+        (g("cover_sources"), f"{g('src_roads')}: {graph}; "
+                             f"{g('src_boundary')}: {source_note(ev.boundary_note, g) or '—'}; "
+                             f"{g('src_stations')}: {sc.path.name if sc.path else sc.name}"),
         (g("cover_model"), g("model_text", profile=src.profile or resolve(None, "speed_profile"),
                              turnout=b["turnout"], driving=b["driving"], cell=cell_m)),
         (g("cover_budget"), g("budget_text", turnout=b["turnout"], driving=b["driving"],

@@ -20,6 +20,7 @@ from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
+from firecover.outputs.webmap_tiles import TileSource
 from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
 from firecover.plan.report import plan_json, plan_lang, plan_markdown
@@ -156,6 +157,7 @@ def evaluate_scenario(
     output_datum: str | None = None,
     datum_check: bool = True,
     optimum_time: float | None = None,
+    tiles: TileSource | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -208,6 +210,7 @@ def evaluate_scenario(
         "lang": lang,
         "deliverables": which,
         "output_datum": output_datum,
+        "tiles": tiles,
     }
     with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
@@ -259,7 +262,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
                      inputs: tuple[Path, ...] = (), lang: str | None = None,
                      deliverables: Sequence[str] = DELIVERABLES,
                      output_datum: str | None = None,
-                     progress: Progress | None = None) -> dict[str, Path]:  # fmt: skip
+                     progress: Progress | None = None,
+                     tiles: TileSource | None = None) -> dict[str, Path]:  # fmt: skip
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
     ``map_<year>.png`` and ``layers_<year>.gpkg`` per year (without the roads and demand
     cells, which only the final ``layers.gpkg`` carries), ``optimum_sites.geojson``,
@@ -301,19 +305,20 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     if html:
         if progress is not None:
             progress("web map")
-        render_webmap(final.run.layers, paths["html"], offline=True, inputs=inputs)
+        render_webmap([yr.run.layers for yr in ev.years], paths["html"], inputs=inputs,
+                      lang=lang, tiles=tiles)  # fmt: skip
     frame = _optimum_frame(ev, datum)
     if frame is not None:
         paths["optimum"] = out / "optimum_sites.geojson"
         check_not_input(paths["optimum"], inputs)
         with atomic_path(paths["optimum"]) as tmp:
-            frame.to_file(tmp, driver="GeoJSON")
+            frame.to_file(tmp, driver="GeoJSON", layer="optimum_sites")
     zones = (ev.optimum or {}).get("mclp", {}).get("_zones_layer")
     if zones is not None and len(zones):
         paths["optimum_zones"] = out / "optimum_search_zones.geojson"
         check_not_input(paths["optimum_zones"], inputs)
         with atomic_path(paths["optimum_zones"]) as tmp:
-            zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+            zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", layer="optimum_search_zones")
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
     maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}

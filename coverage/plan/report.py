@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
+from firecover.outputs.labels import source_note
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
 
@@ -227,72 +228,84 @@ def _stations_table(doc: dict[str, Any], g: Glossary) -> list[str]:
     return rows
 
 
-def _built_up_lines(doc: dict[str, Any]) -> list[str]:
+def _built_up_source(source: str, g: Glossary) -> str:
+    head, sep, tail = str(source).partition(" (file ")
+    if head.startswith("stated area_km2 = "):
+        head = g("bu_stated", v=head.removeprefix("stated area_km2 = "))
+    return source_note(head, g) + (f" ({source_note('file ' + tail, g)}" if sep else "")
+
+
+def _built_up_lines(doc: dict[str, Any], g: Glossary) -> list[str]:
     if not doc["built_up"]:
         return []
     last = doc["built_up"][-1]
-    covered = ("" if last["covered_km2"] is None else
-               f"; reached within budget 5分钟覆盖 {figure(last['covered_km2'])} km² "
-               f"({pct(last['covered_share'], decimals=1)})")  # fmt: skip
+    b = doc["budget_minutes"]
+    covered = ""
+    if last["covered_km2"] is not None:
+        covered = g("bu_covered", budget=f"{b['turnout'] + b['driving']:g}",
+                    km2=figure(last["covered_km2"]),
+                    share=pct(last["covered_share"], decimals=1))  # fmt: skip
+    method = str(last["method"])
+    if method.startswith("stations_needed = ceil("):
+        method = g("bu_method_text")
     return [
-        "## 建成区 Built-up area\n",
-        f"- 建成区面积 Built-up area: **{figure(last['area_km2'])} km²** ({last['source']}), "
-        "separate from the administrative boundary",
-        f"- {last['year']}: 应建 **{last['stations_needed']}** stations needed "
-        f"(ceil({figure(last['area_km2'])} / {figure(last['limit_km2'])} km²)), "
-        f"{last['stations_counted']} with a district, shortfall 缺 **{last['shortfall']}**"
-        + covered,
-        f"- Method: {last['method']}",
+        f"## {g('bu_heading')}\n",
+        "- " + g("bu_area", area=figure(last["area_km2"]),
+                 source=_built_up_source(last["source"], g)),
+        "- " + g("bu_needed", year=last["year"], needed=last["stations_needed"],
+                 area=figure(last["area_km2"]), limit=figure(last["limit_km2"]),
+                 counted=last["stations_counted"], short=last["shortfall"]) + covered,
+        "- " + g("bu_method", m=method),
         "",
-    ]
+    ]  # fmt: skip
 
 
 def _pct1(share: float | None) -> str:
     return "—" if share is None else pct(share, decimals=1)
 
 
-def model_verdict(m: dict[str, Any], spec: str = "d") -> str:
+def model_verdict(m: dict[str, Any], spec: str = "d", g: Glossary | None = None) -> str:
     """One model's answer as a planner reads it: ``44 (optimal)`` or, when the time ran out,
-    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error."""
+    ``≥ 41, found 44, gap 6.8 %`` (``≤`` for a maximisation), or the error; in ``g``'s
+    language (default English)."""
+    g = g or Glossary("en")
     if m.get("status") == "error" or m.get("status") is None:
-        return f"not available ({m.get('error', 'not solved')})"
+        return g("verdict_na", why=g.message(str(m.get("error", "not solved"))))
     if m.get("status") == "infeasible":
-        return f"none possible (infeasible: {m.get('error', 'proven by the solver')})"
+        return g("verdict_infeasible",
+                 why=g.message(str(m.get("error", "proven by the solver"))))  # fmt: skip
     maximise = spec != "d"
     value = m.get("objective") if maximise else m.get("new")
     if m.get("status") == "optimal":
-        return f"{_fmt(value, spec)} (proven optimal)"
+        return g("verdict_optimal", v=_fmt(value, spec))
     bound = m.get("bound")
     if bound is None:
-        return f"{_fmt(value, spec)} (no bound)"
+        return g("verdict_no_bound", v=_fmt(value, spec))
     b = bound if maximise else math.ceil(bound - 1e-6)
     gap = m.get("gap")
     pct = ".3%" if isinstance(gap, float) and gap < 0.01 else ".1%"
-    return (f"{'≤' if maximise else '≥'} {_fmt(b, spec)}, found {_fmt(value, spec)}, "
-            f"gap {_fmt(gap, pct)} (time limit)")  # fmt: skip
+    return g("verdict_gap", op="≤" if maximise else "≥", b=_fmt(b, spec), v=_fmt(value, spec),
+             gap=_fmt(gap, pct))  # fmt: skip
 
 
 def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
     """The optimum comparison as (label, value) pairs in ``g``'s language."""
     share, plan = opt.get("covered_share"), opt.get("plan_covered_share")
-    gap = f" ({(share - plan) * 100:+.1f} pp)" if share is not None and plan is not None else ""
+    diff = None if share is None or plan is None else f"{(share - plan) * 100:+.1f}"
+    gap = "" if diff is None else g.join(f"（{diff} 个百分点）", f" ({diff} pp)")
     zones = g("within_barrier_zones") if opt.get("barrier_zones") else ""
     rows = [
         (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
            spacing=opt["candidate_spacing_m"]),
          f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
-        (g("min_compliance", cls=opt["new_class"]) + zones, model_verdict(opt["area_model"])),
-        (g("min_coverage"), model_verdict(opt["lscp"])),
+        (g("min_compliance", cls=opt["new_class"]) + zones,
+         model_verdict(opt["area_model"], g=g)),
+        (g("min_coverage"), model_verdict(opt["lscp"], g=g)),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
     if opt.get("time_budget_s") is not None:
         used, budget = _fmt(opt.get("seconds"), ".1f"), _fmt(opt["time_budget_s"], ".0f")
-        rows.append(
-            (
-                "计算用时 Time (--optimum-time)",
-                f"{used} s / {budget} s; a model stopped by the budget shows its bound and gap",
-            )
-        )
+        rows.append((g("opt_time"), g("opt_time_value", used=used, budget=budget)))
     if opt["mclp"].get("sites"):
         rows.append((g("sites"), ", ".join(opt["mclp"]["sites"]) + " (optimum_sites.geojson)"))
     return rows
@@ -306,7 +319,7 @@ def _optimum_lines(opt: dict[str, Any] | None, g: Glossary) -> list[str]:
         from firecover.site.zones import zones_markdown
 
         lines += zones_markdown(
-            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False
+            opt["mclp"]["tie_break"], opt["mclp"].get("search_zones", []), drawn=False, g=g
         )
     return lines
 
@@ -357,7 +370,8 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
             area=figure(final["area_km2"]), budget=budget) + "\n",
         g("cover_budget") + ": " + g("budget_text", turnout=b["turnout"], driving=b["driving"],
                                      total=budget) + "; "
-        + g("planning_area_note", note=ev.boundary_note or "scenario boundary") + "\n",
+        + g("planning_area_note", note=source_note(ev.boundary_note or "scenario boundary", g))
+        + "\n",
         f"## {g('years_heading')}\n",
         *_years_table(doc, g),
         "",
@@ -365,7 +379,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         g("station_years_note", budget=budget) + "\n",
         *_stations_table(doc, g),
         "",
-        *_built_up_lines(doc),
+        *_built_up_lines(doc, g),
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",

@@ -10,6 +10,7 @@ from firecover._io import atomic_path, check_not_input, write_text_atomic
 from firecover._schema import check_value
 from firecover.analysis.stations import read_stations_file
 from firecover.outputs.datum import check_output_datum, frame_in_datum
+from firecover.outputs.webmap_tiles import TileSource
 from firecover.settings import resolve
 from firecover.site.candidates import generate_candidates
 from firecover.site.problem import Progress, SitingRun, site_stations
@@ -40,13 +41,14 @@ def _write_frame(frame: Any, path: Path, inputs: tuple[Path, ...]) -> Path:
         if path.suffix == ".csv":
             frame.drop(columns="geometry").to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
-            frame.to_file(tmp, driver="GeoJSON")
+            frame.to_file(tmp, driver="GeoJSON", layer=path.stem)  # not the temp name
     return path
 
 
 def write_site(srun: SitingRun, out_dir: str | Path, *, title: str, html: bool = True,
                inputs: tuple[Path, ...] = (), lang: str = "both",
-               output_datum: str | None = None) -> dict[str, Path]:  # fmt: skip
+               output_datum: str | None = None,
+               tiles: TileSource | None = None) -> dict[str, Path]:  # fmt: skip
     """Write a siting run: coverage layers and maps, ``site.json`` / ``site.md``, the new sites
     (``sites.csv``, ``sites.geojson``) and all candidates (``candidates.geojson``).
 
@@ -57,7 +59,7 @@ def write_site(srun: SitingRun, out_dir: str | Path, *, title: str, html: bool =
 
     datum = check_output_datum(resolve(output_datum, "output_datum"))
     out = Path(out_dir)
-    paths = write_run(srun.run, out, html=html, inputs=inputs, lang=lang)
+    paths = write_run(srun.run, out, html=html, inputs=inputs, lang=lang, tiles=tiles)
     for key, name in (("json", "site.json"), ("md", "site.md")):
         paths[key] = out / name
         check_not_input(paths[key], inputs)
@@ -101,6 +103,7 @@ def site_from_files(
     zone_loss: float | None = None,
     lang: str = "both",
     output_datum: str | None = None,
+    tiles: TileSource | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -137,5 +140,5 @@ def site_from_files(
             zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
         )  # fmt: skip
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
-                           output_datum=output_datum)  # fmt: skip
+                           output_datum=output_datum, tiles=tiles)  # fmt: skip
     return srun, rf.final_paths(paths)

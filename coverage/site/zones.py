@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from firecover.outputs.glossary import Glossary
 from firecover.settings import resolve
 from firecover.siting.zones import SearchZone, search_zones
 
@@ -116,36 +117,35 @@ def zones_summary(zones: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
 
 
 def zones_markdown(
-    tie: dict[str, Any], zones: list[dict[str, Any]], *, drawn: bool = True
+    tie: dict[str, Any],
+    zones: list[dict[str, Any]],
+    *,
+    drawn: bool = True,
+    g: Glossary | None = None,
 ) -> list[str]:
-    """Markdown lines: the tie-break rule and the search-zone table (``drawn``: on the map)."""
+    """Markdown lines: the tie-break rule and the search-zone table (``drawn``: on the map),
+    in ``g``'s language (default both)."""
+    g = g or Glossary("both")
     lines = []
     if tie.get("rule"):
         lines.append(
-            "- Ties 并列最优: among equally good site sets, the one with the least weighted "
-            "driving time to the nearest station is chosen (first the model's objective, then "
-            f"time) 同等最优方案中取加权平均行车时间最短者: mean 平均 "
-            f"{tie['mean_time_before_s']:.0f} s → {tie['mean_time_s']:.0f} s"
-            + ("" if tie.get("optimal") else " (time limit: best found 时限内最优)")
-        )
+            f"- {g('ties')}: "
+            + g("ties_rule", before=f"{tie['mean_time_before_s']:.0f}",
+                after=f"{tie['mean_time_s']:.0f}")
+            + ("" if tie.get("optimal") else g("ties_time_limit"))
+        )  # fmt: skip
     else:
-        lines.append("- Ties 并列最优: not broken; the solver's first optimum is reported")
+        lines.append(f"- {g('ties')}: {g('ties_none')}")
     if not zones:
         return [*lines, ""]
     loss = zones[0]["loss"]
+    where = g("zones_where_map") if drawn else g("zones_where_files")
     lines += [
         "",
-        f"Search zones 选址范围 (candidates that can replace each new site, the others fixed, "
-        f"losing at most {loss:.0%} of the objective; "
-        + (
-            "map: purple dashed outline). "
-            if drawn
-            else "polygons in optimum_search_zones.geojson, candidates in report.json). "
-        )
-        + "A planner may take any site of a zone to the land-use planners "
-        f"可在选址范围内任选用地，目标损失不超过 {loss:.0%}:",
+        g("zones_intro", loss=f"{loss:.0%}", where=where),
         "",
-        "| 新站 New site | 可选候选点 Candidates | 范围面积 Zone km² | 最大损失 Worst loss |",
+        f"| {g('zones_new_site')} | {g('zones_candidates')} | {g('zones_area')} "
+        f"| {g('zones_worst')} |",
         "|---|---:|---:|---:|",
     ]
     lines += [f"| {z['site']} | {z['n_candidates']} | {z['area_km2']:.2f} "

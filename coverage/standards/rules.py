@@ -266,10 +266,10 @@ def _check_time(st: _Station, budget: float, std: Standards, out: _Findings) -> 
     out.cite(std.budget.clauses)
     if not math.isnan(st.arrival):
         ok = st.arrival <= budget + _TOL
-        tail_zh = f"（{_fmt(budget)} min 内到达 {_pct(st.share)}）" if share_known else ""
+        tail_zh = f"（{_fmt(budget)} 分钟内到达 {_pct(st.share)}）" if share_known else ""
         tail_en = f" ({_pct(st.share)} reached within {_fmt(budget)} min)" if share_known else ""
         msg = (
-            f"辖区最远到达 {at_most(st.arrival, budget)} min 超过 {_fmt(budget)} min{tail_zh} / "
+            f"辖区最远到达 {at_most(st.arrival, budget)} 分钟，超过 {_fmt(budget)} 分钟{tail_zh} / "
             f"farthest arrival {at_most(st.arrival, budget)} min exceeds {_fmt(budget)} min"
             f"{tail_en}"
         )
@@ -281,7 +281,7 @@ def _check_time(st: _Station, budget: float, std: Standards, out: _Findings) -> 
     else:
         ok = st.share >= 1 - _SHARE_EPS
         msg = (
-            f"{_fmt(budget)} min 内仅到达辖区 {_pct(st.share)} / "
+            f"{_fmt(budget)} 分钟内仅到达辖区 {_pct(st.share)} / "
             f"only {_pct(st.share)} of the district is reached within {_fmt(budget)} min"
         )
     out.checks["five_minute"] = ok

@@ -332,3 +332,25 @@ def test_coverage_grows_with_stations() -> None:
     c, _ = _covered([0, 29, 14])
     assert a < b < c <= MONO_BOUNDARY.area / 1e6 + 1e-9
     assert math.isfinite(c)
+
+
+def test_roads_layer_carries_names_and_classes() -> None:
+    from graphs import X0, Y0, add_road, empty_graph
+
+    from firecover.analysis.run import roads_layer
+    from firecover.traveltime import CSRNetwork
+
+    g = empty_graph()
+    for n in range(4):
+        g.add_node(n, x=X0 + 500.0 * n, y=Y0)
+    add_road(g, 0, 1, 40.0, road_class="primary")
+    add_road(g, 1, 2, 30.0, oneway=True)
+    add_road(g, 2, 3, 30.0)
+    names = {(0, 1): "解放路", (1, 0): "解放路", (1, 2): ["和平路", "和平路", "大沽路"]}
+    for u, v, d in g.edges(data=True):
+        d["name"] = names.get((u, v))
+    roads = roads_layer(CSRNetwork.from_graph(g))
+    # oracle: one row per road (two-way pairs once), names as the graph has them
+    assert sorted(roads["name"]) == ["", "和平路 / 大沽路", "解放路"]
+    assert dict(zip(roads["name"], roads["road_class"], strict=True))["解放路"] == "primary"
+    assert list(roads["oneway"]).count(True) == 1

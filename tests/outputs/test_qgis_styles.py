@@ -102,3 +102,11 @@ def test_search_zones_dashed_purple_and_labelled_by_site() -> None:
     assert root.find("labeling/settings/text-style").get("fieldName") == "site"  # type: ignore[union-attr]
     aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
     assert aliases["site"] == glossary("zh")("site")
+
+
+def test_roads_aliases_and_class_labels() -> None:
+    root = _qml("roads")
+    aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
+    assert aliases["name"] == "道路名称" and aliases["road_class"] == "道路等级"  # not 消防站
+    cats = {c.get("value"): c.get("label") for c in root.findall("renderer-v2/categories/category")}
+    assert cats["motorway"] == "快速路" and cats["primary"] == "主干路"

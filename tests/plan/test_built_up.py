@@ -58,6 +58,9 @@ def test_liangping_counts_on_the_built_up_area(liangping) -> None:  # type: igno
     assert {"scenario", "synthetic", "budget_minutes", "years", "stations", "optimum"} <= set(doc)
     md = plan_markdown(ev, lang="both")
     assert "建成区 Built-up area" in md and "缺 **3**" in md and "应建 **5**" in md
+    zh = plan_markdown(ev, lang="zh")
+    assert "## 建成区\n" in zh and "缺 **3** 座" in zh
+    assert "Built-up" not in zh and "stated" not in zh
 
 
 def test_built_up_file_is_measured_and_its_reached_part_counted(

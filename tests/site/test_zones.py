@@ -66,5 +66,5 @@ def test_written_layer_and_report(srun, tmp_path: Path) -> None:  # type: ignore
     gj = pyogrio.read_dataframe(paths["search_zones"])
     assert gj.crs.to_epsg() == 4326 and len(gj) == 2
     md = (tmp_path / "site.md").read_text(encoding="utf-8")
-    assert "选址范围" in md and "Ties 并列最优" in md
-    assert "选址范围 search zones" in (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "选址范围" in md and "并列最优 Ties" in md
+    assert "选址范围 Search zones" in (tmp_path / "map.html").read_text(encoding="utf-8")
