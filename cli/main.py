@@ -16,6 +16,7 @@ from firecover._errors import FirecoverError
 from firecover._io import WRITE_ERRNOS, output_error
 from firecover._version import __version__
 from firecover.cli.options import add_log_flags, configure_logging
+from firecover.cli.travel_opts import add_travel_flags
 
 #: Modules under ``firecover.cli`` that each export ``COMMANDS`` (a list of click commands).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -30,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "hydrants",
     "sequence",
+    "calibrate",
 )
 
 
@@ -125,6 +127,7 @@ for _name in COMMAND_MODULES:
     _mod = importlib.import_module(f"{__package__}.{_name}")
     for _cmd in _mod.COMMANDS:
         add_log_flags(_cmd)
+        add_travel_flags(_cmd)
         cli.add_command(_cmd)
 
 

@@ -49,6 +49,7 @@ def coverage_report(run: CoverageRun, *, label: str | None = None) -> dict[str, 
             "largest_km2": round(float(gaps["area_km2"].max()), 4) if len(gaps) else 0.0,
         },
         "warnings": list(run.jurisdictions.warnings),
+        "travel_time_model": meta.travel_model,
     }
 
 
@@ -138,6 +139,8 @@ def _coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -
         "from the dispatch order (GB 51080-2015 §4.1.3; 建标152-2017). "
         "Arrival times are measured to demand-cell centres on the road network.\n"
     )
+    if first.travel_model:
+        head.append(f"{first.travel_model}\n")
     body = [_run_section(label, run) for label, run in runs]
     foot = f"\n_firecover {__version__}_\n"
     return "\n".join(head) + "\n" + "".join(body) + foot

@@ -333,6 +333,7 @@ def analyse(
                 "driving_min": driving,
                 "crs": net.crs,
                 "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
+                "travel_model": net.travel_model or None,
             }
         ),
     )

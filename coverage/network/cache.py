@@ -52,6 +52,7 @@ from firecover._version import __version__
 from firecover.network.arrays import UncacheableGraphError, arrays_to_graph, graph_to_arrays
 from firecover.network.cache_key import CACHE_FORMAT, graph_cache_key
 from firecover.network.csr import CSRNetwork
+from firecover.network.periods import graph_travel_line
 from firecover.settings import resolve
 
 __all__ = [
@@ -411,7 +412,8 @@ def _network_from_arrays(arrays: Mapping[str, np.ndarray],
     adj = _csr._min_adjacency(eu, ev, tt, x.size)
     _csr._readonly(ids, x, y, eu, ev, keys, tt, ln, geom, rev, cls)
     notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-    return CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes)
+    model = graph_travel_line(graph.graph)
+    return CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes, model)
 
 
 def cached_network(

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 import shapely
 
 from firecover._errors import GraphError, UnsupportedCRSError
+from firecover.network.periods import graph_travel_line
 
 __all__ = ["CSRNetwork"]
 
@@ -256,6 +257,8 @@ class CSRNetwork:
         ``road_class`` ("" when absent).
     crs : str
         Projected metric CRS.
+    travel_model : str
+        The travel-time model line (:func:`firecover.network.periods.travel_model_line`).
     notes : tuple of str
         What building the graph reported (warnings such as dropped disconnected pieces), from
         the graph attribute ``build_warnings``; every run on this network reports them again.
@@ -275,6 +278,7 @@ class CSRNetwork:
     edge_class: ObjArray
     crs: str
     notes: tuple[str, ...] = ()
+    travel_model: str = ""
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> CSRNetwork:
@@ -309,7 +313,8 @@ class CSRNetwork:
             crs,
         )
         notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-        return cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes)
+        model = graph_travel_line(graph.graph)  # network/periods.py
+        return cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes, model)
 
     @property
     def n_nodes(self) -> int:

@@ -106,6 +106,8 @@ class CoverageMeta:
     notes : tuple of str
         What building the road graph reported (e.g. dropped disconnected pieces); reports
         list them.
+    travel_model : str
+        The travel-time model line (profile, period, turn model, calibration source).
     """
 
     title: str = "Fire-station coverage"
@@ -116,6 +118,7 @@ class CoverageMeta:
     crs: str | None = None
     year: int | None = None
     notes: tuple[str, ...] = ()
+    travel_model: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageMeta:
@@ -168,6 +171,7 @@ class CoverageMeta:
             ("crs", self.crs or ""),
             ("year", "" if self.year is None else str(self.year)),
             ("notes", " | ".join(self.notes)),
+            ("travel_model", self.travel_model),
             ("firecover_version", __version__),
         ]
         return rows
@@ -438,6 +442,7 @@ def _meta_from_table(table: pd.DataFrame) -> CoverageMeta:
         crs=kv.get("crs") or None,
         year=int(kv["year"]) if kv.get("year") else None,
         notes=tuple(n for n in kv.get("notes", "").split(" | ") if n and n != "nan"),
+        travel_model=kv.get("travel_model", "") if kv.get("travel_model") != "nan" else "",
     )
 
 
