@@ -354,6 +354,9 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
     out += travel_markdown(ev.travel)
     if ev.final.run.layers.meta.travel_model:
         out.append(ev.final.run.layers.meta.travel_model + "\n")
+    from firecover.plan.period_compare import periods_markdown
+
+    periods_md = periods_markdown(ev.travel, g)
     out += [
         f"**{g('verdict_line', year=final['year'], verdict=plan_verdict(doc, g))}** "
         + g("headline", n=len(final["stations"]), share=pct(final["covered_share"], decimals=1),
@@ -369,6 +372,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         *_stations_table(doc, g),
         "",
         *_built_up_lines(doc),
+        *periods_md,
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",
