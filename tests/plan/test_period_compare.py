@@ -51,3 +51,25 @@ def test_cli_periods_bad_name_is_a_usage_error(tmp_path):
     assert res.exit_code == 2
     assert "not a period name" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_scenario_period_key(tmp_path):
+    from firecover._errors import ScenarioError
+    from firecover.plan.scenario import load_scenario
+
+    text = DEMO.read_text(encoding="utf-8")
+    assert "[scenario.graph]" in text
+    sc_file = tmp_path / "demo.toml"
+    for name in ("demo_district.graphml", "boundary.geojson", "barriers.geojson"):
+        (tmp_path / name).write_bytes((DEMO.parent / name).read_bytes())
+    sc_file.write_text(text.replace("[scenario.graph]\n", '[scenario.graph]\nperiod = "am_peak"\n'),
+                       encoding="utf-8")  # fmt: skip
+    assert load_scenario(sc_file).graph.period == "am_peak"
+    from firecover.plan.sources import graph_for
+
+    G = graph_for(load_scenario(sc_file), None)
+    assert G.graph["period"] == "am_peak"
+    sc_file.write_text(text.replace("[scenario.graph]\n", '[scenario.graph]\nperiod = "AM"\n'),
+                       encoding="utf-8")  # fmt: skip
+    with pytest.raises(ScenarioError, match="period.*not a period name"):
+        load_scenario(sc_file)
