@@ -85,9 +85,14 @@ def _echo_years(ev: PlanEvaluation) -> None:
     help="Cap on the solver time of each optimum model, seconds (default: no cap).",
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
-@click.option("--periods", type=PERIODS, default=None, metavar="all|P1,P2",
-              help="Also report the coverage under each time-of-day period of the speed "
-              "profile, side by side (one evaluation per period, without the optimum).")
+@click.option(
+    "--periods",
+    type=PERIODS,
+    default=None,
+    metavar="all|P1,P2",
+    help="Also report the coverage under each time-of-day period of the speed "
+    "profile, side by side (one evaluation per period, without the optimum).",
+)
 @deliverable_options
 @datum_check_option
 def evaluate(

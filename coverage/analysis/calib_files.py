@@ -86,8 +86,8 @@ def profile_toml(base: SpeedProfile, speeds: dict[str, float], calibration: str)
         lines += ["", "[reference_mix]",
                   *(f"{c} = {_toml_value(v)}" for c, v in base.reference_mix.items())]  # fmt: skip
     if base.aliases:
-        lines += ["", "[aliases]",
-                  *(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in base.aliases.items())]  # fmt: skip
+        aliases = (f"{_toml_value(k)} = {_toml_value(v)}" for k, v in base.aliases.items())
+        lines += ["", "[aliases]", *aliases]
     for name, p in base.periods.items():
         lines += ["", f"[periods.{name}]", f"description = {_toml_value(p.description)}",
                   f"hours = {_toml_value(p.hours)}", f"factor = {_toml_value(p.factor)}",
@@ -108,7 +108,8 @@ def calibration_markdown(doc: dict[str, Any]) -> str:
         f"{doc['records_rejected']}; {doc['iterations']} route → fit rounds "
         f"({'converged 收敛' if doc['converged'] else 'NOT converged 未收敛'}).\n",
         "## 各等级道路车速 Speeds per road class\n",
-        "| class 道路等级 | before 标定前 km/h | fitted 标定 km/h | 95 % interval 置信区间 | km driven 行驶里程 |",
+        "| class 道路等级 | before 标定前 km/h | fitted 标定 km/h | 95 % interval 置信区间 "
+        "| km driven 行驶里程 |",
         "|---|---:|---:|---|---:|",
     ]
     for c, prior in doc["prior_kph"].items():
@@ -129,7 +130,11 @@ def calibration_markdown(doc: dict[str, Any]) -> str:
         "",
     ]
     if doc["rejected"]:
-        out += ["## 剔除的记录 Rejected records\n", "| row 行 | station 站 | reason 原因 |", "|---:|---|---|"]
+        out += [
+            "## 剔除的记录 Rejected records\n",
+            "| row 行 | station 站 | reason 原因 |",
+            "|---:|---|---|",
+        ]
         out += [f"| {r['row']} | {r['station']} | {r['reason']} |" for r in doc["rejected"]]
         out.append("")
     out.append("Use the profile 使用: `--speeds speeds.toml` with any command.\n")

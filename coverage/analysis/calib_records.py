@@ -8,7 +8,8 @@ column     aliases                               meaning
 ========== ===================================== =========================================
 station    站名, 站点, 出动站, 消防站           name of the station the engine left from
 lon, lat   经度, 纬度                            where it arrived (degrees)
-datum      坐标系                                ``wgs84`` (default), ``gcj02``, ``bd09``, ``cgcs2000``
+datum      坐标系                                ``wgs84`` (default), ``gcj02``, ``bd09``,
+                                                 ``cgcs2000``
 dispatched 调派时间, 接警时间                    the dispatch order (ISO 8601)
 departed   出车时间, 出动时间                    wheels rolling (optional)
 arrived    到场时间                              arrival on scene (ISO 8601)

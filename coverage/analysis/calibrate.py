@@ -219,8 +219,11 @@ def _tie_matrix(classes: list[str], x0: FloatArray) -> FloatArray:
     return tie
 
 
+_FitResult = tuple[FloatArray, npt.NDArray[np.bool_], IntArray, int, bool, FloatArray]
+
+
 def _fit(pb: _Problem, idx: IntArray, x0: FloatArray, fit_mask_min: tuple[float, int],
-         max_iter: int) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray, int, bool, Any]:  # fmt: skip
+         max_iter: int) -> _FitResult:  # fmt: skip
     """Iterate route → lsq_linear on records ``idx``.
 
     Returns x per class, fitted groups, kept records, rounds, converged, the tie matrix."""
@@ -231,8 +234,9 @@ def _fit(pb: _Problem, idx: IntArray, x0: FloatArray, fit_mask_min: tuple[float,
     keep = idx.copy()
     fitted = np.zeros(z.size, dtype=bool)
     converged = False
-    it = 0
+    rounds = 0
     for it in range(1, max_iter + 1):
+        rounds = it
         edge_t = pb.router.net.edge_length * x[r.ecls]
         times, metres = r.route(edge_t, keep)
         finite = np.isfinite(times)
@@ -265,7 +269,7 @@ def _fit(pb: _Problem, idx: IntArray, x0: FloatArray, fit_mask_min: tuple[float,
         if change < 0.005:
             converged = True
             break
-    return x, fitted, keep, it, converged, tie
+    return x, fitted, keep, rounds, converged, tie
 
 
 def calibrate_speeds(
@@ -339,7 +343,7 @@ def calibrate_speeds(
     after, metres = router.route(net.edge_length * xa[router.ecls], kept)
     z = np.array([xa[int(np.argmax(tie[:, j] == 1.0))] for j in range(tie.shape[1])])
     ci_g = _intervals((metres @ tie)[:, fitted_g], records.driving_s[kept] - after, z[fitted_g])
-    fitted = (tie[:, fitted_g] > 0).any(axis=1)
+    fitted = np.asarray((tie[:, fitted_g] > 0).any(axis=1), dtype=bool)
     group_of = np.argmax(tie > 0, axis=1)
     ci: dict[str, tuple[float, float]] = {}
     for i, c in enumerate(router.classes):
@@ -358,15 +362,18 @@ def calibrate_speeds(
         records_used=int(kept.size),
         records_rejected=len(rejected),
         rejected=rejected,
-        error_s={"before": _stats(before[kept] - records.driving_s[kept]),
-                 "after": _stats(after - records.driving_s[kept])},  # fmt: skip
-        holdout_error_s={"before": _stats(before[hold] - records.driving_s[hold]),
-                         "after": _stats(t_hold - records.driving_s[hold])},  # fmt: skip
+        error_s=_errors(before[kept], after, records.driving_s[kept]),
+        holdout_error_s=_errors(before[hold], t_hold, records.driving_s[hold]),
         holdout_n=int(hold.size),
         iterations=iters,
         converged=conv,
         class_km={c: float(metres[:, i].sum() / 1000) for i, c in enumerate(router.classes)},
     )
+
+
+def _errors(before: FloatArray, after: FloatArray, rec: FloatArray) -> dict[str, dict[str, float]]:
+    """Absolute error of predicted vs recorded driving time, before and after."""
+    return {"before": _stats(before - rec), "after": _stats(after - rec)}
 
 
 def _intervals(jac: FloatArray, res: FloatArray, x: FloatArray) -> list[tuple[float, float]]:

@@ -217,7 +217,10 @@ def load_graph(
     graph.graph.setdefault("name", path.name.split(".")[0])
     overrides = (profile, congestion_factor, crs, keep_largest_component)
     if prepare is False or (
-        prepare is None and kind == "graphml" and _is_prepared(graph) and overrides == (None,) * 4
+        prepare is None
+        and kind == "graphml"
+        and _is_prepared(graph)
+        and overrides == (None,) * 4
         and not current_travel().active
     ):
         return graph

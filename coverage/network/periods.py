@@ -111,6 +111,7 @@ def parse_periods(table: Any, path: str) -> dict[str, Period]:
         if not isinstance(body, dict):
             raise DataFormatError(f"speed profile {path}: [periods.{pname}] must be a table")
         factors: dict[str, float] = {}
+        where = f"speed profile {path}: periods.{pname}"
         for key, value in body.items():
             if key in _PERIOD_KEYS:
                 continue
@@ -123,7 +124,7 @@ def parse_periods(table: Any, path: str) -> dict[str, Period]:
         out[pname] = Period(
             name=pname,
             factors=factors,
-            factor=_factor(body.get("factor", 1.0), f"speed profile {path}: periods.{pname}.factor"),
+            factor=_factor(body.get("factor", 1.0), f"{where}.factor"),
             description=str(body.get("description", "")),
             hours=str(body.get("hours", "")),
         )
@@ -191,12 +192,13 @@ class TravelChoice:
         return out
 
 
-_CHOICE: ContextVar[TravelChoice] = ContextVar("firecover_travel", default=TravelChoice())
+_NONE = TravelChoice()
+_CHOICE: ContextVar[TravelChoice | None] = ContextVar("firecover_travel", default=None)
 
 
 def current_travel() -> TravelChoice:
     """The travel choice in force (see :func:`use_travel`)."""
-    return _CHOICE.get()
+    return _CHOICE.get() or _NONE
 
 
 @contextlib.contextmanager
@@ -207,7 +209,7 @@ def use_travel(speeds: str | None = None, period: str | None = None) -> Iterator
     """
     if period is not None:
         check_period_name(period, "--period")
-    prev = _CHOICE.get()
+    prev = _CHOICE.get() or _NONE
     choice = TravelChoice(speeds if speeds is not None else prev.speeds,
                           period if period is not None else prev.period)  # fmt: skip
     token = _CHOICE.set(choice)

@@ -206,8 +206,14 @@ def evaluate_scenario(
         if periods:
             from firecover.plan.period_compare import evaluate_periods
 
-            ev = evaluate_periods(ev, periods, scenario.graph.profile, lambda: _evaluate(
-                scenario, graph, boundary, mode == "radius", {**kw, "optimum": False})[0])
+            ev = evaluate_periods(
+                ev,
+                periods,
+                scenario.graph.profile,
+                lambda: _evaluate(
+                    scenario, graph, boundary, mode == "radius", {**kw, "optimum": False}
+                )[0],
+            )
         return ev
 
     if out_dir is None:

@@ -133,5 +133,11 @@ def periods_section(doc: dict[str, Any], g: Glossary) -> Section | None:
          g("noncompliant_stations")),
         cells, (None, None, "0", "0.0%", None, None), sheet="periods", flag_rows=flag,
     )  # fmt: skip
-    return Section(g("periods_heading"), (Paragraph(_finding(rows, g), emphasis=True),
-                                          Paragraph(g("periods_note"), note=True), table))
+    return Section(
+        g("periods_heading"),
+        (
+            Paragraph(_finding(rows, g), emphasis=True),
+            Paragraph(g("periods_note"), note=True),
+            table,
+        ),
+    )

@@ -38,27 +38,27 @@ def demo() -> nx.MultiDiGraph:
     return load_graph(DEMO)
 
 
-def _lonlat(G: nx.MultiDiGraph, nodes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    tr = pyproj.Transformer.from_crs(G.graph["crs"], "EPSG:4326", always_xy=True)
-    x = np.array([G.nodes[n]["x"] for n in nodes])
-    y = np.array([G.nodes[n]["y"] for n in nodes])
+def _lonlat(graph: nx.MultiDiGraph, nodes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    tr = pyproj.Transformer.from_crs(graph.graph["crs"], "EPSG:4326", always_xy=True)
+    x = np.array([graph.nodes[n]["x"] for n in nodes])
+    y = np.array([graph.nodes[n]["y"] for n in nodes])
     lon, lat = tr.transform(x, y)
     return np.asarray(lon), np.asarray(lat)
 
 
-def make_inputs(G: nx.MultiDiGraph, folder: Path, *, n: int = 220, seed: int = 3,
+def make_inputs(graph: nx.MultiDiGraph, folder: Path, *, n: int = 220, seed: int = 3,
                 chinese: bool = False, outliers: bool = True) -> dict[str, Path]:  # fmt: skip
     """Stations at 6 junctions and ``n`` runs to random junctions, times from the true speeds
     (networkx oracle) × N(1, 0.04) + N(0, 4 s); with ``outliers`` a few wrong records."""
     rng = np.random.default_rng(seed)
-    H = nx.DiGraph()
-    for u, v, d in G.edges(data=True):
+    oracle = nx.DiGraph()
+    for u, v, d in graph.edges(data=True):
         t = d["length"] / TRUE_KPH[d["road_class"]] * 3.6
-        if not H.has_edge(u, v) or H[u][v]["w"] > t:
-            H.add_edge(u, v, w=t)
-    nodes = list(G.nodes)
+        if not oracle.has_edge(u, v) or oracle[u][v]["w"] > t:
+            oracle.add_edge(u, v, w=t)
+    nodes = list(graph.nodes)
     st = [nodes[i] for i in rng.choice(len(nodes), 6, replace=False)]
-    slon, slat = _lonlat(G, st)
+    slon, slat = _lonlat(graph, st)
     stations = folder / "stations.csv"
     with stations.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -66,11 +66,11 @@ def make_inputs(G: nx.MultiDiGraph, folder: Path, *, n: int = 220, seed: int = 3
         for i in range(6):
             w.writerow([f"站{i}", f"{slon[i]:.7f}", f"{slat[i]:.7f}", "一级"])
     targets = [nodes[int(rng.integers(len(nodes)))] for _ in range(n)]
-    tlon, tlat = _lonlat(G, targets)
+    tlon, tlat = _lonlat(graph, targets)
     rows = []
     for j, t in enumerate(targets):
         s = int(rng.integers(6))
-        drive = nx.shortest_path_length(H, st[s], t, weight="w")
+        drive = nx.shortest_path_length(oracle, st[s], t, weight="w")
         drive = max(drive * rng.normal(1.0, 0.04) + rng.normal(0.0, 4.0), 1.0)
         sent = T0 + dt.timedelta(hours=j)
         left = sent + dt.timedelta(seconds=50)
@@ -78,17 +78,30 @@ def make_inputs(G: nx.MultiDiGraph, folder: Path, *, n: int = 220, seed: int = 3
         rows.append([f"站{s}", f"{tlon[j]:.7f}", f"{tlat[j]:.7f}", "wgs84", sent.isoformat(),
                      left.isoformat(), there.isoformat()])  # fmt: skip
     if outliers:
-        rows.append(["站0", "117.9", "39.9", "", T0.isoformat(), "",
-                     (T0 + dt.timedelta(seconds=400)).isoformat()])  # far from every road
-        far = int(np.argmax([nx.shortest_path_length(H, st[1], t, weight="w") for t in targets]))
+        rows.append(
+            [
+                "站0",
+                "117.9",
+                "39.9",
+                "",
+                T0.isoformat(),
+                "",
+                (T0 + dt.timedelta(seconds=400)).isoformat(),
+            ]
+        )  # far from every road
+        far = int(np.argmax([nx.shortest_path_length(oracle, st[1], t, weight="w")
+                             for t in targets]))  # fmt: skip
         for k in range(3):  # 20 s to the far side: not from its own station
             rows.append(["站1", f"{tlon[far]:.7f}", f"{tlat[far]:.7f}", "wgs84",
                          T0.isoformat(), (T0 + dt.timedelta(seconds=60)).isoformat(),
                          (T0 + dt.timedelta(seconds=80 + k)).isoformat()])  # fmt: skip
         rows.append(["无名站", f"{tlon[0]:.7f}", f"{tlat[0]:.7f}", "", T0.isoformat(), "",
                      (T0 + dt.timedelta(seconds=300)).isoformat()])  # fmt: skip
-    header = (["站名", "经度", "纬度", "坐标系", "接警时间", "出车时间", "到场时间"] if chinese
-              else ["station", "lon", "lat", "datum", "dispatched", "departed", "arrived"])
+    header = (
+        ["站名", "经度", "纬度", "坐标系", "接警时间", "出车时间", "到场时间"]
+        if chinese
+        else ["station", "lon", "lat", "datum", "dispatched", "departed", "arrived"]
+    )
     records = folder / "runs.csv"
     with records.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -136,7 +149,8 @@ def test_recovers_known_speeds_and_writes_a_usable_profile(demo, tmp_path):
     report = (cov / "coverage.md").read_text(encoding="utf-8")
     assert "calibration runs.csv" in report and "profile china_urban_calibrated" in report
     assert json.loads((cov / "coverage.json").read_text(encoding="utf-8"))["runs"][0][
-        "travel_time_model"].startswith("行车时间模型")
+        "travel_time_model"
+    ].startswith("行车时间模型")
 
 
 def test_ci_contains_truth_for_well_driven_classes(demo, tmp_path):

@@ -83,7 +83,8 @@ def _walk(value: Any) -> list[Any]:
 def test_report_keys_and_values_follow_the_run(run: CoverageRun) -> None:
     rep = coverage_report(run)
     assert set(rep) == {"label", "synthetic", "budget_minutes", "district", "stations", "gaps",
-                        "warnings"}  # fmt: skip
+                        "warnings", "travel_time_model"}  # fmt: skip
+    assert rep["travel_time_model"].startswith("行车时间模型 travel-time model: profile test")
     assert rep["label"] == "Test town"
     assert coverage_report(run, label="2026")["label"] == "2026"
     assert rep["synthetic"] is True

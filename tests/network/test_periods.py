@@ -88,7 +88,7 @@ def test_bad_periods_one_line_errors(tmp_path, table, message):
 
 
 def test_unknown_period_lists_the_known_ones():
-    with pytest.raises(DataFormatError, match="has no period 'rush'.*offpeak, am_peak"):
+    with pytest.raises(DataFormatError, match=r"has no period 'rush'.*offpeak, am_peak"):
         load_profile("china_urban", "rush")
 
 
@@ -99,8 +99,8 @@ def test_factor_scales_and_cap_holds(factor, kph):
     assert periods["x"].class_factor("primary_link") == factor
 
 
-def _graph_times(G: nx.MultiDiGraph) -> dict[tuple[int, int, int], float]:
-    return {(u, v, k): d["travel_time"] for u, v, k, d in G.edges(keys=True, data=True)}
+def _graph_times(graph: nx.MultiDiGraph) -> dict[tuple[int, int, int], float]:
+    return {(u, v, k): d["travel_time"] for u, v, k, d in graph.edges(keys=True, data=True)}
 
 
 def test_use_travel_applies_to_every_prepared_graph_and_resets():
@@ -126,11 +126,11 @@ def test_use_travel_applies_to_every_prepared_graph_and_resets():
 
 def test_speeds_choice_overrides_the_given_profile(tmp_path):
     p = _profile(tmp_path)
-    G = load_graph(DEMO)
+    graph = load_graph(DEMO)
     with use_travel(speeds=str(p), period="am_peak"):
-        H = prepare_graph(G, profile="china_urban")
-    assert H.graph["speed_profile"] == "p"
-    speeds = {d["road_class"]: d["speed_kph"] for *_, d in H.edges(data=True)}
+        oracle = prepare_graph(graph, profile="china_urban")
+    assert oracle.graph["speed_profile"] == "p"
+    speeds = {d["road_class"]: d["speed_kph"] for *_, d in oracle.edges(data=True)}
     assert speeds["primary"] == 30.0 and speeds["residential"] == 15.0
 
 

@@ -18,7 +18,7 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "demo.toml"
 
 def test_periods_side_by_side(tmp_path):
     out = tmp_path / "ev"
-    ev, _ = evaluate_scenario(DEMO, out, optimum=False, html=False, deliverables="docx,xlsx",
+    _, _ = evaluate_scenario(DEMO, out, optimum=False, html=False, deliverables="docx,xlsx",
                               periods=("offpeak", "am_peak", "night"))  # fmt: skip
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     rows = {r["period"]: r for r in doc["travel_model"]["periods"]}
@@ -67,9 +67,9 @@ def test_scenario_period_key(tmp_path):
     assert load_scenario(sc_file).graph.period == "am_peak"
     from firecover.plan.sources import graph_for
 
-    G = graph_for(load_scenario(sc_file), None)
-    assert G.graph["period"] == "am_peak"
+    graph = graph_for(load_scenario(sc_file), None)
+    assert graph.graph["period"] == "am_peak"
     sc_file.write_text(text.replace("[scenario.graph]\n", '[scenario.graph]\nperiod = "AM"\n'),
                        encoding="utf-8")  # fmt: skip
-    with pytest.raises(ScenarioError, match="period.*not a period name"):
+    with pytest.raises(ScenarioError, match=r"period.*not a period name"):
         load_scenario(sc_file)
