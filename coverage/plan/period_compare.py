@@ -5,7 +5,7 @@ main run) with :func:`firecover.network.periods.use_travel`, so the road graph i
 that period's speed factors (and cached apart). The result goes into ``report.json`` under
 ``travel_model.periods`` — one entry per period: ``period``, ``description``, ``hours``,
 ``compliant``, ``years`` [{``year``, ``covered_share``, ``covered_km2``, ``noncompliant``}] —
-and into report.md, the Word report and the Excel workbook (sheet ``periods``) as one table.
+and into report.md, the Word report and the Excel workbook (sheet 分时段 / Periods) as one table.
 """
 
 from __future__ import annotations
@@ -117,21 +117,21 @@ def periods_markdown(travel: dict[str, Any] | None, g: Glossary) -> list[str]:
 
 
 def periods_section(doc: dict[str, Any], g: Glossary) -> Section | None:
-    """The Word / Excel section (sheet ``periods``); ``None`` without periods."""
+    """The Word / Excel section (sheet 分时段 / Periods); ``None`` without periods."""
     rows = (doc.get("travel_model") or {}).get("periods")
     if not rows:
         return None
     cells = tuple(
-        (r["period"], r["hours"], y["year"], y["covered_share"], not y["noncompliant"],
-         ", ".join(y["noncompliant"]))
+        (r["period"], r["hours"], y["year"], y["covered_share"],
+         g("fail") if y["noncompliant"] else g("pass"), ", ".join(y["noncompliant"]))
         for r in rows for y in r["years"]
     )  # fmt: skip
-    flag = tuple(i for i, c in enumerate(cells) if not c[4])
+    flag = tuple(i for i, c in enumerate(cells) if c[4] != g("pass"))
     table = Table(
         g("periods_heading"),
         (g("period"), g("period_hours"), g("year"), g("covered_share"), g("compliant"),
          g("noncompliant_stations")),
-        cells, (None, None, "0", "0.0%", None, None), sheet="periods", flag_rows=flag,
+        cells, (None, None, "0", "0.0%", None, None), sheet=g("periods_sheet"), flag_rows=flag,
     )  # fmt: skip
     return Section(
         g("periods_heading"),
