@@ -12,6 +12,7 @@ import shapely
 from pyproj import CRS
 
 from firecover._errors import GraphError
+from firecover.network.periods import graph_travel_line
 
 
 def _check_graph(G: nx.MultiDiGraph) -> None:  # noqa: N803
@@ -66,6 +67,7 @@ class GraphInfo:
     congestion_factor: float | None
     classes: dict[str, ClassStats] = field(default_factory=dict)
     dropped: dict[str, float] = field(default_factory=dict)
+    travel_model: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dictionary."""
@@ -87,6 +89,8 @@ class GraphInfo:
             f"mean speed   {_fmt(self.mean_kph)} km/h (profile {self.speed_profile}, "
             f"congestion x{_fmt(self.congestion_factor, '.2f')})",
         ]
+        if self.travel_model:
+            lines.append(self.travel_model)
         if self.dropped:
             d = self.dropped
             lines.append(
@@ -161,4 +165,5 @@ def graph_info(G: nx.MultiDiGraph) -> GraphInfo:  # noqa: N803 (osmnx convention
         congestion_factor=None if factor is None else float(factor),
         classes=classes,
         dropped={k: float(v) for k, v in G.graph.items() if k.startswith("dropped_")},
+        travel_model=graph_travel_line(G.graph),
     )
