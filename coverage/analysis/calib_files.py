@@ -32,8 +32,21 @@ __all__ = ["calibrate_files", "profile_toml"]
 PathLike = str | os.PathLike[str]
 
 
-def _num(x: float) -> float | None:
-    return round(x, 3) if math.isfinite(x) else None
+#: What each rejection reason means, for calibration.md (keys as in calibration.json).
+REASONS = {
+    "unknown_station": "站名不在站点文件中 station not in the station file",
+    "far_from_road": "到场点远离道路（坐标有误）point far from any road (wrong coordinates)",
+    "times_out_of_order": "到场早于出车 arrival not after departure",
+    "unreachable": "路网不可达 not reachable on the network",
+    "faster_than_network": "快于路网极限（非本站出动或坐标有误）faster than the network allows "
+    "(engine not from this station, or wrong coordinates)",
+    "far_above": "远慢于预测 far slower than predicted (3× and 120 s over)",
+    "residual": "残差过大 residual beyond 5 robust standard deviations",
+}
+
+
+def _num(x: float, nd: int = 3) -> float | None:
+    return round(x, nd) if math.isfinite(x) else None
 
 
 def calibration_doc(res: CalibrationResult, *, records: Path, model: str) -> dict[str, Any]:
@@ -41,7 +54,7 @@ def calibration_doc(res: CalibrationResult, *, records: Path, model: str) -> dic
     return {
         "records": records.name,
         "speeds_kph": {c: round(v, 2) for c, v in res.speeds_kph.items()},
-        "ci95_kph": {c: [_num(a), _num(b)] for c, (a, b) in res.ci_kph.items()},
+        "ci95_kph": {c: [_num(a, 2), _num(b, 2)] for c, (a, b) in res.ci_kph.items()},
         "prior_kph": {c: round(v, 2) for c, v in res.prior_kph.items()},
         "kept_prior": res.kept_prior,
         "class_km": {c: round(v, 2) for c, v in res.class_km.items()},
@@ -124,6 +137,8 @@ def calibration_markdown(doc: dict[str, Any]) -> str:
     out += [
         "",
         "## 误差 Predicted vs recorded driving time (absolute error)\n",
+        "Driving time 行车时间 = arrived 到场 − departed 出车 "
+        "(or − dispatched 调派 − turnout 出动).\n",
         f"- used records 采用记录: before {s(e['before'])}; after {s(e['after'])}",
         f"- held-out records 留出检验 ({doc['holdout']['n']}, fitted without them): "
         f"before {s(h['before'])}; after {s(h['after'])}",
@@ -135,7 +150,10 @@ def calibration_markdown(doc: dict[str, Any]) -> str:
             "| row 行 | station 站 | reason 原因 |",
             "|---:|---|---|",
         ]
-        out += [f"| {r['row']} | {r['station']} | {r['reason']} |" for r in doc["rejected"]]
+        out += [
+            f"| {r['row']} | {r['station']} | {r['reason']}: {REASONS[r['reason']]} |"
+            for r in doc["rejected"]
+        ]
         out.append("")
     out.append("Use the profile 使用: `--speeds speeds.toml` with any command.\n")
     return "\n".join(out)
