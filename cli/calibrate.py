@@ -30,7 +30,7 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--min-class-km",
-    type=Number("non_negative_metres"),
+    type=Number("non_negative_km"),
     default=1.0,
     show_default=True,
     help="Fit a class only when the records drive at least this many km of it.",

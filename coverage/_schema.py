@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
         Rule("non_negative_metres", 0.0, False, "metres"),
         Rule("positive_factor", 0.0, True, ""),
         Rule("count", 0.0, False, "", integer=True),
+        Rule("non_negative_km", 0.0, False, "km"),
     )
 }
 

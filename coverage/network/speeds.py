@@ -142,7 +142,7 @@ class SpeedProfile:
             Speed in km/h (> 0).
         """
         if source_speed_kph is not None and source_speed_kph > 0:
-            speed = min(float(source_speed_kph), self.cap_kph)
+            speed = min(float(source_speed_kph) * period_factor(self, road_class), self.cap_kph)
         else:
             speed = self.class_speed(road_class)
             limit = parse_maxspeed(maxspeed) if self.honour_maxspeed else None

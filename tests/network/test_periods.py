@@ -92,11 +92,23 @@ def test_unknown_period_lists_the_known_ones():
         load_profile("china_urban", "rush")
 
 
-@given(st.floats(0.01, 2.0), st.floats(1.0, 200.0))
-def test_factor_scales_and_cap_holds(factor, kph):
-    periods = parse_periods({"x": {"factor": factor}}, "t")
-    assert periods["x"].class_factor("primary") == factor
-    assert periods["x"].class_factor("primary_link") == factor
+@given(st.floats(0.01, 2.0), st.floats(0.01, 2.0), st.floats(1.0, 120.0))
+def test_factor_scales_and_cap_holds(factor, primary, kph):
+    from firecover.network.periods import with_period
+    from firecover.network.speeds import SpeedProfile
+
+    periods = parse_periods({"x": {"factor": factor, "primary": primary}}, "t")
+    assert periods["x"].class_factor("primary_link") == primary
+    assert periods["x"].class_factor("residential") == factor
+    prof = with_period(SpeedProfile("t", {"primary": kph, "residential": kph}, 20.0, 60.0,
+                                    periods=periods), "x")  # fmt: skip
+    assert prof.class_speed("primary") == pytest.approx(min(kph * primary, 60.0))
+    assert prof.class_speed("residential") == pytest.approx(min(kph * factor, 60.0))
+    assert prof.class_speed("service") <= 60.0
+    # a source speed column is scaled by the period too, and capped
+    assert prof.edge_speed("primary", source_speed_kph=kph) == pytest.approx(
+        min(kph * primary, 60.0)
+    )
 
 
 def _graph_times(graph: nx.MultiDiGraph) -> dict[tuple[int, int, int], float]:
