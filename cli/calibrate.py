@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from firecover.analysis.calib_files import calibrate_files
+from firecover.cli.deliverable_opts import lang_option
 from firecover.cli.options import MINUTES0, Number
 
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
@@ -38,6 +39,7 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
 )
+@lang_option
 def calibrate(
     graph: Path,
     stations: Path,
@@ -45,6 +47,7 @@ def calibrate(
     turnout: float | None,
     min_class_km: float,
     out: Path,
+    lang: str | None,
 ) -> None:
     """Fit the fire-engine speed of each road class to recorded runs (least squares on the
     network, outliers rejected, a held-out check).
@@ -53,7 +56,7 @@ def calibrate(
     calibration.json. Bad records: exit 2, nothing written.
     """
     paths = calibrate_files(graph, stations, records, out, min_class_km=min_class_km,
-                            turnout_min=turnout)  # fmt: skip
+                            turnout_min=turnout, lang=lang)  # fmt: skip
     import json
 
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))

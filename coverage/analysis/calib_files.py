@@ -25,24 +25,13 @@ from firecover.analysis.run import place_stations
 from firecover.analysis.stations import read_stations_file
 from firecover.network.periods import current_travel, travel_model_line
 from firecover.network.speeds import SpeedProfile, load_profile
+from firecover.outputs.glossary import check_lang, glossary
 from firecover.outputs.run_folder import RunFolder
+from firecover.outputs.text import markdown_safe
 
 __all__ = ["calibrate_files", "profile_toml"]
 
 PathLike = str | os.PathLike[str]
-
-
-#: What each rejection reason means, for calibration.md (keys as in calibration.json).
-REASONS = {
-    "unknown_station": "站名不在站点文件中 station not in the station file",
-    "far_from_road": "到场点远离道路（坐标有误）point far from any road (wrong coordinates)",
-    "times_out_of_order": "到场早于出车 arrival not after departure",
-    "unreachable": "路网不可达 not reachable on the network",
-    "faster_than_network": "快于路网极限（非本站出动或坐标有误）faster than the network allows "
-    "(engine not from this station, or wrong coordinates)",
-    "far_above": "远慢于预测 far slower than predicted (3× and 120 s over)",
-    "residual": "残差过大 residual beyond 5 robust standard deviations",
-}
 
 
 def _num(x: float, nd: int = 3) -> float | None:
@@ -108,55 +97,51 @@ def profile_toml(base: SpeedProfile, speeds: dict[str, float], calibration: str)
     return "\n".join(lines) + "\n"
 
 
-def calibration_markdown(doc: dict[str, Any]) -> str:
-    """``calibration.md``: what was fitted, how well, and what was rejected."""
+def calibration_markdown(doc: dict[str, Any], lang: str = "both") -> str:
+    """``calibration.md`` in ``lang`` (glossary ``[calibration]``): fit, errors, rejections."""
+    g = glossary(lang)
 
-    def s(d: dict[str, Any]) -> str:
-        return f"median {d['median']} s, p90 {d['p90']} s"
+    def stats(d: dict[str, Any]) -> str:
+        return g("calib_stats", median=d["median"], p90=d["p90"])
 
+    state = g("calib_converged") if doc["converged"] else g("calib_not_converged")
     out = [
-        "# 车速标定 Speed calibration from response records\n",
+        f"# {g('calib_title')}\n",
         f"> {doc['travel_model']}\n",
-        f"Records 记录: {doc['records']} — used 采用 {doc['records_used']}, rejected 剔除 "
-        f"{doc['records_rejected']}; {doc['iterations']} route → fit rounds "
-        f"({'converged 收敛' if doc['converged'] else 'NOT converged 未收敛'}).\n",
-        "## 各等级道路车速 Speeds per road class\n",
-        "| class 道路等级 | before 标定前 km/h | fitted 标定 km/h | 95 % interval 置信区间 "
-        "| km driven 行驶里程 |",
+        g("calib_records", file=doc["records"], used=doc["records_used"],
+          rejected=doc["records_rejected"], rounds=doc["iterations"], state=state) + "\n",
+        f"## {g('calib_speeds')}\n",
+        "| " + " | ".join(g(k) for k in ("calib_class", "calib_before", "calib_fitted", "calib_ci",
+                                        "calib_km")) + " |",
         "|---|---:|---:|---|---:|",
-    ]
+    ]  # fmt: skip
     for c, prior in doc["prior_kph"].items():
         if c in doc["speeds_kph"]:
             lo, hi = doc["ci95_kph"][c]
             ci = f"{lo if lo is not None else '—'} – {hi if hi is not None else '∞'}"
             fitted = f"{doc['speeds_kph'][c]}"
         else:
-            ci, fitted = "kept (too little driving) 数据不足，沿用", "—"
+            ci, fitted = g("calib_kept"), "—"
         out.append(f"| {c} | {prior} | {fitted} | {ci} | {doc['class_km'].get(c, 0)} |")
     e, h = doc["error_s"], doc["holdout"]["error_s"]
     out += [
         "",
-        "## 误差 Predicted vs recorded driving time (absolute error)\n",
-        "Driving time 行车时间 = arrived 到场 − departed 出车 "
-        "(or − dispatched 调派 − turnout 出动).\n",
-        f"- used records 采用记录: before {s(e['before'])}; after {s(e['after'])}",
-        f"- held-out records 留出检验 ({doc['holdout']['n']}, fitted without them): "
-        f"before {s(h['before'])}; after {s(h['after'])}",
+        f"## {g('calib_errors')}\n",
+        g("calib_driving") + "\n",
+        "- " + g("calib_used", before=stats(e["before"]), after=stats(e["after"])),
+        "- " + g("calib_holdout", n=doc["holdout"]["n"], before=stats(h["before"]),
+                 after=stats(h["after"])),
         "",
-    ]
+    ]  # fmt: skip
     if doc["rejected"]:
-        out += [
-            "## 剔除的记录 Rejected records\n",
-            "| row 行 | station 站 | reason 原因 |",
-            "|---:|---|---|",
-        ]
-        out += [
-            f"| {r['row']} | {r['station']} | {r['reason']}: {REASONS[r['reason']]} |"
-            for r in doc["rejected"]
-        ]
+        out += [f"## {g('calib_rejected')}\n",
+                f"| {g('calib_row')} | {g('calib_station')} | {g('calib_reason')} |",
+                "|---:|---|---|"]  # fmt: skip
+        out += [f"| {r['row']} | {r['station']} | {r['reason']}: {g('reason_' + r['reason'])} |"
+                for r in doc["rejected"]]  # fmt: skip
         out.append("")
-    out.append("Use the profile 使用: `--speeds speeds.toml` with any command.\n")
-    return "\n".join(out)
+    out.append(g("calib_use") + "\n")
+    return markdown_safe("\n".join(out))
 
 
 def calibrate_files(
@@ -167,6 +152,7 @@ def calibrate_files(
     *,
     min_class_km: float = 1.0,
     turnout_min: float | None = None,
+    lang: str | None = None,
 ) -> dict[str, Path]:
     """Fit speeds to a records file and write the calibration run folder.
 
@@ -177,6 +163,7 @@ def calibrate_files(
     dict
         ``profile``, ``json``, ``md`` → final paths.
     """
+    lang = check_lang(lang) if lang is not None else "both"
     recs = read_records(records, turnout_min=turnout_min)
     specs = read_stations_file(stations)
     with RunFolder(out, inputs=[graph, stations, records]) as rf:
@@ -195,5 +182,5 @@ def calibrate_files(
                  "md": rf.staging / "calibration.md"}  # fmt: skip
         write_text_atomic(paths["profile"], profile_toml(base, res.speeds_kph, source))
         write_text_atomic(paths["json"], json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-        write_text_atomic(paths["md"], calibration_markdown(doc))
+        write_text_atomic(paths["md"], calibration_markdown(doc, lang))
     return rf.final_paths(paths)
