@@ -17,6 +17,7 @@ from firecover._io import WRITE_ERRNOS, output_error
 from firecover._version import __version__
 from firecover.cli.options import add_log_flags, configure_logging
 from firecover.cli.turns_opt import add_turns_option
+from firecover.cli.travel_opts import add_travel_flags
 
 #: Modules under ``firecover.cli`` that each export ``COMMANDS`` (a list of click commands).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -31,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "hydrants",
     "sequence",
+    "calibrate",
 )
 
 
@@ -127,6 +129,7 @@ for _name in COMMAND_MODULES:
     for _cmd in _mod.COMMANDS:
         add_log_flags(_cmd)
         add_turns_option(_cmd)
+        add_travel_flags(_cmd)
         cli.add_command(_cmd)
 
 

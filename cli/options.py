@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from firecover._schema import RULES
+from firecover._schema import RULES, check_period
 
-__all__ = ["COUNT", "FACTOR", "METRES", "METRES0", "MINUTES", "MINUTES0", "SECONDS", "Number",
-           "add_log_flags",
+__all__ = ["COUNT", "FACTOR", "METRES", "METRES0", "MINUTES", "MINUTES0", "PERIOD", "PERIODS",
+           "SECONDS", "Number", "PeriodName", "add_log_flags",
            "configure_logging"]  # fmt: skip
 
 
@@ -50,6 +50,28 @@ METRES = Number("positive_metres")
 METRES0 = Number("non_negative_metres")
 FACTOR = Number("positive_factor")
 COUNT = Number("count")
+
+
+class PeriodName(click.ParamType):
+    """A time-of-day period name (``am_peak``), or with ``many`` a comma list or ``all``.
+
+    Checked by :func:`firecover._schema.check_period`; the profile says whether it has them.
+    """
+
+    name = "period"
+
+    def __init__(self, many: bool = False) -> None:
+        self.many = many
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return check_period(value, "--periods" if self.many else "--period", many=self.many)
+        except ValueError as exc:
+            self.fail(str(exc).split(": ", 1)[-1], param, ctx)
+
+
+PERIOD = PeriodName()
+PERIODS = PeriodName(many=True)
 
 
 def configure_logging(verbose: int, quiet: int) -> None:

@@ -13,7 +13,7 @@ from firecover.cli.deliverable_opts import (
     datum_check_option,
     deliverable_options,
 )
-from firecover.cli.options import METRES, SECONDS
+from firecover.cli.options import METRES, PERIODS, SECONDS
 from firecover.cli.progress import phase_progress
 from firecover.cli.webmap_opts import tiles_options
 from firecover.outputs.webmap_tiles import check_tiles
@@ -87,6 +87,14 @@ def _echo_years(ev: PlanEvaluation) -> None:
     help="Cap on the solver time of each optimum model, seconds (default: no cap).",
 )
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
+@click.option(
+    "--periods",
+    type=PERIODS,
+    default=None,
+    metavar="all|P1,P2",
+    help="Also report the coverage under each time-of-day period of the speed "
+    "profile, side by side (one evaluation per period, without the optimum).",
+)
 @deliverable_options
 @datum_check_option
 @tiles_options
@@ -101,6 +109,7 @@ def evaluate(
     optimum_time: float | None,
     time_limit: float | None,
     no_html: bool,
+    periods: str | tuple[str, ...] | None,
     barrier_rule: str | None,
     lang: str | None,
     output_datum: str | None,
@@ -135,6 +144,7 @@ def evaluate(
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
         tiles=basemap,
+        periods=periods,
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

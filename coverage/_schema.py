@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
         Rule("non_negative_metres", 0.0, False, "metres"),
         Rule("positive_factor", 0.0, True, ""),
         Rule("count", 0.0, False, "", integer=True),
+        Rule("non_negative_km", 0.0, False, "km"),
     )
 }
 
@@ -109,6 +110,32 @@ def check_value(value: Any, rule: str, name: str, *, allow_none: bool = True) ->
         unit = f" ({RULES[rule].unit})" if RULES[rule].unit else ""
         raise DataFormatError(f"{name}{unit}: {why}; give a valid value")
     return value
+
+
+#: A time-of-day period name of a speed profile (``[periods.NAME]``).
+PERIOD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def check_period(value: Any, name: str, *, many: bool = False) -> Any:
+    """A period name (``am_peak``) or, with ``many``, a tuple of them or ``"all"``.
+
+    Raises :class:`DataFormatError` naming ``name`` (e.g. ``"--period"``). Whether the speed
+    profile has the period is checked when it is loaded.
+    """
+    if many and isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+    else:
+        text = str(value).strip()
+        if many and text == "all":
+            return "all"
+        items = [t.strip() for t in text.split(",")] if many else [text]
+    for item in items:
+        if not PERIOD_NAME.match(item) or item == "all":
+            raise DataFormatError(
+                f"{name}: {item!r} is not a period name; use lower-case letters, digits and _ "
+                "(e.g. am_peak)" + (", a comma list, or all" if many else "")
+            )
+    return tuple(dict.fromkeys(items)) if many else items[0]
 
 
 def _split_dotted(name: str) -> tuple[str, ...]:

@@ -30,6 +30,9 @@ class Settings:
         Name of the fire-engine speed profile in ``data/speeds/`` (``china_urban``).
     congestion_factor : float
         Multiplier applied to every profile speed (1.0 = profile as written; 0.8 = 20 % slower).
+    period : str or None
+        Time-of-day period of the speed profile (e.g. ``am_peak``; its ``[periods]`` table);
+        ``None``: the profile's speeds as written.
     snap_max_m : float
         A station farther than this from any road is an error; a demand cell is flagged.
     access_speed_kph : float
@@ -119,6 +122,7 @@ class Settings:
     driving_min: float = 4.0
     speed_profile: str = "china_urban"
     congestion_factor: float = 1.0
+    period: str | None = None
     snap_max_m: float = 500.0
     access_speed_kph: float = 15.0
     service_buffer_m: float = 100.0

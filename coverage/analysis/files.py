@@ -23,6 +23,7 @@ from firecover.analysis.run import CoverageRun, analyse
 from firecover.analysis.stations import read_stations_file
 from firecover.network.cache import cached_graph, cached_network
 from firecover.network.load import load_graph
+from firecover.network.periods import current_travel
 from firecover.outputs.layers import write_geopackage
 from firecover.outputs.maps import render_map
 from firecover.outputs.run_folder import RunFolder
@@ -71,6 +72,7 @@ def file_key(opts: dict[str, Any]) -> dict[str, Any]:
     key["congestion_factor"] = resolve(opts.get("congestion_factor"), "congestion_factor")
     key["keep_largest_component"] = resolve(None, "keep_largest_component")
     key.setdefault("profile", resolve(None, "speed_profile"))
+    key.update(current_travel().key_parts())  # never mix periods or profiles in the cache
     return key
 
 

@@ -50,6 +50,7 @@ def coverage_report(run: CoverageRun, *, label: str | None = None) -> dict[str, 
         },
         "warnings": list(run.jurisdictions.warnings),
         "turn_model": meta.turn_model,
+        "travel_time_model": meta.travel_model,
     }
 
 
@@ -139,6 +140,8 @@ def _coverage_markdown(runs: Sequence[tuple[str, CoverageRun]], *, title: str) -
         "from the dispatch order (GB 51080-2015 §4.1.3; 建标152-2017). "
         "Arrival times are measured to demand-cell centres on the road network.\n"
     )
+    if first.travel_model:
+        head.append(f"{first.travel_model}\n")
     body = [_run_section(label, run) for label, run in runs]
     foot = f"\n_firecover {__version__}_\n"
     return "\n".join(head) + "\n" + "".join(body) + foot

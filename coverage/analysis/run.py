@@ -336,6 +336,7 @@ def analyse(
                 "crs": net.crs,
                 "notes": tuple(dict.fromkeys((*(meta or {}).get("notes", ()), *net.notes))),
                 "turn_model": net.turn_model,
+                "travel_model": net.travel_model or None,
             }
         ),
     )

@@ -23,6 +23,7 @@ import shapely
 from firecover._errors import GraphError, UnsupportedCRSError
 from firecover.network.turn_graph import TurnGraph, build_turn_graph
 from firecover.network.turns import graph_turn_profile, resolve_turn_mode
+from firecover.network.periods import graph_travel_line
 
 __all__ = ["CSRNetwork"]
 
@@ -278,6 +279,8 @@ class CSRNetwork:
         networks built without names.
     crs : str
         Projected metric CRS.
+    travel_model : str
+        The travel-time model line (:func:`firecover.network.periods.travel_model_line`).
     notes : tuple of str
         What building the graph reported (warnings such as dropped disconnected pieces), from
         the graph attribute ``build_warnings``; every run on this network reports them again.
@@ -302,6 +305,7 @@ class CSRNetwork:
     notes: tuple[str, ...] = ()
     turns: TurnGraph | None = None
     edge_name: ObjArray | None = None
+    travel_model: str = ""
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph, *, turns: str | bool | None = None) -> CSRNetwork:
@@ -407,7 +411,10 @@ class CSRNetwork:
 def with_turns(net: CSRNetwork, graph: nx.MultiDiGraph, turns: str | bool | None) -> CSRNetwork:
     """``net`` with its :class:`TurnGraph` when ``turns`` resolves to on (see ``from_graph``)."""
     if not resolve_turn_mode(turns, graph):
-        return net if net.turns is None else replace(net, turns=None)
-    tg = build_turn_graph(graph, net, graph_turn_profile(graph))
-    logger.info("%s", tg.description)
-    return replace(net, turns=tg)
+        out = net if net.turns is None else replace(net, turns=None)
+    else:
+        tg = build_turn_graph(graph, net, graph_turn_profile(graph))
+        logger.info("%s", tg.description)
+        out = replace(net, turns=tg)
+    # The report line names the profile, period, calibration and this turn model (network/periods.py).
+    return replace(out, travel_model=graph_travel_line(graph.graph, out.turn_model))

@@ -13,6 +13,7 @@ from pyproj import CRS
 
 from firecover._errors import GraphError
 from firecover.network.turn_info import turn_summary, turn_text
+from firecover.network.periods import graph_travel_line
 
 
 def _check_graph(G: nx.MultiDiGraph) -> None:  # noqa: N803
@@ -68,6 +69,7 @@ class GraphInfo:
     classes: dict[str, ClassStats] = field(default_factory=dict)
     dropped: dict[str, float] = field(default_factory=dict)
     turns: dict[str, Any] = field(default_factory=dict)
+    travel_model: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dictionary."""
@@ -89,6 +91,8 @@ class GraphInfo:
             f"mean speed   {_fmt(self.mean_kph)} km/h (profile {self.speed_profile}, "
             f"congestion x{_fmt(self.congestion_factor, '.2f')})",
         ]
+        if self.travel_model:
+            lines.append(self.travel_model)
         if self.dropped:
             d = self.dropped
             lines.append(
@@ -164,5 +168,8 @@ def graph_info(G: nx.MultiDiGraph) -> GraphInfo:  # noqa: N803 (osmnx convention
         congestion_factor=None if factor is None else float(factor),
         classes=classes,
         dropped={k: float(v) for k, v in G.graph.items() if k.startswith("dropped_")},
-        turns=turn_summary(G),
+        turns=(turns := turn_summary(G)),
+        travel_model=graph_travel_line(
+            G.graph, f"turns: auto → {turns['auto']}" if turns else None
+        ),
     )

@@ -36,6 +36,7 @@ from firecover.network.info import (
     _is_metric,
     graph_info,
 )
+from firecover.network.periods import current_travel
 from firecover.network.prepare import (
     CRSLike,
     PrepareOptions,
@@ -216,7 +217,11 @@ def load_graph(
     graph.graph.setdefault("name", path.name.split(".")[0])
     overrides = (profile, congestion_factor, crs, keep_largest_component)
     if prepare is False or (
-        prepare is None and kind == "graphml" and _is_prepared(graph) and overrides == (None,) * 4
+        prepare is None
+        and kind == "graphml"
+        and _is_prepared(graph)
+        and overrides == (None,) * 4
+        and not current_travel().active
     ):
         return graph
     return prepare_graph(

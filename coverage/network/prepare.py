@@ -23,6 +23,7 @@ from pyproj.exceptions import CRSError
 
 from firecover._errors import UnsupportedCRSError
 from firecover.network.info import _check_graph, _is_metric, _road_km
+from firecover.network.periods import current_travel
 from firecover.network.speeds import SpeedProfile, add_edge_speeds, load_profile
 from firecover.network.turns import turn_profile_json
 from firecover.settings import resolve
@@ -84,7 +85,8 @@ def prepare_graph(
         Graph without CRS, unknown CRS, or a geographic CRS requested for output.
     """
     _check_graph(G)
-    prof = load_profile(profile)
+    choice = current_travel()  # the run's --speeds / --period win (network/periods.py)
+    prof = load_profile(choice.speeds or profile, choice.period)
     keep = bool(resolve(keep_largest_component, "keep_largest_component"))
     graph = _project(_int_nodes(G), crs)
     _normalise_edges(graph)
@@ -98,6 +100,8 @@ def prepare_graph(
         congestion_factor=float(resolve(congestion_factor, "congestion_factor")),
         source=str(graph.graph.get("source") or "unknown"),
         unknown_class_edges=summary.unknown_edges,
+        period=prof.period or "",
+        speed_calibration=prof.calibration,
     )
     graph.graph["turn_profile"] = turn_profile_json(prof.turns)
     return graph

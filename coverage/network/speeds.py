@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from firecover._errors import DataFormatError, InputFileError
+from firecover.network.periods import Period, parse_periods, period_factor, with_period
 from firecover.network.road_class import (
     _RANK,
     CANONICAL_CLASSES,
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 _KNOWN_KEYS = {
     "name", "description", "default_kph", "cap_kph", "honour_maxspeed", "speeds_kph",
-    "reference_mix", "aliases",
+    "reference_mix", "aliases", "periods", "calibration",
 } | TURN_KEYS  # fmt: skip
 
 
@@ -83,6 +84,12 @@ class SpeedProfile:
     turns : TurnProfile
         Junction delays and turn penalties (``[junction_delay_s]``, ``[turn_penalty_s]``;
         :mod:`firecover.network.turns`).
+    periods : Mapping[str, Period]
+        Time-of-day periods (:mod:`firecover.network.periods`).
+    period : str or None
+        The selected period (``None``: the speeds as written).
+    calibration : str
+        Where the speeds were calibrated from (``firecover calibrate``); empty if not.
     """
 
     name: str
@@ -95,6 +102,9 @@ class SpeedProfile:
     description: str = ""
     path: str = ""
     turns: TurnProfile = DEFAULT_TURNS
+    periods: Mapping[str, Period] = field(default_factory=dict)
+    period: str | None = None
+    calibration: str = ""
 
     def class_speed(self, road_class: str | None) -> float:
         """Return the profile speed (km/h, capped) for a canonical class; default if unknown."""
@@ -104,7 +114,7 @@ class SpeedProfile:
             speed = self.speeds_kph[road_class[:-5]]
         else:
             speed = self.default_kph
-        return min(speed, self.cap_kph)
+        return min(speed * period_factor(self, road_class), self.cap_kph)
 
     def classify(self, value: Any) -> str | None:
         """Canonical class of a source value using this profile's aliases, or ``None``."""
@@ -137,7 +147,7 @@ class SpeedProfile:
             Speed in km/h (> 0).
         """
         if source_speed_kph is not None and source_speed_kph > 0:
-            speed = min(float(source_speed_kph), self.cap_kph)
+            speed = min(float(source_speed_kph) * period_factor(self, road_class), self.cap_kph)
         else:
             speed = self.class_speed(road_class)
             limit = parse_maxspeed(maxspeed) if self.honour_maxspeed else None
@@ -191,7 +201,9 @@ def available_profiles() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def load_profile(profile: str | Path | SpeedProfile | None = None) -> SpeedProfile:
+def load_profile(
+    profile: str | Path | SpeedProfile | None = None, period: str | None = None
+) -> SpeedProfile:
     """Load and validate a speed profile.
 
     Parameters
@@ -199,6 +211,9 @@ def load_profile(profile: str | Path | SpeedProfile | None = None) -> SpeedProfi
     profile : str, Path, SpeedProfile or None
         A bundled profile name (e.g. ``"china_urban"``), a path to a TOML file, an already loaded
         profile, or ``None`` for the ``speed_profile`` setting.
+    period : str, optional
+        Time-of-day period of the profile to select (``None``: as loaded, else the setting
+        ``period``; see :mod:`firecover.network.periods`).
 
     Returns
     -------
@@ -212,7 +227,11 @@ def load_profile(profile: str | Path | SpeedProfile | None = None) -> SpeedProfi
         The TOML is invalid, has unknown keys or classes, or a non-positive speed.
     """
     if isinstance(profile, SpeedProfile):
-        return profile
+        return with_period(profile, period)
+    return with_period(_load_profile(profile), resolve(period, "period"))
+
+
+def _load_profile(profile: str | Path | None) -> SpeedProfile:
     spec = str(resolve(profile, "speed_profile"))
     path = Path(spec)
     if path.suffix.lower() == ".toml" or len(path.parts) > 1:
@@ -262,6 +281,8 @@ def _parse_profile(data: dict[str, Any], stem: str, path: str) -> SpeedProfile:
         description=str(data.get("description", "")),
         path=path,
         turns=parse_turn_tables(data, path),
+        periods=parse_periods(data.get("periods", {}), path),
+        calibration=str(data.get("calibration", "")),
     )
 
 

@@ -109,6 +109,8 @@ class CoverageMeta:
     turn_model : str
         The searches' turn model (:attr:`firecover.network.csr.CSRNetwork.turn_model`, e.g.
         ``"turns: off"``); "" when not recorded.
+    travel_model : str
+        The travel-time model line (profile, period, turn model, calibration source).
     """
 
     title: str = "Fire-station coverage"
@@ -120,6 +122,7 @@ class CoverageMeta:
     year: int | None = None
     notes: tuple[str, ...] = ()
     turn_model: str = ""
+    travel_model: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageMeta:
@@ -172,6 +175,7 @@ class CoverageMeta:
             ("crs", self.crs or ""),
             ("year", "" if self.year is None else str(self.year)),
             ("notes", " | ".join(self.notes)),
+            ("travel_model", self.travel_model),
             ("firecover_version", __version__),
         ]
         return rows
@@ -442,6 +446,7 @@ def _meta_from_table(table: pd.DataFrame) -> CoverageMeta:
         crs=kv.get("crs") or None,
         year=int(kv["year"]) if kv.get("year") else None,
         notes=tuple(n for n in kv.get("notes", "").split(" | ") if n and n != "nan"),
+        travel_model=kv.get("travel_model", "") if kv.get("travel_model") != "nan" else "",
     )
 
 

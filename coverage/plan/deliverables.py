@@ -236,6 +236,7 @@ def plan_document(
         _years_table(doc, g, budget),
         _stations_table(doc, g),
         Paragraph(g("stations_note", budget=budget), note=True),
+        *([Paragraph(doc["travel_time_model"], note=True)] if doc.get("travel_time_model") else []),
     ))  # fmt: skip
     years = []
     for yr in ev.years:
@@ -247,6 +248,10 @@ def plan_document(
     notes = tuple(dict.fromkeys(g.message(w) for yr in ev.years
                                 for w in yr.run.jurisdictions.warnings))  # fmt: skip
     sections = [head, Section(g("years_detail")), *years, _failing(ev, g), optimum]
+    from firecover.plan.period_compare import periods_section
+
+    if (by_period := periods_section(doc, g)) is not None:
+        sections.insert(1, by_period)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))
     sections.append(_appendix(ev, g))

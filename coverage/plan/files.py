@@ -158,8 +158,12 @@ def evaluate_scenario(
     datum_check: bool = True,
     optimum_time: float | None = None,
     tiles: TileSource | None = None,
+    periods: str | Sequence[str] | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
+
+    ``periods`` (``"all"`` or names of the speed profile's periods) adds the coverage under
+    each time-of-day period side by side (:mod:`firecover.plan.period_compare`).
 
     ``graph`` / ``boundary`` override the scenario's sources (offline use). Without
     ``out_dir`` nothing is written (the ``check`` command). ``barrier_rule`` ("fail" /
@@ -201,6 +205,17 @@ def evaluate_scenario(
             ev = dataclasses.replace(ev, travel={"model": "network",
                                                  "compare": compare_runs(ev, radius_ev),
                                                  "_radius": radius_ev})  # fmt: skip
+        if periods:
+            from firecover.plan.period_compare import evaluate_periods
+
+            ev = evaluate_periods(
+                ev,
+                periods,
+                scenario.graph.profile,
+                lambda: _evaluate(
+                    scenario, graph, boundary, mode == "radius", {**kw, "optimum": False}
+                )[0],
+            )
         return ev
 
     if out_dir is None:

@@ -144,6 +144,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "station_years": _station_years(ev),
         "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
         "travel_model": ev.travel or {"model": "network"},
+        "travel_time_model": ev.final.run.layers.meta.travel_model,
         "firecover_version": __version__,
     }
 
@@ -364,6 +365,11 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
     from firecover.plan.travel import travel_markdown
 
     out += travel_markdown(ev.travel)
+    if ev.final.run.layers.meta.travel_model:
+        out.append(ev.final.run.layers.meta.travel_model + "\n")
+    from firecover.plan.period_compare import periods_markdown
+
+    periods_md = periods_markdown(ev.travel, g)
     out += [
         f"**{g('verdict_line', year=final['year'], verdict=plan_verdict(doc, g))}** "
         + g("headline", n=len(final["stations"]), share=pct(final["covered_share"], decimals=1),
@@ -380,6 +386,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         *_stations_table(doc, g),
         "",
         *_built_up_lines(doc, g),
+        *periods_md,
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",

@@ -64,7 +64,12 @@ def _graph(sc: Scenario, graph_file: Path | None) -> list[tuple[str, Any]]:
     profile = g.profile
     if profile is not None and Path(profile).suffix == ".toml":
         profile = str(Path(profile).resolve())
-    opts = [("profile", profile), ("congestion_factor", g.congestion_factor), ("crs", g.crs)]
+    opts = [
+        ("profile", profile),
+        ("congestion_factor", g.congestion_factor),
+        ("crs", g.crs),
+        ("period", g.period),
+    ]
     if graph_file is None and g.kind == "file":
         opts += [
             ("class_column", g.class_column),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from firecover._schema import Table, quote_list
+from firecover._errors import DataFormatError
+from firecover._schema import Table, check_period, quote_list
 from firecover.analysis.station_spec import name_key
 
 __all__ = [
@@ -37,6 +38,7 @@ _GRAPH_KEYS = (
     "class_column",
     "speed_column",
     "oneway_column",
+    "period",
 )
 _FILE_ONLY = ("class_column", "speed_column", "oneway_column")
 # --------------------------------------------------------------------------- graph
@@ -115,8 +117,20 @@ def read_graph(t: Table) -> dict[str, Any]:
         "profile": _speed_profile(t),
         "congestion_factor": t.number("congestion_factor", rule="positive_factor"),
         "crs": _crs(t),
+        "period": _period(t),
         **{key: t.text(key) for key in _FILE_ONLY},
     }
+
+
+def _period(t: Table) -> str | None:
+    """``period = "am_peak"``: the speed profile's time-of-day period (network/periods.py)."""
+    value = t.text("period")
+    if value is None:
+        return None
+    try:
+        return str(check_period(value, "period"))
+    except DataFormatError as exc:
+        t.fail("period", str(exc).split(": ", 1)[-1])
 
 
 def graph_keys() -> tuple[str, ...]:

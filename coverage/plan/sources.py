@@ -17,6 +17,7 @@ from firecover._errors import NetworkUnavailableError
 from firecover.analysis.files import cached_load_graph, file_key
 from firecover.network.cache import cached_graph
 from firecover.network.load import graph_from_bbox, graph_from_place, graph_from_polygon
+from firecover.network.periods import current_travel, use_travel
 from firecover.plan.scenario import Scenario
 
 __all__ = ["OFFLINE_HINT", "boundary_for", "demo_barrier_path", "graph_for", "online"]
@@ -55,6 +56,13 @@ def _need_network(scenario: Scenario, what: str) -> None:
 
 
 def graph_for(scenario: Scenario, graph: PathLike | None) -> nx.MultiDiGraph:
+    # the scenario's period, unless the run chose one (--period / --periods win)
+    chosen = current_travel().period is not None
+    with use_travel(period=None if chosen else scenario.graph.period):
+        return _graph_for(scenario, graph)
+
+
+def _graph_for(scenario: Scenario, graph: PathLike | None) -> nx.MultiDiGraph:
     g = scenario.graph
     opts: Any = {"profile": g.profile, "congestion_factor": g.congestion_factor, "crs": g.crs}
     if graph is not None:

@@ -54,6 +54,8 @@ class GraphSource:
     profile : str or None
         Speed profile name or resolved ``.toml`` path; ``None`` = the setting.
     congestion_factor : float or None
+    period : str or None
+        Time-of-day period of the speed profile (``--period`` on the command line wins).
     crs : str or None
         Projected CRS to use; ``None`` = automatic.
     class_column, speed_column, oneway_column : str or None
@@ -68,6 +70,7 @@ class GraphSource:
     profile: str | None = None
     congestion_factor: float | None = None
     crs: str | None = None
+    period: str | None = None
     class_column: str | None = None
     speed_column: str | None = None
     oneway_column: str | None = None

@@ -83,8 +83,9 @@ def _walk(value: Any) -> list[Any]:
 def test_report_keys_and_values_follow_the_run(run: CoverageRun) -> None:
     rep = coverage_report(run)
     assert set(rep) == {"label", "synthetic", "budget_minutes", "district", "stations", "gaps",
-                        "warnings", "turn_model"}  # fmt: skip
+                        "warnings", "turn_model", "travel_time_model"}  # fmt: skip
     assert rep["turn_model"] == "turns: off"  # the test graph carries no turn data
+    assert rep["travel_time_model"].startswith("行车时间模型 travel-time model: profile test")
     assert rep["label"] == "Test town"
     assert coverage_report(run, label="2026")["label"] == "2026"
     assert rep["synthetic"] is True
