@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
+import threading
 import time
 from collections.abc import Mapping
 
@@ -45,6 +48,31 @@ _TIME_LIMIT = {
 _INFEASIBLE = {highspy.HighsModelStatus.kInfeasible}
 #: ``primal_solution_status`` value of a feasible point (HiGHS's ``kSolutionStatusFeasible``).
 _FEASIBLE = 2
+
+
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A ``Highs`` instance; the first one per process is made with file descriptor 1 pointed
+    at the null device, because HiGHS prints its banner there (a library never prints)."""
+    global _banner_done
+    with _banner_lock:
+        if _banner_done:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_done = True
+        return h
 
 
 def _finite(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -99,7 +127,7 @@ def solve_highs(
     SolverError
         HiGHS fails for a reason other than optimality, infeasibility or a limit.
     """
-    h = highspy.Highs()
+    h = _new_highs()
     started = time.perf_counter()
     with highs_log("highspy") as disp:
         h.setOptionValue("output_flag", bool(disp))

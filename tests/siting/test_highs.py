@@ -73,3 +73,19 @@ def test_time_limit_keeps_the_incumbent_and_bound() -> None:
     assert got.status in {"time_limit", "optimal"}
     if got.status == "time_limit":
         assert got.x is None or got.objective >= got.dual_bound
+
+
+def test_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, scipy.sparse as sp\n"
+        "from firecover.siting.highs import solve_highs\n"
+        "from firecover.siting.milp import MilpProblem\n"
+        "p = MilpProblem(np.ones(2), sp.csr_array(np.ones((1, 2))), np.ones(1),"
+        " np.full(1, np.inf), np.zeros(2), np.ones(2), np.ones(2, bool))\n"
+        "assert solve_highs(p).objective == 1.0\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == ""  # not even HiGHS's banner: a library never prints
