@@ -11,6 +11,7 @@ from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
+from firecover.plan.unreachable import unreachable_note
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -281,8 +282,11 @@ def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
         (g("same_n", n=opt["new_stations"], cands=opt["candidates"],
            spacing=opt["candidate_spacing_m"]),
          f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
-        (g("min_compliance", cls=opt["new_class"]) + zones, model_verdict(opt["area_model"])),
-        (g("min_coverage"), model_verdict(opt["lscp"])),
+        (g("min_compliance", cls=opt["new_class"]) + zones,
+         model_verdict(opt["area_model"])
+         + unreachable_note(opt["area_model"].get("unreachable_km2"), g)),
+        (g("min_coverage"),
+         model_verdict(opt["lscp"]) + unreachable_note(opt["lscp"].get("unreachable_km2"), g)),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
     if opt.get("time_budget_s") is not None:
