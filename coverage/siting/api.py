@@ -334,7 +334,8 @@ def _ties(
         raise DataFormatError(f"unknown tie_break {tie_break!r}; use 'time' or None")
     if times is None:
         raise DataFormatError("tie_break='time' needs the travel times; pass times=")
-    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=time_limit)
+    left = None if time_limit is None else max(0.0, time_limit - result.solve_seconds)
+    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=left)
 
 
 def _cost_inputs(
