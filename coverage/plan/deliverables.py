@@ -136,7 +136,9 @@ def _optimum(doc: dict[str, Any], g: Glossary, datum: str) -> tuple[Section, Tab
     if opt is None:
         return Section(g("optimum_heading"), (Paragraph(g("not_computed")),)), None
     pairs = optimum_rows(opt, g)
-    table = Table(g("optimum_heading"), (g("item"), g("value")), tuple(pairs))
+    table = Table(
+        g("optimum_heading"), (g("item"), g("value")), tuple(pairs), sheet=g("optimum_heading")
+    )  # the counts and unreachable km² in Excel too
     rows = []
     for model in ("mclp", "area_model"):
         part = opt.get(model) or {}
