@@ -26,8 +26,8 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -35,19 +35,22 @@ from numpy.typing import NDArray
 from firecover._errors import SolverError
 from firecover.siting.milp import MIP_REL_GAP, MilpProblem, MilpSolution, highs_log
 
+if TYPE_CHECKING:
+    import highspy
+
 __all__ = ["solve_highs"]
 
 log = logging.getLogger(__name__)
 
-_TIME_LIMIT = {
-    highspy.HighsModelStatus.kTimeLimit,
-    highspy.HighsModelStatus.kIterationLimit,
-    highspy.HighsModelStatus.kSolutionLimit,
-    highspy.HighsModelStatus.kInterrupt,
-}
-_INFEASIBLE = {highspy.HighsModelStatus.kInfeasible}
 #: ``primal_solution_status`` value of a feasible point (HiGHS's ``kSolutionStatusFeasible``).
 _FEASIBLE = 2
+
+
+def _hs() -> Any:
+    """The highspy module, imported on first use (≈ 0.5 s; most commands never solve)."""
+    import highspy
+
+    return highspy
 
 
 _banner_lock = threading.Lock()
@@ -60,13 +63,13 @@ def _new_highs() -> highspy.Highs:
     global _banner_done
     with _banner_lock:
         if _banner_done:
-            return highspy.Highs()
+            return _hs().Highs()
         sys.stdout.flush()
         saved = os.dup(1)
         null = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(null, 1)
-            h = highspy.Highs()
+            h = _hs().Highs()
         finally:
             os.dup2(saved, 1)
             os.close(saved)
@@ -76,13 +79,15 @@ def _new_highs() -> highspy.Highs:
 
 
 def _finite(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.clip(values, -highspy.kHighsInf, highspy.kHighsInf)
+    inf = float(_hs().kHighsInf)
+    return np.clip(values, -inf, inf)
 
 
 def _model(problem: MilpProblem) -> highspy.HighsLp:
+    hs = _hs()
     a = sp.csc_array(problem.A, dtype=np.float64)
     a.sort_indices()
-    lp = highspy.HighsLp()
+    lp = hs.HighsLp()
     lp.num_col_ = int(problem.c.size)
     lp.num_row_ = int(a.shape[0])
     lp.col_cost_ = np.asarray(problem.c, dtype=np.float64)
@@ -90,14 +95,14 @@ def _model(problem: MilpProblem) -> highspy.HighsLp:
     lp.col_upper_ = _finite(np.asarray(problem.ub, dtype=np.float64))
     lp.row_lower_ = _finite(np.asarray(problem.row_lb, dtype=np.float64))
     lp.row_upper_ = _finite(np.asarray(problem.row_ub, dtype=np.float64))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
     lp.a_matrix_.start_ = a.indptr.astype(np.int32)
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data
-    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    kinds = (hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger)
     lp.integrality_ = [kinds[int(v)] for v in problem.integral]
     if problem.maximize:
-        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.sense_ = hs.ObjSense.kMaximize
     return lp
 
 
@@ -139,6 +144,8 @@ def solve_highs(
         h.passModel(_model(problem))
         h.run()
     seconds = time.perf_counter() - started
+    st = _hs().HighsModelStatus
+    limits = {st.kTimeLimit, st.kIterationLimit, st.kSolutionLimit, st.kInterrupt}
     status = h.getModelStatus()
     info = h.getInfo()
     has_x = int(info.primal_solution_status) == _FEASIBLE
@@ -148,14 +155,14 @@ def solve_highs(
     gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else math.inf
     log.debug("highspy: %s, objective %g, bound %g, %.2f s", h.modelStatusToString(status),
               objective, dual, seconds)  # fmt: skip
-    if status == highspy.HighsModelStatus.kOptimal:
+    if status == st.kOptimal:
         if x is None:
             raise SolverError("HiGHS reported an optimum without a solution; report this as a bug")
         return MilpSolution("optimal", x, objective, gap if math.isfinite(gap) else 0.0, dual,
                             seconds)  # fmt: skip
-    if status in _TIME_LIMIT:
+    if status in limits:
         return MilpSolution("time_limit", x, objective, gap if x is not None else math.inf,
                             dual, seconds)  # fmt: skip
-    if status in _INFEASIBLE:
+    if status == st.kInfeasible:
         return MilpSolution("infeasible", None, math.nan, math.inf, math.nan, seconds)
     raise SolverError(f"HiGHS failed ({h.modelStatusToString(status)}); check the model input")
