@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ class EvalRun:
     report: dict[str, Any] = field(default_factory=dict)
     log: Path | None = None
     stdout: str = ""
+    cpu_s: float = 0.0
 
 
 def write_case_scenario(case: BinhaiCase, folder: Path, n_existing: int, years: list[int],
@@ -117,6 +119,7 @@ def run_evaluate(scenario: Path, out: Path, cell_m: float, extra: list[str]) -> 
     cmd = [*_cli(), "-vv", "evaluate", str(scenario), "--cell-size", f"{cell_m:g}", "--out",
            str(out), *extra]  # fmt: skip
     state = {"peak": 0.0, "io": 0.0}
+    cpu0 = _children_cpu()
     t = time.perf_counter()
     with open(log, "wb") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err)
@@ -132,7 +135,14 @@ def run_evaluate(scenario: Path, out: Path, cell_m: float, extra: list[str]) -> 
             phases.append((m.group(2), float(m.group(1))))
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}
     return EvalRun(wall, state["peak"] / 2**20, _folder_mb(out), state["io"] / 1e6,
-                   proc.returncode, phases, report, log, stdout.decode())  # fmt: skip
+                   proc.returncode, phases, report, log, stdout.decode(),
+                   _children_cpu() - cpu0)  # fmt: skip
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
 
 
 def fill_cache(scenario: Path, cell_m: float) -> float:
@@ -167,6 +177,9 @@ def report_lines(case_name: str, run: EvalRun, fill_s: float) -> list[str]:
         f"evaluate ({case_name}): exit {run.returncode}, wall {run.wall_s:.1f} s, peak RSS "
         f"{run.peak_mb:,.0f} MB, written {run.out_mb:.1f} MB in the output folder "
         f"(process write_bytes {run.io_write_mb:.1f} MB); cache-filling check {fill_s:.1f} s",
+        f"  CPU {run.cpu_s:.1f} s (user + system of the child); load average "
+        + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        + " (1 / 5 / 15 min) at the end",
         "  phases (the start-up before the first one, Python imports and the CLI, is "
         f"{run.wall_s - (run.phases[-1][1] if run.phases else 0.0):.1f} s):",
     ]

@@ -19,6 +19,8 @@ libraries; spopt's objective is re-evaluated on firecover's matrix and must matc
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 import warnings
@@ -50,6 +52,29 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (spopt's CBC runs as one)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed_cpu(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    c = _cpu()
+    out, wall = _timed(fn)
+    return out, wall, _cpu() - c
+
+
+CPU_HEADER = f"{'instance':<14} {'model':<8} {'fc cpu s':>9} {'spopt cpu s':>12} {'cpu ratio':>10}"
+
+
+def _cpu_row(name: str, model: str, c_ours: float, c_theirs: float) -> str:
+    ratio = c_theirs / max(c_ours, 1e-9)
+    return f"{name:<14} {model:<8} {c_ours:>9.2f} {c_theirs:>12.2f} {ratio:>10.1f}"
 
 
 def _solver(name: str) -> Any:
@@ -117,23 +142,30 @@ def window(km: float, p: int, solver: str) -> list[str]:
     name = f"win{km:g}km"
     print(f"# {name}: {cov.shape[0]:,} cells × {cov.shape[1]:,} candidates, "
           f"{fixed.size} fixed, {cov.nnz:,} pairs", flush=True)  # fmt: skip
-    ours, t1 = _timed(lambda: siting.mclp(cov, w, p, fixed=fixed))
-    model, t2 = _timed(lambda: MCLP.from_cost_matrix(
+    import highspy  # noqa: F401  (firecover imports it on first use: load it outside the timings)
+
+    cpu = []
+    ours, t1, c1 = _timed_cpu(lambda: siting.mclp(cov, w, p, fixed=fixed))
+    model, t2, c2 = _timed_cpu(lambda: MCLP.from_cost_matrix(
         dense, w, scale.LIMIT_S, fixed.size + p,
         predefined_facilities_arr=fixed_mask.astype(int)).solve(_solver(solver)))  # fmt: skip
     chosen = [j for j, x in enumerate(model.fac_vars) if (x.value() or 0) > 0.5]
     rows = [_row(name, "mclp", ours.objective, siting.evaluate_mclp(cov, w, chosen), t1, t2)]
+    cpu.append(_cpu_row(name, "mclp", c1, c2))
     keep = np.diff(cov.indptr) > 0
     lcov, ldense = cov[np.flatnonzero(keep)], dense[keep]
-    ours, t1 = _timed(lambda: siting.lscp(lcov, fixed=fixed))
-    model, t2 = _timed(lambda: LSCP.from_cost_matrix(
+    ours, t1, c1 = _timed_cpu(lambda: siting.lscp(lcov, fixed=fixed))
+    model, t2, c2 = _timed_cpu(lambda: LSCP.from_cost_matrix(
         ldense, scale.LIMIT_S,
         predefined_facilities_arr=fixed_mask.astype(int)).solve(_solver(solver)))  # fmt: skip
     chosen = [j for j, x in enumerate(model.fac_vars) if (x.value() or 0) > 0.5]
     ok = siting.check_cover(lcov, chosen).size == 0
     theirs = float(len(set(chosen) - set(fixed.tolist()))) if ok else float("nan")
     rows.append(_row(name, "lscp", ours.objective, theirs, t1, t2))
-    return rows
+    cpu.append(_cpu_row(name, "lscp", c1, c2))
+    load = os.getloadavg()
+    loads = " / ".join(f"{x:.1f}" for x in load)
+    return [*rows, "", CPU_HEADER, *cpu, f"# load average {loads} (1 / 5 / 15 min)"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "InputFileError",
     "NetworkUnavailableError",
     "OutputError",
+    "OutputExistsError",
     "ScenarioError",
     "SnapError",
     "SolverError",
@@ -99,6 +100,15 @@ class NetworkUnavailableError(FirecoverError, ConnectionError):
 
 class OutputError(FirecoverError, OSError):
     """An output cannot be written, or would overwrite an input."""
+
+    exit_code = 7
+
+
+class OutputExistsError(OutputError, FileExistsError):
+    """An output file exists and is written over only when the user confirms (``overwrite``).
+
+    The serve API answers it with 409 Conflict, on which the page asks to overwrite.
+    """
 
     exit_code = 7
 

@@ -30,3 +30,12 @@ def test_each_error_is_also_a_builtin(cls: type[FirecoverError]) -> None:
 def test_infeasible_is_value_error() -> None:
     with pytest.raises(ValueError, match="row 3"):
         raise InfeasibleModelError("row 3 cannot be covered")
+
+
+def test_output_exists_is_output_error_and_file_exists() -> None:
+    from firecover._errors import OutputError, OutputExistsError
+
+    with pytest.raises(FileExistsError):
+        raise OutputExistsError("x.toml exists; confirm to overwrite it")
+    assert issubclass(OutputExistsError, OutputError)
+    assert OutputExistsError.exit_code == OutputError.exit_code

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from firecover._errors import FirecoverError, OutputError
+from firecover._errors import FirecoverError, OutputError, OutputExistsError
 from firecover._io import check_not_input, write_text_atomic
 from firecover.app.session import Session
 from firecover.outputs.run_folder import RunFolder
@@ -53,7 +53,7 @@ def save_scenario(app: PlanningApp, session: Session, path: Any, overwrite: bool
     check_not_input(p, [q for q in _inputs(app) if q.resolve() != loaded])
     if p.exists() and not overwrite:
         which = "the loaded scenario" if p == loaded else "a file"
-        raise OutputError(f"{p} exists ({which}); confirm to overwrite it")
+        raise OutputExistsError(f"{p} exists ({which}); confirm to overwrite it")
     ws = app.ws
     text = scenario_toml(
         session.scenario(),

@@ -44,11 +44,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from firecover._errors import FirecoverError, OutputError
+from firecover._errors import FirecoverError, OutputExistsError
 from firecover.app.session import Session
 from firecover.app.suggest import Suggester
 from firecover.app.workspace import Evaluation, Workspace
 from firecover.outputs.webmap import leaflet_assets
+from firecover.settings import DEFAULTS
 
 __all__ = ["MAX_BODY", "MAX_SESSIONS", "create_app"]
 
@@ -205,7 +206,7 @@ def _guard(fn: Callable[..., Any]) -> Handler:
         except _RefusedError as exc:
             return _error(exc.status, str(exc))
         except FirecoverError as exc:
-            status = 409 if isinstance(exc, OutputError) and "exists" in str(exc) else 422
+            status = 409 if isinstance(exc, OutputExistsError) else 422
             return _error(status, str(exc))
         except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
             log.exception("serve: %s %s failed", request.method, request.url.path)
@@ -295,7 +296,7 @@ def create_app(workspace: Workspace, *, scenario_path: Path | None = None) -> St
     async def suggest(request: Request) -> Any:
         s = app_state.session(request.path_params["sid"])
         data = await _body(request)
-        loss = data.get("loss", 0.01)
+        loss = data.get("loss", DEFAULTS.zone_loss)
         if isinstance(loss, bool) or not isinstance(loss, int | float) or not 0 <= loss < 1:
             raise _RefusedError(400, "loss must be a number in [0, 1), e.g. 0.01 for 1 %")
 

@@ -4,10 +4,16 @@ For one new station the maximal covering problem (MCLP, weights = cell area, the
 service fixed) is solved exactly by enumeration: the gain of candidate ``j`` is the area of the
 cells it reaches within the driving budget that no station in service reaches,
 ``gain_j = Σ_i a_i c_ij (1 − covered_i)``, and the best site is the largest gain (ties: the
-candidate listed first). The search zone (选址范围) is every candidate whose gain is within the
-allowed loss of the best (default 1 %), drawn as the union of discs of
-:data:`ZONE_RADIUS_M` around them. The candidates and the cells × candidates coverage matrix
-are built once per budget (:func:`firecover.site.problem.build_problem`) and reused.
+candidate listed first). The search zone (选址范围) follows ``firecover site``'s convention
+(:mod:`firecover.siting.zones`): every candidate that, put in place of the best one, loses at
+most ``loss`` (setting ``zone_loss``, 1 %) of the **total objective**, the area covered with
+the stations in service and the new site,
+
+    loss_k = (gain_best − gain_k) / (covered_in_service + gain_best) <= loss,
+
+drawn as the union of discs of radius ``zone_buffer_m`` (setting, 100 m) around them
+(:func:`firecover.site.zones.zone_polygon`). The candidates and the cells × candidates
+coverage matrix are built once per budget (:func:`firecover.site.problem.build_problem`) and reused.
 """
 
 from __future__ import annotations
@@ -23,16 +29,31 @@ import numpy as np
 from firecover._errors import InfeasibleModelError
 from firecover.app.geojson import to_geojson
 from firecover.app.workspace import Evaluation, Workspace
+from firecover.settings import resolve
 from firecover.site.candidates import Candidates, generate_candidates
 from firecover.site.problem import build_problem
 from firecover.site.zones import zone_polygon
 
-__all__ = ["ZONE_RADIUS_M", "Suggester"]
+__all__ = ["Suggester", "zone_members"]
 
 log = logging.getLogger(__name__)
 
-#: Radius of the disc drawn around each candidate of a search zone (metres).
-ZONE_RADIUS_M = 150.0
+
+def zone_members(gain: Any, base: float, loss: float) -> Any:
+    """Candidates whose swap for the best one loses at most ``loss`` of the total objective.
+
+    ``gain`` is each candidate's newly covered area, ``base`` the area already covered by the
+    stations in service; the objective with candidate ``k`` is ``base + gain[k]`` (the
+    convention of :func:`firecover.siting.zones.search_zones` for an MCLP with those stations
+    fixed). Returns the candidate indices, best first, then by loss.
+    """
+    gain = np.asarray(gain, dtype=np.float64)
+    best = int(np.argmax(gain))
+    total = base + float(gain[best])
+    rel = (float(gain[best]) - gain) / (total if total > 0 else 1.0)
+    members = np.flatnonzero(rel <= loss + 1e-12)
+    order = np.lexsort((members, rel[members], members != best))
+    return members[order]
 
 
 class Suggester:
@@ -72,9 +93,16 @@ class Suggester:
         return cands, mat
 
     def suggest(
-        self, ev: Evaluation, turnout: float, driving: float, loss: float = 0.01
+        self,
+        ev: Evaluation,
+        turnout: float,
+        driving: float,
+        loss: float | None = None,
+        buffer_m: float | None = None,
     ) -> dict[str, Any]:
-        """The best next site for the plan evaluated in ``ev`` (see the module notes)."""
+        """The best next site for the plan evaluated in ``ev`` (see the module notes); ``loss``
+        and ``buffer_m`` default to the settings ``zone_loss`` and ``zone_buffer_m``."""
+        loss = float(resolve(loss, "zone_loss"))
         t0 = time.perf_counter()
         cands, mat = self._coverage(turnout, driving)
         if len(cands) == 0:
@@ -88,8 +116,8 @@ class Suggester:
             raise InfeasibleModelError(
                 "no candidate site reaches a cell left uncovered; every reachable cell is covered"
             )
-        zone = np.flatnonzero(gain >= (1.0 - loss) * top - 1e-12)
-        poly = zone_polygon(cands.x[zone], cands.y[zone], ZONE_RADIUS_M)
+        zone = zone_members(gain, float(area[ev.covered].sum()), loss)
+        poly = zone_polygon(cands.x[zone], cands.y[zone], buffer_m)
         zone_gdf = gpd.GeoDataFrame(
             {"n_candidates": [int(zone.size)], "loss": [loss]}, geometry=[poly], crs=self.ws.net.crs
         )

@@ -23,7 +23,7 @@ from firecover.network.speeds import load_profile
 from firecover.outputs.datum import OUTPUT_DATUMS, check_output_datum, lonlat_in_datum
 from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Section, Table
 from firecover.outputs.glossary import Glossary, glossary
-from firecover.outputs.labels import road_class_label, source_note
+from firecover.outputs.labels import road_class_label, source_note, travel_model_label
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.plan.report import (
     optimum_rows,
@@ -137,7 +137,9 @@ def _optimum(doc: dict[str, Any], g: Glossary, datum: str) -> tuple[Section, Tab
     if opt is None:
         return Section(g("optimum_heading"), (Paragraph(g("not_computed")),)), None
     pairs = optimum_rows(opt, g)
-    table = Table(g("optimum_heading"), (g("item"), g("value")), tuple(pairs))
+    table = Table(
+        g("optimum_heading"), (g("item"), g("value")), tuple(pairs), sheet=g("optimum_heading")
+    )  # the counts and unreachable km² in Excel too
     rows = []
     for model in ("mclp", "area_model"):
         part = opt.get(model) or {}
@@ -236,7 +238,7 @@ def plan_document(
         _years_table(doc, g, budget),
         _stations_table(doc, g),
         Paragraph(g("stations_note", budget=budget), note=True),
-        *([Paragraph(doc["travel_time_model"], note=True)] if doc.get("travel_time_model") else []),
+        *([Paragraph(travel_model_label(doc["travel_time_model"], g), note=True)] if doc.get("travel_time_model") else []),
     ))  # fmt: skip
     years = []
     for yr in ev.years:

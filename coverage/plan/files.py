@@ -26,6 +26,7 @@ from firecover.plan.evaluate import Progress, evaluate_plan
 from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
 from firecover.plan.scenario import Scenario, load_scenario
+from firecover.plan.unreachable import unreachable_frame
 from firecover.settings import resolve
 
 __all__ = ["check_scenario", "evaluate_scenario", "write_evaluation"]
@@ -282,7 +283,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     """Write ``report.json``, ``report.md``, ``layers.gpkg`` and ``map.html`` (final year),
     ``map_<year>.png`` and ``layers_<year>.gpkg`` per year (without the roads and demand
     cells, which only the final ``layers.gpkg`` carries), ``optimum_sites.geojson``,
-    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84) and the
+    ``optimum_search_zones.geojson`` (the optimum's search zones, WGS-84),
+    ``optimum_unreachable.geojson`` (cells no candidate reaches, when there are any) and the
     ``deliverables`` (``report.docx``, ``tables.xlsx``).
 
     Texts are in ``lang`` (default: the scenario's); longitude/latitude in the GeoJSON and the
@@ -334,6 +336,14 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         check_not_input(paths["optimum_zones"], inputs)
         with atomic_path(paths["optimum_zones"]) as tmp:
             zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", layer="optimum_search_zones")
+    lost = (ev.optimum or {}).get("_unreachable_layer")
+    if lost is not None:
+        paths["optimum_unreachable"] = out / "optimum_unreachable.geojson"
+        check_not_input(paths["optimum_unreachable"], inputs)
+        with atomic_path(paths["optimum_unreachable"]) as tmp:
+            unreachable_frame(lost, datum).to_file(
+                tmp, driver="GeoJSON", layer="optimum_unreachable"
+            )
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
     maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}

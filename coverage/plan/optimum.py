@@ -10,9 +10,10 @@ Every model uses exactly the run it is compared with (issue 12): the same budget
 driving), the same area limits (the profile, urban-edge flags of the fixed stations and
 ``[scenario.standards.limits]`` overrides; new sites take the class overrides) and, when the
 barrier rule fails stations, the same barriers: the area model then assigns a cell only to a
-station on its side of them. Full compliance or full coverage is impossible when some area
-is reached by no candidate in time; the counts are then ``None`` with status
-``"infeasible"``, never a number that looks like an answer.
+station on its side of them. Area that no candidate site (nor station) reaches in time
+cannot be helped by any choice of sites: the area model and the LSCP then answer for every
+cell that some site reaches, and each answer carries ``unreachable_km2``, the area left out
+(:mod:`firecover.plan.unreachable`; the cells go to ``optimum_unreachable.geojson``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from firecover.analysis.station_spec import StationSpec
 from firecover.network.csr import CSRNetwork
 from firecover.plan.results import YearResult
 from firecover.plan.scenario import Scenario
+from firecover.plan.unreachable import UNREACHABLE_EPS_KM2, unreachable_layer
 from firecover.settings import resolve
 from firecover.site.candidates import generate_candidates
 from firecover.site.problem import SiteProblem, build_problem, solve_problem
@@ -116,6 +118,43 @@ def _cap(share: float, per_model: float | None) -> float:
     return max(0.0, share if per_model is None else min(share, per_model))
 
 
+def _nothing_reachable() -> dict[str, Any]:
+    """A model's answer when no site reaches any cell: no site helps, 0 new is optimal."""
+    return {"status": "optimal", "objective": 0.0, "bound": 0.0, "new": 0, "sites": [],
+            "lonlat": [], "gap": 0.0, "seconds": 0.0, "time_limit": None}  # fmt: skip
+
+
+Answer = dict[str, Any]
+
+
+def _three_models(problem: SiteProblem, n_new: int, left: float, time_limit: float | None,
+                  tie: str | None, zoned: bool, time_left: Callable[[], float],
+                  say: Progress) -> tuple[Answer, Answer, Answer]:  # fmt: skip
+    """MCLP, area model and LSCP, in that order, sharing the time as :func:`plan_optimum` says.
+
+    The area model and the LSCP are solved on the cells some site reaches (``solve_problem``
+    leaves the others out); the unreachable km² is reported beside each answer.
+    """
+    # MCLP with area weights: solve on coverable rows; the objective is covered km².
+    say(f"optimum: MCLP, {n_new} new sites (≤ {_cap(MCLP_SHARE * left, time_limit):.0f} s)")
+    mclp = _solve(_with_area_weights(problem), "mclp", n_new,
+                  _cap(MCLP_SHARE * left, time_limit), tie)  # fmt: skip
+    left = time_left()
+    share_area = left / 2 if zoned else left  # zoned: the LSCP is solved apart
+    say(f"optimum: area model and LSCP (≤ {_cap(share_area, time_limit):.0f} s)")
+    comply = _solve(problem, "area", None, _cap(share_area, time_limit))
+    # the area model's own LSCP bound is on zone-restricted pairs when zoned: full
+    # coverage ignores barriers (any station may reach any cell), so solve it apart then
+    inner = comply.pop("lscp", None)
+    if inner is not None and not zoned:
+        cover = inner
+    else:
+        left = time_left()
+        say(f"optimum: LSCP (≤ {_cap(left, time_limit):.0f} s)")
+        cover = _solve(problem, "lscp", None, _cap(left, time_limit))
+    return mclp, comply, cover
+
+
 def plan_optimum(
     net: CSRNetwork,
     demand: DemandSurface,
@@ -185,30 +224,17 @@ def plan_optimum(
     total_km2 = float(area.sum())
     uncoverable = float(area[~problem.coverable].sum())
     left = total - (time.perf_counter() - started)
-    # MCLP with area weights: solve on coverable rows; the objective is covered km².
-    say(f"optimum: MCLP, {n_new} new sites (≤ {_cap(MCLP_SHARE * left, time_limit):.0f} s)")
-    mclp = _solve(_with_area_weights(problem), "mclp", n_new,
-                  _cap(MCLP_SHARE * left, time_limit), tie)  # fmt: skip
-    if uncoverable > _UNCOVERABLE_EPS_KM2:
-        why = (f"{uncoverable:.2f} km² is reached by no candidate site within "
-               f"{options['driving_min']:g} min of driving")  # fmt: skip
-        comply: dict[str, Any] = {"status": "infeasible", "error": why}
-        cover: dict[str, Any] = {"status": "infeasible", "error": why}
+    if not problem.coverable.any():  # no site reaches any cell: nothing to choose, 0 is exact
+        mclp, comply, cover = _nothing_reachable(), _nothing_reachable(), _nothing_reachable()
     else:
-        left = total - (time.perf_counter() - started)
-        share_area = left / 2 if zoned else left  # zoned: the LSCP is solved apart
-        say(f"optimum: area model and LSCP (≤ {_cap(share_area, time_limit):.0f} s)")
-        comply = _solve(problem, "area", None, _cap(share_area, time_limit))
-        # the area model's own LSCP bound is on zone-restricted pairs when zoned: full
-        # coverage ignores barriers (any station may reach any cell), so solve it apart then
-        inner = comply.pop("lscp", None)
-        if inner is not None and not zoned:
-            cover = inner
-        else:
-            left = total - (time.perf_counter() - started)
-            say(f"optimum: LSCP (≤ {_cap(left, time_limit):.0f} s)")
-            cover = _solve(problem, "lscp", None, _cap(left, time_limit))
-    share = (mclp.get("objective") or math.nan) / total_km2 if total_km2 > 0 else math.nan
+        mclp, comply, cover = _three_models(problem, n_new, left, time_limit, tie, zoned,
+                                            lambda: total - (time.perf_counter() - started),
+                                            say)  # fmt: skip
+    lost = uncoverable if uncoverable > UNREACHABLE_EPS_KM2 else 0.0
+    for part in (comply, cover):
+        part["unreachable_km2"] = _round(lost)
+    best = mclp.get("objective")
+    share = float(best) / total_km2 if best is not None and total_km2 > 0 else math.nan
     elapsed = time.perf_counter() - started
     log.info("optimum: %.1f s of %.0f s (candidates %.1f s, matrix %.1f s)", elapsed, total,
              phases["candidates"], phases["matrix"])  # fmt: skip
@@ -224,6 +250,7 @@ def plan_optimum(
         "candidate_rural_spacing_m": _round(cands.rural_spacing_m),
         "new_class": station_class(new_class).zh_short,
         "uncoverable_km2": _round(uncoverable),
+        "_unreachable_layer": unreachable_layer(problem.demand.cells, problem.coverable),
         "budget_minutes": {"turnout": problem.turnout_min, "driving": problem.driving_min},
         "limits_km2": {
             "new_sites": _round(float(problem.limits[-1])) if len(cands) else None,
@@ -240,10 +267,6 @@ def plan_optimum(
         "seconds": _round(elapsed),
         "phase_seconds": {k: _round(v) for k, v in phases.items()},
     }
-
-
-#: Uncoverable area below this (km²) is float noise, not a reason to call compliance impossible.
-_UNCOVERABLE_EPS_KM2 = 1e-6
 
 
 def _barrier_fails(options: dict[str, Any]) -> bool:

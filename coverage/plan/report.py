@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from firecover._display import at_most, figure, pct
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
-from firecover.outputs.labels import source_note
+from firecover.outputs.labels import source_note, travel_model_label
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
+from firecover.plan.unreachable import unreachable_note
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -300,8 +301,10 @@ def optimum_rows(opt: dict[str, Any], g: Glossary) -> list[tuple[str, str]]:
            spacing=opt["candidate_spacing_m"]),
          f"{g('best_share')} {_pct1(share)} · {g('plan_share')} {_pct1(plan)}{gap}"),
         (g("min_compliance", cls=opt["new_class"]) + zones,
-         model_verdict(opt["area_model"], g=g)),
-        (g("min_coverage"), model_verdict(opt["lscp"], g=g)),
+         model_verdict(opt["area_model"], g=g)
+         + unreachable_note(opt["area_model"].get("unreachable_km2"), g)),
+        (g("min_coverage"),
+         model_verdict(opt["lscp"], g=g) + unreachable_note(opt["lscp"].get("unreachable_km2"), g)),
         (g("uncoverable"), _fmt(opt.get("uncoverable_km2"))),
     ]  # fmt: skip
     if opt.get("time_budget_s") is not None:
@@ -366,7 +369,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
 
     out += travel_markdown(ev.travel)
     if ev.final.run.layers.meta.travel_model:
-        out.append(ev.final.run.layers.meta.travel_model + "\n")
+        out.append(travel_model_label(ev.final.run.layers.meta.travel_model, g) + "\n")
     from firecover.plan.period_compare import periods_markdown
 
     periods_md = periods_markdown(ev.travel, g)

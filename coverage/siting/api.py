@@ -126,6 +126,18 @@ def evaluate_pcenter(cost: Any, sites: Any) -> float:
 
 # ------------------------------------------------------------------------------- helpers ---
 
+
+def _cover_inputs(
+    coverage: Any, weights: Any, fixed: Any, p: int
+) -> tuple[Any, FloatArray, IntArray, int]:
+    """The checked inputs of the ``p``-site covering models (MCLP, backup): the canonical
+    coverage matrix, row weights, fixed sites and ``p`` (raises as :func:`mclp` documents)."""
+    mat = as_coverage(coverage)
+    w = as_weights(weights, mat.shape[0])
+    fix = as_fixed(fixed, mat.shape[1])
+    return mat, w, fix, as_p(p, mat.shape[1] - fix.size)
+
+
 # ------------------------------------------------------------------------------- models ---
 
 
@@ -238,10 +250,7 @@ def mclp(
         ``objective`` = covered weight, ``covered`` = rows covered by ``sites``.
     """
     started = time.perf_counter()
-    mat = as_coverage(coverage)
-    w = as_weights(weights, mat.shape[0])
-    fix = as_fixed(fixed, mat.shape[1])
-    p = as_p(p, mat.shape[1] - fix.size)
+    mat, w, fix, p = _cover_inputs(coverage, weights, fixed, p)
     out = models.solve_mclp(mat, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     covered = _cover_count(mat, np.union1d(fix, new)) >= 1
@@ -283,10 +292,7 @@ def backup_coverage(
         ``covered`` = rows covered at least once.
     """
     started = time.perf_counter()
-    mat = as_coverage(coverage)
-    w = as_weights(weights, mat.shape[0])
-    fix = as_fixed(fixed, mat.shape[1])
-    p = as_p(p, mat.shape[1] - fix.size)
+    mat, w, fix, p = _cover_inputs(coverage, weights, fixed, p)
     out = models.solve_backup(mat, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     sites = np.union1d(fix, new)
@@ -328,7 +334,8 @@ def _ties(
         raise DataFormatError(f"unknown tie_break {tie_break!r}; use 'time' or None")
     if times is None:
         raise DataFormatError("tie_break='time' needs the travel times; pass times=")
-    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=time_limit)
+    left = None if time_limit is None else max(0.0, time_limit - result.solve_seconds)
+    return ties.tie_break_time(result, mat, times, weights, cost=cost, time_limit=left)
 
 
 def _cost_inputs(

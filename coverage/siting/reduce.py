@@ -7,6 +7,7 @@ Everything here works on whole arrays (numpy / scipy.sparse); nothing loops over
   sparse entry, ``inf`` or ``nan`` means unreachable; a stored zero is a real zero cost).
 * :func:`group_identical_rows` — merge identical rows (verified exactly, not just hashed).
 * :func:`dominated_columns` — columns whose cover set is inside a better column's cover set.
+* :func:`dominated_rows` — set-covering rows whose cover set contains another row's.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "as_weights",
     "describe_rows",
     "dominated_columns",
+    "dominated_rows",
     "group_identical_rows",
     "reachable_coverage",
 ]
@@ -288,3 +290,43 @@ def dominated_columns(cover: sp.csr_array, rank: NDArray[Any]) -> BoolArray:
         dominated[j[hit]] = True
     dominated &= counts > 0
     return dominated
+
+
+#: Row dominance is skipped when its product ``A @ A.T`` would cost more multiply-adds than
+#: this (``Σ_j |rows of column j|²``); city-sized LSCPs are left to HiGHS's presolve.
+ROW_DOMINANCE_WORK = 40_000_000
+
+
+def dominated_rows(cover: sp.csr_array) -> BoolArray:
+    """Set-covering rows implied by another row: ``covers(k) ⊆ covers(i)`` for some ``k ≠ i``.
+
+    Any set of columns that covers row ``k`` covers row ``i`` too, so row ``i`` can be dropped
+    from ``Σ_{j ∈ N_i} x_j >= 1`` without changing the feasible set (whatever the costs or
+    further constraints on ``x``). Between two identical rows the later one is dropped, so
+    every dropped row keeps a kept row inside it (inclusion is a partial order once ties are
+    broken by index). Rows with no column neither drop nor are dropped (they make the model
+    infeasible, which the callers report before).
+
+    Computed with ``A @ A.T`` (``|covers(i) ∩ covers(k)|``) in row blocks; returns all False
+    when that product would exceed :data:`ROW_DOMINANCE_WORK` multiply-adds.
+    """
+    n_rows = cover.shape[0]
+    dropped = np.zeros(n_rows, dtype=bool)
+    if n_rows < 2 or cover.nnz == 0:
+        return dropped
+    a = sp.csr_array(cover, dtype=np.int32)
+    col_counts = np.diff(sp.csc_array(a).indptr).astype(np.float64)
+    if float((col_counts**2).sum()) > ROW_DOMINANCE_WORK:
+        log.debug("row dominance skipped: %.3g multiply-adds", float((col_counts**2).sum()))
+        return dropped
+    counts = np.diff(a.indptr)
+    at = sp.csc_array(a.T)
+    for start in range(0, n_rows, _DOMINANCE_BLOCK):
+        stop = min(start + _DOMINANCE_BLOCK, n_rows)
+        inter = sp.coo_array(a[start:stop] @ at)
+        i = np.asarray(inter.coords[0], dtype=np.int64) + start
+        k = np.asarray(inter.coords[1], dtype=np.int64)
+        inside = (inter.data == counts[k]) & (i != k)
+        hit = inside & ((counts[i] > counts[k]) | (k < i))
+        dropped[i[hit]] = True
+    return dropped & (counts > 0)

@@ -254,6 +254,10 @@ def test_save_round_trip_and_cli(client: TestClient, workspace: Workspace, tmp_p
     )
     r = client.post(f"/api/sessions/{sid}/save", json={"path": str(tmp_path / "x.txt")})
     assert r.status_code == 422 and ".toml" in r.json()["error"]
+    # a refusal whose message merely contains "exists" (here in a folder name) is no conflict
+    missing = tmp_path / "exists-here" / "missing" / "x.toml"
+    r = client.post(f"/api/sessions/{sid}/save", json={"path": str(missing)})
+    assert r.status_code == 422 and "exists-here" in r.json()["error"]
     graph = workspace.scenario.graph.file
     r = client.post(f"/api/sessions/{sid}/save", json={"path": str(graph)})
     assert r.status_code == 422

@@ -50,6 +50,13 @@ def test_evaluate_writes_both_in_chinese(evaluated: tuple[PlanEvaluation, Path])
     assert wb.sheetnames[0] == "逐年汇总"
     assert [f"{y.year}年" for y in ev.years] == wb.sheetnames[1 : 1 + len(ev.years)]
     assert "最优选址" in wb.sheetnames and "不达标消防站" in wb.sheetnames
+    # the optimum's counts as report.md words them (unreachable km² included when any)
+    from firecover.outputs.glossary import glossary
+    from firecover.plan.report import optimum_rows
+
+    assert ev.optimum is not None
+    rows = list(wb["与最优方案比较"].iter_rows(min_row=2, values_only=True))
+    assert rows == [tuple(r) for r in optimum_rows(ev.optimum, glossary("zh"))]
 
 
 def test_year_sheets_match_the_checks(evaluated: tuple[PlanEvaluation, Path]) -> None:

@@ -65,17 +65,61 @@ def test_area_model_takes_the_scenario_limits(inputs: Any) -> None:
     assert default["limits_km2"]["new_sites"] == 7.0  # 一级 without overrides
 
 
-def test_lscp_and_area_model_report_uncoverable_with_a_tiny_budget(inputs: Any) -> None:
-    """driving_min = 0.001: almost nothing is reachable; full coverage / compliance is
-    impossible and both counts say so instead of "1 (optimal)"."""
+def test_nothing_reachable_answers_zero_new_and_all_unreachable(inputs: Any) -> None:
+    """driving_min = 0.001: no site reaches any cell, so no choice of sites helps; every
+    model answers 0 new (proven) and the whole area is reported unreachable."""
     sc = dataclasses.replace(load_scenario(DEMO), budget=BudgetSpec(1.0, 0.001))
     opt = _optimum(inputs, sc)
     total = float(inputs.demand.cells["area_km2"].sum())
-    assert opt["uncoverable_km2"] > 0.9 * total
-    assert opt["min_new_for_coverage"] is None and opt["lscp"]["status"] == "infeasible"
-    assert opt["min_new_for_compliance"] is None and opt["area_model"]["status"] == "infeasible"
-    assert "no candidate" in opt["lscp"]["error"]
+    assert opt["uncoverable_km2"] == pytest.approx(total, rel=1e-6)
+    assert opt["min_new_for_coverage"] == 0 and opt["lscp"]["status"] == "optimal"
+    assert opt["min_new_for_compliance"] == 0 and opt["area_model"]["status"] == "optimal"
+    assert opt["lscp"]["unreachable_km2"] == opt["uncoverable_km2"]
+    assert opt["covered_share"] == 0.0
     assert opt["budget_minutes"] == {"turnout": 1.0, "driving": 0.001}
+
+
+def test_unreachable_area_is_left_out_and_reported(inputs: Any) -> None:
+    """30 s of driving leaves part of the district beyond every candidate: the LSCP and the
+    area model still answer with a count for the rest, and the area left out is the area of
+    the cells no site reaches in a matrix built here from the engine (the oracle), equal to
+    the unreachable layer's; the LSCP count equals the optimum on that matrix's reachable
+    rows, and report.md says both."""
+    from firecover import siting
+    from firecover.outputs.glossary import glossary
+    from firecover.plan.optimum import _fixed_and_new
+    from firecover.plan.report import optimum_rows
+    from firecover.settings import resolve
+
+    sc = dataclasses.replace(load_scenario(DEMO), budget=BudgetSpec(1.0, 0.5))
+    ev = evaluate_plan(sc, inputs.net, inputs.demand, synthetic=True, spacing_m=SPACING,
+                       time_limit=60)  # fmt: skip
+    opt = ev.optimum
+    assert opt is not None
+    fixed, _ = _fixed_and_new(sc, ev.years)
+    most = int(resolve(None, "candidate_max"))
+    cands = generate_candidates(inputs.net, boundary=inputs.demand.boundary, spacing_m=SPACING,
+                                context=True, max_count=most)  # fmt: skip
+    problem = build_problem(inputs.net, inputs.demand, fixed, cands, turnout_min=1.0,
+                            driving_min=0.5)  # fmt: skip
+    area = inputs.demand.cells["area_km2"].to_numpy()
+    reach = np.asarray(problem.coverage.sum(axis=1)).ravel() > 0
+    lost = float(area[~reach].sum())
+    assert 0 < lost < float(area.sum())
+    assert opt["uncoverable_km2"] == pytest.approx(lost, rel=1e-6)
+    for model in ("lscp", "area_model"):
+        assert opt[model]["status"] == "optimal"
+        assert opt[model]["unreachable_km2"] == pytest.approx(lost, rel=1e-6)
+    best = siting.lscp(problem.coverage[np.flatnonzero(reach)], fixed=problem.fixed)
+    assert opt["min_new_for_coverage"] == round(best.objective) > 0
+    assert opt["min_new_for_compliance"] >= opt["min_new_for_coverage"]
+    layer = opt["_unreachable_layer"]
+    assert layer is not None and float(layer["area_km2"].iloc[0]) == pytest.approx(lost, rel=1e-6)
+    assert layer.geometry.iloc[0].area / 1e6 == pytest.approx(lost, rel=1e-3)
+    text = dict(optimum_rows(opt, glossary("en")))
+    line = next(v for k, v in text.items() if k.startswith("Fewest new stations for full"))
+    assert line.startswith(f"{opt['min_new_for_coverage']} (proven optimal)")
+    assert f"{lost:.2f} km² cannot be reached from any candidate site" in line
 
 
 def test_mclp_takes_the_scenario_budget(inputs: Any) -> None:

@@ -35,7 +35,7 @@ def _instance(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_lp_first_mclp_is_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_siting_models, "LP_FIRST_NNZ", 0)
+    monkeypatch.setattr(_siting_models, "MCLP_LP_FIRST_NNZ", 0)
     cover, w = _instance(seed)
     res = siting.mclp(cover, w, 3, fixed=[0])
     assert res.status == "optimal"
@@ -60,7 +60,7 @@ def test_lp_round_bounds_the_optimum(seed: int) -> None:
 def test_time_limit_returns_the_rounded_solution_with_its_gap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_siting_models, "LP_FIRST_NNZ", 0)
+    monkeypatch.setattr(_siting_models, "MCLP_LP_FIRST_NNZ", 0)
     monkeypatch.setattr(_siting_models, "solve_milp", lambda *a, **k: MilpSolution(
         "time_limit", None, float("nan"), float("inf"), float("nan"), 1.0))  # fmt: skip
     for seed in range(20):

@@ -17,6 +17,7 @@ from firecover.siting.reduce import (
     as_fixed,
     describe_rows,
     dominated_columns,
+    dominated_rows,
     group_identical_rows,
 )
 
@@ -65,6 +66,34 @@ def test_dominated_columns_brute_force(mat: np.ndarray, seed: int) -> None:
             for k in range(n)
             if k != j
         )
+
+
+@QUICK
+@given(bool_matrices())
+def test_dominated_rows_brute_force(mat: np.ndarray) -> None:
+    got = dominated_rows(sp.csr_array(mat))
+    n = int(mat.shape[0])
+    expect = np.zeros(n, dtype=bool)
+    for i in range(n):
+        for k in range(n):
+            inside = not (mat[k] & ~mat[i]).any()
+            strict = bool((mat[i] & ~mat[k]).any())
+            if i != k and inside and (strict or k < i) and mat[k].any():
+                expect[i] = True
+    assert np.array_equal(got, expect)
+    # the kept rows imply every dropped row: covering them covers all
+    kept = mat[~got]
+    for i in np.flatnonzero(got):
+        assert any(r.any() and not (r & ~mat[i]).any() for r in kept)
+
+
+def test_dominated_rows_skips_large_products(monkeypatch: pytest.MonkeyPatch) -> None:
+    import firecover.siting.reduce as reduce
+
+    mat = sp.csr_array(np.array([[1, 1], [1, 0]], dtype=bool))
+    assert dominated_rows(mat).tolist() == [True, False]
+    monkeypatch.setattr(reduce, "ROW_DOMINANCE_WORK", 1)
+    assert dominated_rows(mat).tolist() == [False, False]
 
 
 def test_as_coverage_accepts_bool_likes() -> None:

@@ -181,7 +181,7 @@ async function suggest() {
     box.replaceChildren();
     box.append(el("div", {}, "推荐站址 Suggested site " + r.site + " (" + r.road_class + "): +" +
                   fmt(r.gain_km2, 2) + " km² · 选址范围 search zone: " + r.zone_candidates +
-                  " 个候选点 candidates within " + (r.zone_loss * 100) + " % of the best"));
+                  " 个候选点 candidates losing ≤ " + (r.zone_loss * 100) + " % of the covered area"));
     box.append(el("div", { class: "note" }, r.method));
     const add = el("button", { type: "button", "data-testid": "add-suggested" }, "在此新增 Add here");
     add.addEventListener("click", () => {
