@@ -15,6 +15,7 @@ from firecover.cli.deliverable_opts import (
 )
 from firecover.cli.options import METRES, SECONDS
 from firecover.cli.progress import phase_progress
+from firecover.cli.risk_opts import risk_option
 from firecover.plan import PlanEvaluation
 from firecover.plan.files import check_scenario, evaluate_scenario
 from firecover.plan.report import model_verdict
@@ -87,6 +88,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @deliverable_options
 @datum_check_option
+@risk_option
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -105,6 +107,7 @@ def evaluate(
     no_docx: bool,
     no_xlsx: bool,
     datum_check: str,
+    risk: str | None = None,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -128,6 +131,7 @@ def evaluate(
         progress=progress, optimum_time=optimum_time, barrier_rule=barrier_rule,
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
+        risk=risk,
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

@@ -128,8 +128,13 @@ def _evaluate(
                                          radius)  # fmt: skip
     if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
         kw["datum_check"] = False
+    risk = kw.pop("risk", None)
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
+    if risk is not None:  # evaluate --risk (firecover.plan.risk_section)
+        from firecover.plan.risk_section import attach_risk
+
+        ev = attach_risk(ev, inp.net, inp.demand, risk, graph or scenario.graph.file)
     if radius:
         t = scenario.travel
         ev = label_radius(ev, RadiusModel(t.speed_kph, t.curvature, t.shape),
@@ -156,6 +161,7 @@ def evaluate_scenario(
     output_datum: str | None = None,
     datum_check: bool = True,
     optimum_time: float | None = None,
+    risk: PathLike | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -171,6 +177,7 @@ def evaluate_scenario(
     ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
     ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
     in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
+    ``risk`` (``--risk FILE|osm``): risk objects timed each year (:mod:`firecover.plan.risk_section`).
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
@@ -189,6 +196,8 @@ def evaluate_scenario(
                           "progress": progress, "cell_size_m": cell_size_m,
                           "barrier_rule": barrier_rule, "datum_check": datum_check,
                           "optimum_time": optimum_time}  # fmt: skip
+    if risk is not None:
+        kw["risk"] = risk
 
     def run() -> PlanEvaluation:
         if progress is not None:  # after the input checks: a bad input stays a one-line error
@@ -209,7 +218,8 @@ def evaluate_scenario(
         "deliverables": which,
         "output_datum": output_datum,
     }
-    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+    risk_in = () if risk is None or str(risk).strip().lower() == "osm" else (Path(risk),)
+    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary) + risk_in,
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")
@@ -319,4 +329,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}
     write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
                        inputs=inputs)  # fmt: skip
+    if ev.risk:  # evaluate --risk: risk_objects.geojson, map_risk.png, map_reinforce.png
+        from firecover.plan.risk_files import write_risk_files
+
+        paths |= write_risk_files(ev, out, inputs=inputs, lang=lang, datum=datum)
     return paths
