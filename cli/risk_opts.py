@@ -19,5 +19,6 @@ RISK_HELP = (
 
 def risk_option(f: Any) -> Any:
     """Add ``--risk`` (a string: a path or ``osm``; the library checks the file)."""
-    return click.option("--risk", "risk", type=str, default=None, metavar="FILE|osm",
-                        help=RISK_HELP)(f)  # fmt: skip
+    return click.option(
+        "--risk", "risk", type=str, default=None, metavar="FILE|osm", help=RISK_HELP
+    )(f)

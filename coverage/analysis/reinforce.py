@@ -124,9 +124,14 @@ def risk_response(
     return out
 
 
-def cell_reinforcement(net: CSRNetwork, stations: Snapped, cell_points: Snapped, *,
-                       turnout_min: float, k: int = REINFORCE_K,
-                       ) -> tuple[FloatArray, npt.NDArray[np.int64]]:  # fmt: skip
+def cell_reinforcement(
+    net: CSRNetwork,
+    stations: Snapped,
+    cell_points: Snapped,
+    *,
+    turnout_min: float,
+    k: int = REINFORCE_K,
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """Arrival minutes (cells × k, ascending; ``inf`` where fewer stations reach) and stations.
 
     Column 0 is the first-due station, 1 the second, 2 the third.

@@ -50,8 +50,14 @@ RISK_COLUMNS: dict[str, tuple[str, ...]] = {
     "datum": ("datum", "坐标系", "crs"),
     "required_min": ("required_min", "要求时间", "到场时间", "响应时间", "minutes"),
 }
-_DATUM_WORDS = {"wgs84": "wgs84", "epsg:4326": "wgs84", "gcj02": "gcj02", "bd09": "bd09",
-                "cgcs2000": "cgcs2000", "epsg:4490": "cgcs2000"}  # fmt: skip
+_DATUM_WORDS = {
+    "wgs84": "wgs84",
+    "epsg:4326": "wgs84",
+    "gcj02": "gcj02",
+    "bd09": "bd09",
+    "cgcs2000": "cgcs2000",
+    "epsg:4490": "cgcs2000",
+}
 _VECTOR = {".gpkg", ".shp", ".geojson", ".json", ".zip"}
 
 
@@ -61,8 +67,9 @@ def _find(columns: Any, key: str, *, required: bool, where: str) -> str | None:
         if alias.lower() in lower:
             return lower[alias.lower()]
     if required:
-        raise DataFormatError(f"{where}: no {key} column (accepted: "
-                              f"{', '.join(RISK_COLUMNS[key])}); add one")  # fmt: skip
+        raise DataFormatError(
+            f"{where}: no {key} column (accepted: {', '.join(RISK_COLUMNS[key])}); add one"
+        )
     return None
 
 
@@ -81,10 +88,15 @@ def _csv_points(p: Path, crs: str) -> gpd.GeoDataFrame:
     lat = pd.to_numeric(frame[lat_c], errors="coerce").to_numpy(np.float64)
     bad = np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat)))
     if bad.size:
-        raise DataFormatError(f"{p}: row {int(bad[0]) + 2} has no numeric {lon_c}/{lat_c}; "
-                              "give the coordinates in degrees")  # fmt: skip
-    labels = (frame[datum_c].fillna("wgs84").astype(str).str.strip() if datum_c
-              else pd.Series(["wgs84"] * len(frame)))  # fmt: skip
+        raise DataFormatError(
+            f"{p}: row {int(bad[0]) + 2} has no numeric {lon_c}/{lat_c}; "
+            "give the coordinates in degrees"
+        )
+    labels = (
+        frame[datum_c].fillna("wgs84").astype(str).str.strip()
+        if datum_c
+        else pd.Series(["wgs84"] * len(frame))
+    )
     x, y = np.empty(len(frame)), np.empty(len(frame))
     for label in sorted(set(labels)):
         idx = np.flatnonzero((labels == label).to_numpy())
@@ -103,9 +115,13 @@ def _vector(source: Any, crs: str) -> gpd.GeoDataFrame:
     return read_layer(source, crs, "risk objects")
 
 
-def risk_frame(layer: gpd.GeoDataFrame, classes: RiskClasses | None = None, *,
-               class_column: str | None = None, where: str = "risk objects",
-               ) -> gpd.GeoDataFrame:  # fmt: skip
+def risk_frame(
+    layer: gpd.GeoDataFrame,
+    classes: RiskClasses | None = None,
+    *,
+    class_column: str | None = None,
+    where: str = "risk objects",
+) -> gpd.GeoDataFrame:
     """Turn a layer with a class column into the ``risk_objects`` schema (see module notes)."""
     classes = classes or load_risk_classes()
     cols = [c for c in layer.columns if c != layer.geometry.name]
@@ -118,8 +134,10 @@ def risk_frame(layer: gpd.GeoDataFrame, classes: RiskClasses | None = None, *,
     pointy = (shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT)
     bad = np.flatnonzero(~np.isin(kinds, (*areal, *pointy)) | shapely.is_empty(geoms))
     if bad.size:
-        raise DataFormatError(f"{where}: feature {int(bad[0]) + 1} is not a point or polygon; "
-                              "risk objects are points or polygons")  # fmt: skip
+        raise DataFormatError(
+            f"{where}: feature {int(bad[0]) + 1} is not a point or polygon; "
+            "risk objects are points or polygons"
+        )
     name_c = _find(cols, "name", required=False, where=where)
     req_c = _find(cols, "required_min", required=False, where=where)
     found = [classes.resolve(v) for v in layer[cls_c]]
@@ -130,12 +148,15 @@ def risk_frame(layer: gpd.GeoDataFrame, classes: RiskClasses | None = None, *,
     if req_c is not None:
         given = pd.to_numeric(layer[req_c], errors="coerce").to_numpy(np.float64)
         if np.any(given[np.isfinite(given)] <= 0):
-            raise DataFormatError(f"{where}: column {req_c!r} has a time of 0 or less; give "
-                                  "minutes from the dispatch order")  # fmt: skip
+            raise DataFormatError(
+                f"{where}: column {req_c!r} has a time of 0 or less; give "
+                "minutes from the dispatch order"
+            )
         required = np.where(np.isfinite(given), given, required)
     n = len(layer)
-    names = (layer[name_c].fillna("").astype(str).to_numpy() if name_c
-             else np.full(n, "", dtype=object))  # fmt: skip
+    names = (
+        layer[name_c].fillna("").astype(str).to_numpy() if name_c else np.full(n, "", dtype=object)
+    )
     ids = [f"R{i + 1}" for i in range(n)]
     names = np.array([nm.strip() or rid for nm, rid in zip(names, ids, strict=True)], dtype=object)
     return gpd.GeoDataFrame(
@@ -157,9 +178,13 @@ def risk_frame(layer: gpd.GeoDataFrame, classes: RiskClasses | None = None, *,
     )
 
 
-def read_risk_objects(source: str | os.PathLike[str] | gpd.GeoDataFrame, crs: str, *,
-                      classes: RiskClasses | None = None,
-                      class_column: str | None = None) -> gpd.GeoDataFrame:  # fmt: skip
+def read_risk_objects(
+    source: str | os.PathLike[str] | gpd.GeoDataFrame,
+    crs: str,
+    *,
+    classes: RiskClasses | None = None,
+    class_column: str | None = None,
+) -> gpd.GeoDataFrame:
     """Read a risk-object file (CSV / GPKG / SHP / GeoJSON) or frame into ``crs``.
 
     Parameters
@@ -185,8 +210,9 @@ def read_risk_objects(source: str | os.PathLike[str] | gpd.GeoDataFrame, crs: st
     elif suffix in _VECTOR:
         layer = _vector(p, crs)
     else:
-        raise DataFormatError(f"{p}: risk objects must be .csv, .gpkg, .shp or .geojson "
-                              "(or 'osm'); convert the file")  # fmt: skip
+        raise DataFormatError(
+            f"{p}: risk objects must be .csv, .gpkg, .shp or .geojson (or 'osm'); convert the file"
+        )
     if layer.empty:
         raise DataFormatError(f"{p}: no risk objects in the file; add features")
     out = risk_frame(layer, classes, class_column=class_column, where=str(p))

@@ -44,8 +44,8 @@ class RiskClass:
         增援: number of different stations required within ``reinforce_min`` (0 = none).
     reinforce_min : float
         Minutes from the dispatch order for the reinforcement standard.
-    basis : str
-        Where the figures come from.
+    basis, basis_zh : str
+        Where the figures come from (English, Chinese).
     user : bool
         A class of the planner's own (not in the rules file).
     """
@@ -59,6 +59,7 @@ class RiskClass:
     reinforce_stations: int = 0
     reinforce_min: float = 0.0
     basis: str = ""
+    basis_zh: str = ""
     user: bool = False
 
 
@@ -78,12 +79,14 @@ def _class(raw: Mapping[str, Any], default: Mapping[str, Any], *, user: bool) ->
     merged = {**default, **raw}
     key = str(merged.get("key", "")).strip()
     if not key:
-        raise DataFormatError("risk rules: a [[class]] has no key; give key = \"...\"")
+        raise DataFormatError('risk rules: a [[class]] has no key; give key = "..."')
     k = int(_positive(merged.get("reinforce_stations", 0), f"{key}.reinforce_stations", zero=True))
     rmin = _positive(merged.get("reinforce_min", 0.0), f"{key}.reinforce_min", zero=True)
     if k > 0 and rmin <= 0:
-        raise DataFormatError(f"risk rules: {key} asks {k} stations but reinforce_min is 0; "
-                              "give reinforce_min in minutes")  # fmt: skip
+        raise DataFormatError(
+            f"risk rules: {key} asks {k} stations but reinforce_min is 0; "
+            "give reinforce_min in minutes"
+        )
     return RiskClass(
         key=key,
         zh=str(merged.get("zh", key)),
@@ -94,6 +97,7 @@ def _class(raw: Mapping[str, Any], default: Mapping[str, Any], *, user: bool) ->
         reinforce_stations=k,
         reinforce_min=rmin,
         basis=str(merged.get("basis", "")),
+        basis_zh=str(merged.get("basis_zh", merged.get("basis", ""))),
         user=user,
     )
 
@@ -118,8 +122,10 @@ class RiskClasses:
         """The class a planner's label names (Chinese, English or an alias); else a user class."""
         text = str(label).strip()
         if not text or text.lower() in {"nan", "none"}:
-            raise DataFormatError("a risk object has no class; fill its class column "
-                                  "(高层, 大型综合体, 地下, 危化品, 重点单位, 文物古建 or your own)")  # fmt: skip
+            raise DataFormatError(
+                "a risk object has no class; fill its class column "
+                "(高层, 大型综合体, 地下, 危化品, 重点单位, 文物古建 or your own)"
+            )
         key = self.aliases.get(_fold(text))
         if key is not None:
             return next(c for c in self.classes if c.key == key)
@@ -130,14 +136,25 @@ class RiskClasses:
         out = list(self.classes)
         for label, figures in overrides.items():
             base = self.resolve(label)
-            bad = set(figures) - {"required_min", "required_station", "weight",
-                                  "reinforce_stations", "reinforce_min"}  # fmt: skip
+            bad = set(figures) - {
+                "required_min",
+                "required_station",
+                "weight",
+                "reinforce_stations",
+                "reinforce_min",
+            }
             if bad:
-                raise DataFormatError(f"risk class {label!r}: unknown figure(s) {sorted(bad)}; "
-                                      "use required_min, required_station, weight, "
-                                      "reinforce_stations, reinforce_min")  # fmt: skip
+                raise DataFormatError(
+                    f"risk class {label!r}: unknown figure(s) {sorted(bad)}; "
+                    "use required_min, required_station, weight, "
+                    "reinforce_stations, reinforce_min"
+                )
             new = _class({**base.__dict__, **figures}, {}, user=base.user)
-            new = replace(new, basis=f"{base.basis}; overridden by the run" if base.basis else "run")
+            new = replace(
+                new,
+                basis=f"{base.basis}; overridden by the run",
+                basis_zh=f"{base.basis_zh}；本次运行另行设定",
+            )
             out = [new if c.key == base.key else c for c in out]
             if base.user:
                 out.append(new)
@@ -159,8 +176,10 @@ def _parse(text: str, where: str) -> RiskClasses:
     keys = {c.key for c in classes}
     for rule in data.get("osm_rule", []):
         if rule.get("class") not in keys:
-            raise DataFormatError(f"{where}: osm_rule class {rule.get('class')!r} is not a "
-                                  f"[[class]] key; use one of {sorted(keys)}")  # fmt: skip
+            raise DataFormatError(
+                f"{where}: osm_rule class {rule.get('class')!r} is not a "
+                f"[[class]] key; use one of {sorted(keys)}"
+            )
     return RiskClasses(classes, aliases, default, tuple(data.get("osm_rule", [])))
 
 

@@ -141,8 +141,10 @@ def _rule_keys(rules: tuple[Mapping[str, Any], ...]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def osm_features(path: str | os.PathLike[str], rules: tuple[Mapping[str, Any], ...],
-                 ) -> gpd.GeoDataFrame:  # fmt: skip
+def osm_features(
+    path: str | os.PathLike[str],
+    rules: tuple[Mapping[str, Any], ...],
+) -> gpd.GeoDataFrame:
     """Every tagged node and area of ``path`` with a key the rules use (EPSG:4326)."""
     p = require_file(path, "OSM file")
     col = _Collector(_rule_keys(rules))
@@ -152,8 +154,9 @@ def osm_features(path: str | os.PathLike[str], rules: tuple[Mapping[str, Any], .
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataFormatError(f"cannot read OSM file {p}: {reason}; is it OSM XML/PBF?") from exc
     geoms = shapely.from_wkb(np.array(col.geoms, dtype=object)) if col.geoms else []
-    return gpd.GeoDataFrame({"osm_id": col.ids, "tags": col.tags}, geometry=list(geoms),
-                            crs="EPSG:4326")  # fmt: skip
+    return gpd.GeoDataFrame(
+        {"osm_id": col.ids, "tags": col.tags}, geometry=list(geoms), crs="EPSG:4326"
+    )
 
 
 def classify(frame: gpd.GeoDataFrame, rules: tuple[Mapping[str, Any], ...]) -> list[str | None]:
@@ -161,14 +164,13 @@ def classify(frame: gpd.GeoDataFrame, rules: tuple[Mapping[str, Any], ...]) -> l
     areas = shapely.area(frame.geometry.to_numpy())
     out: list[str | None] = []
     for tags, area in zip(frame["tags"], areas, strict=True):
-        out.append(next((str(r["class"]) for r in rules if match_rule(tags, r, float(area))),
-                        None))  # fmt: skip
+        out.append(next((str(r["class"]) for r in rules if match_rule(tags, r, float(area))), None))
     return out
 
 
-def osm_risk_objects(path: str | os.PathLike[str], crs: str, *,
-                     classes: RiskClasses | None = None,
-                     clip: Any = None) -> gpd.GeoDataFrame:  # fmt: skip
+def osm_risk_objects(
+    path: str | os.PathLike[str], crs: str, *, classes: RiskClasses | None = None, clip: Any = None
+) -> gpd.GeoDataFrame:
     """The ``risk_objects`` layer derived from an OSM file by the tag rules, in ``crs``.
 
     ``clip`` (a shapely geometry in ``crs``) keeps the objects that touch it. Extra columns:
@@ -184,12 +186,15 @@ def osm_risk_objects(path: str | os.PathLike[str], crs: str, *,
     labels = [k for k in keys if k is not None]
     layer = gpd.GeoDataFrame(
         {"class": labels, "name": [t.get("name", "") for t in hit["tags"]]},
-        geometry=hit.geometry.to_numpy(), crs=crs,
-    )  # fmt: skip
+        geometry=hit.geometry.to_numpy(),
+        crs=crs,
+    )
     out = risk_frame(layer, classes, where=f"OSM file {Path(path).name}")
     out["osm_id"] = hit["osm_id"].to_numpy()
-    out["name"] = [nm if nm != rid else oid
-                   for nm, rid, oid in zip(out["name"], out["risk_id"], out["osm_id"], strict=True)]  # fmt: skip
+    out["name"] = [
+        nm if nm != rid else oid
+        for nm, rid, oid in zip(out["name"], out["risk_id"], out["osm_id"], strict=True)
+    ]
     out["source"] = "OpenStreetMap"
     counts = out["class_zh"].value_counts().to_dict()
     log.info("%s: %d risk object(s) from OSM tags %s", Path(path).name, len(out), counts)

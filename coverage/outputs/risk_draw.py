@@ -32,8 +32,11 @@ CLASS_STYLE: dict[str, tuple[str, str]] = {
 _LATE = "#7f0000"
 
 
-def risk_overlay(objects: gpd.GeoDataFrame, *, cbar_key: str | None = None,
-                 ) -> Callable[[Axes, Any], None]:  # fmt: skip
+def risk_overlay(
+    objects: gpd.GeoDataFrame,
+    *,
+    cbar_key: str | None = None,
+) -> Callable[[Axes, Any], None]:
     """The overlay drawing ``objects`` (a ``risk_objects`` layer, optionally timed).
 
     ``cbar_key``: glossary term for the colour bar (e.g. the third station's arrival).
@@ -54,24 +57,59 @@ def risk_overlay(objects: gpd.GeoDataFrame, *, cbar_key: str | None = None,
             poly = sel[areal[sel]]
             if poly.size:
                 gpd.GeoSeries(geoms[poly], crs=objects.crs).boundary.plot(
-                    ax=ax, color=colour, linewidth=0.9, zorder=7)  # fmt: skip
-            ax.scatter(xs[sel], ys[sel], marker=marker, s=34, c=colour, edgecolors="white",
-                       linewidths=0.6, zorder=7.5)  # fmt: skip
+                    ax=ax, color=colour, linewidth=0.9, zorder=7
+                )
+            ax.scatter(
+                xs[sel],
+                ys[sel],
+                marker=marker,
+                s=34,
+                c=colour,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=7.5,
+            )
             row = objects.iloc[int(sel[0])]
-            legend.add(Line2D([], [], marker=marker, ls="", mfc=colour, mec="white", ms=7),
-                       f"{row['class_en']} ({sel.size})", zh=f"{row['class_zh']}（{sel.size}）")  # fmt: skip
+            legend.add(
+                Line2D([], [], marker=marker, ls="", mfc=colour, mec="white", ms=7),
+                f"{row['class_en']} ({sel.size})",
+                zh=f"{row['class_zh']}（{sel.size}）",
+            )
         if "on_time" in objects.columns:
             late = ~objects["on_time"].to_numpy(bool)
             if late.any():
-                ax.scatter(xs[late], ys[late], marker="o", s=130, facecolors="none",
-                           edgecolors=_LATE, linewidths=1.4, zorder=7.6)  # fmt: skip
-                legend.add(Line2D([], [], marker="o", ls="", mfc="none", mec=_LATE, ms=10,
-                                  mew=1.4), "outside its required time", zh="超出要求时间")  # fmt: skip
+                ax.scatter(
+                    xs[late],
+                    ys[late],
+                    marker="o",
+                    s=130,
+                    facecolors="none",
+                    edgecolors=_LATE,
+                    linewidths=1.4,
+                    zorder=7.6,
+                )
+                legend.add(
+                    Line2D([], [], marker="o", ls="", mfc="none", mec=_LATE, ms=10, mew=1.4),
+                    "outside its required time",
+                    zh="超出要求时间",
+                )
             short = ~objects["reinforce_ok"].to_numpy(bool)
             if short.any():
-                ax.scatter(xs[short], ys[short], marker="o", s=260, facecolors="none",
-                           edgecolors=_LATE, linewidths=1.0, linestyle="--", zorder=7.6)  # fmt: skip
-                legend.add(Line2D([], [], marker="o", ls="", mfc="none", mec=_LATE, ms=13,
-                                  mew=1.0), "short of reinforcement", zh="增援不足")  # fmt: skip
+                ax.scatter(
+                    xs[short],
+                    ys[short],
+                    marker="o",
+                    s=260,
+                    facecolors="none",
+                    edgecolors=_LATE,
+                    linewidths=1.0,
+                    linestyle="--",
+                    zorder=7.6,
+                )
+                legend.add(
+                    Line2D([], [], marker="o", ls="", mfc="none", mec=_LATE, ms=13, mew=1.0),
+                    "short of reinforcement",
+                    zh="增援不足",
+                )
 
     return draw

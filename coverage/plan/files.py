@@ -330,7 +330,8 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
                        inputs=inputs)  # fmt: skip
     if ev.risk:  # evaluate --risk: risk_objects.geojson, map_risk.png, map_reinforce.png
-        from firecover.plan.risk_files import write_risk_files
+        from firecover.analysis.risk_files import write_risk_files
 
-        paths |= write_risk_files(ev, out, inputs=inputs, lang=lang, datum=datum)
+        paths |= write_risk_files(ev.risk, final.run.layers, out, inputs=inputs, lang=lang,
+                                  datum=datum)  # fmt: skip
     return paths

@@ -371,7 +371,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         *_optimum_lines(doc["optimum"], g),
         "",
     ]  # fmt: skip
-    from firecover.plan.risk_section import risk_markdown
+    from firecover.analysis.risk_report import risk_markdown
 
     out += risk_markdown(doc["risk"], g)
     notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]

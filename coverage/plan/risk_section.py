@@ -1,215 +1,37 @@
 """The risk-object and reinforcement (增援) section of plan reports (``evaluate --risk``).
 
-:func:`load_risk_layer` reads ``--risk FILE|osm`` (a planner's file, an ``.osm``/``.pbf``
-file, or ``osm``: the OpenStreetMap file the road graph came from) and keeps the objects inside
-the planning area. :func:`risk_evaluation` times every object in every evaluated year
-(:func:`firecover.analysis.reinforce.risk_response`) and the 2nd / 3rd arrival of every demand
-cell in the final year; the result is ``PlanEvaluation.risk`` and the ``risk`` key of
-``report.json``:
-
-* ``source``, ``n_objects``, ``classes`` (per class: counts, required time and station class,
-  reinforcement standard, basis, how many are late / short of reinforcement in the final year);
-* ``years``: per year ``late`` and ``reinforce_short`` counts;
-* ``late``: every object outside its required time in the final year and which station reaches
-  it first; ``reinforce_short``: every object short of its reinforcement standard;
-* ``cells``: km² reached by a 2nd / 3rd station within the budget (final year).
+:func:`attach_risk` is the hook of ``evaluate``: it loads ``--risk FILE|osm``
+(:func:`firecover.analysis.risk_report.load_risk_layer`) and times the objects in every
+evaluated year (:func:`firecover.analysis.risk_report.risk_summary`); the result is
+``PlanEvaluation.risk`` and the ``risk`` key of ``report.json``. The Markdown section is
+:func:`firecover.analysis.risk_report.risk_markdown`.
 """
 
 from __future__ import annotations
 
-import logging
-import math
+import dataclasses
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
-import numpy as np
-
-from firecover._display import TOL, at_most, figure
-from firecover._errors import DataFormatError
 from firecover.analysis.demand import DemandSurface
-from firecover.analysis.reinforce import cell_reinforcement, risk_response, risk_targets
-from firecover.analysis.risk import read_risk_objects
-from firecover.analysis.risk_classes import load_risk_classes
-from firecover.analysis.risk_osm import is_osm_file, osm_risk_objects
+from firecover.analysis.risk_report import load_risk_layer, risk_summary
 from firecover.network.csr import CSRNetwork
-from firecover.outputs.glossary import Glossary
 from firecover.plan.results import PlanEvaluation
 
-__all__ = ["attach_risk", "load_risk_layer", "risk_evaluation", "risk_markdown"]
-
-log = logging.getLogger(__name__)
+__all__ = ["attach_risk"]
 
 
-def load_risk_layer(risk: str | Path, crs: str, *, graph_file: str | Path | None = None,
-                    boundary: Any = None) -> tuple[gpd.GeoDataFrame, str]:  # fmt: skip
-    """The risk objects of ``--risk`` in ``crs`` (inside ``boundary``) and a source note.
-
-    ``risk`` = ``"osm"`` derives them from ``graph_file`` (the road graph's .osm/.pbf).
-    """
-    if str(risk).strip().lower() == "osm":
-        if graph_file is None or not is_osm_file(graph_file):
-            raise DataFormatError(
-                "--risk osm reads the OpenStreetMap file the road graph came from, but the "
-                "graph is not an .osm/.pbf file; give --risk FILE (CSV/GPKG/SHP/GeoJSON or .pbf)"
-            )
-        risk = graph_file
-    if is_osm_file(risk):
-        layer = osm_risk_objects(risk, crs, clip=boundary)
-        return layer, f"OpenStreetMap tags of {Path(risk).name} (rules: data/risk_rules.toml)"
-    layer = read_risk_objects(risk, crs)
-    if boundary is not None and len(layer):
-        inside = layer.intersects(boundary)
-        if not inside.all():
-            log.warning("%d risk object(s) outside the planning area are left out",
-                        int((~inside).sum()))  # fmt: skip
-        layer = layer[inside].reset_index(drop=True)
-    return layer, f"file {Path(risk).name}"
-
-
-def _num(x: float) -> float | None:
-    return round(float(x), 3) if math.isfinite(float(x)) else None
-
-
-def _row(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.risk_id, "name": r["name"], "class": r.risk_class, "class_zh": r.class_zh,
-        "required_min": _num(r.required_min), "required_station": r.required_station,
-        "required_by": r.required_by or None, "required_by_min": _num(r.required_by_min),
-        "first_station": r.first_station or None, "first_min": _num(r.first_min),
-        "second_station": r.second_station or None, "second_min": _num(r.second_min),
-        "third_station": r.third_station or None, "third_min": _num(r.third_min),
-        "reinforce_stations": int(r.reinforce_stations), "reinforce_min": _num(r.reinforce_min),
-        "reinforce_count": int(r.reinforce_count), "on_time": bool(r.on_time),
-        "reinforce_ok": bool(r.reinforce_ok),
-    }  # fmt: skip
-
-
-def _timed(net: CSRNetwork, yr: Any, objects: gpd.GeoDataFrame, targets: Any) -> gpd.GeoDataFrame:
-    run = yr.run
-    return risk_response(net, [s.name for s in run.stations],
-                         [s.class_key for s in run.stations], run.snapped, objects,
-                         turnout_min=float(run.layers.meta.turnout_min),
-                         targets=targets)  # fmt: skip
-
-
-def risk_evaluation(ev: PlanEvaluation, net: CSRNetwork, demand: DemandSurface,
-                    objects: gpd.GeoDataFrame, source: str) -> dict[str, Any]:  # fmt: skip
-    """The ``risk`` entry of a plan evaluation (see the module notes).
-
-    The final year's timed layer is kept under the private key ``_layer`` (for the maps and
-    files; left out of report.json).
-    """
-    targets = risk_targets(net, objects) if len(objects) else None
-    years, final = [], None
-    for yr in ev.years:
-        timed = _timed(net, yr, objects, targets)
-        years.append({"year": yr.year, "late": int((~timed["on_time"]).sum()),
-                      "reinforce_short": int((~timed["reinforce_ok"]).sum())})  # fmt: skip
-        final = timed
-    assert final is not None
-    classes = load_risk_classes()
-    per_class = []
-    for key, grp in final.groupby("risk_class", sort=False):
-        c = classes.get(str(key))
-        per_class.append({
-            "class": str(key), "zh": c.zh, "en": c.en, "count": len(grp),
-            "required_min": c.required_min, "required_station": c.required_station,
-            "reinforce_stations": c.reinforce_stations, "reinforce_min": c.reinforce_min,
-            "late": int((~grp["on_time"]).sum()),
-            "reinforce_short": int((~grp["reinforce_ok"]).sum()), "basis": c.basis,
-        })  # fmt: skip
-    run = ev.final.run
-    budget = float(run.layers.meta.turnout_min + run.layers.meta.driving_min)
-    mins, _ = cell_reinforcement(net, run.snapped, demand.points,
-                                 turnout_min=float(run.layers.meta.turnout_min))  # fmt: skip
-    area = demand.cells["area_km2"].to_numpy(np.float64)
-    ok = mins <= budget + TOL
-    cells = {"budget_min": budget, "area_km2": round(float(area.sum()), 4),
-             **{f"{w}_within_budget_km2": round(float(area[ok[:, i]].sum()), 4)
-                for i, w in enumerate(("first", "second", "third"))}}  # fmt: skip
-    return {
-        "source": source, "n_objects": len(final), "point_rule": "polygons timed at a point "
-        "inside them (shapely point_on_surface)", "classes": per_class, "years": years,
-        "late": [_row(r) for _, r in final[~final["on_time"]].iterrows()],
-        "reinforce_short": [_row(r) for _, r in final[~final["reinforce_ok"]].iterrows()],
-        "cells": cells, "_layer": final, "_third_min": mins[:, 2],
-    }  # fmt: skip
-
-
-def _station_label(key: str, g: Glossary) -> str:
-    if not key:
-        return g("risk_any_station")
-    from firecover.standards.check import station_class
-
-    try:
-        return station_class(key).zh_short if g.lang != "en" else key
-    except Exception:  # noqa: BLE001 - a user's class key stays as written
-        return key
-
-
-def risk_markdown(risk: dict[str, Any] | None, g: Glossary) -> list[str]:
-    """Markdown lines of the section (nothing without ``--risk``)."""
-    if not risk:
-        return []
-    out = [f"## {g('risk_heading')}\n",
-           g("risk_source", n=risk["n_objects"], source=risk["source"]) + "\n",
-           f"| {g('risk_class')} | {g('risk_count')} | {g('risk_required')} | "
-           f"{g('risk_late')} | {g('risk_reinforce')} | {g('risk_short')} | {g('risk_basis')} |",
-           "|---|---:|---|---:|---|---:|---|"]  # fmt: skip
-    for c in risk["classes"]:
-        req = f"{c['required_min']:g} min, {_station_label(c['required_station'], g)}"
-        rf = (g("risk_reinforce_std", k=c["reinforce_stations"], m=c["reinforce_min"])
-              if c["reinforce_stations"] else "—")  # fmt: skip
-        out.append(f"| {g.join(c['zh'], c['en'])} | {c['count']} | {req} | {c['late']} | {rf} "
-                   f"| {c['reinforce_short']} | {c['basis']} |")  # fmt: skip
-    out += ["", f"| {g('year')} | {g('risk_late')} | {g('risk_short')} |", "|---|---:|---:|"]
-    out += [f"| {y['year']} | {y['late']} | {y['reinforce_short']} |" for y in risk["years"]]
-    out += ["", f"### {g('risk_late_heading')}\n"]
-    if not risk["late"]:
-        out.append(g("risk_none") + "\n")
-    else:
-        out += [f"| {g('risk_object')} | {g('risk_class')} | {g('risk_required')} | "
-                f"{g('risk_first')} | {g('risk_required_by')} |", "|---|---|---|---|---|"]  # fmt: skip
-        for r in risk["late"]:
-            first = f"{r['first_station'] or '—'} {_minutes(r['first_min'], None)}"
-            by = (f"{r['required_by']} {_minutes(r['required_by_min'], r['required_min'])}"
-                  if r["required_by"] else g("risk_no_required"))  # fmt: skip
-            out.append(f"| {r['name']} | {r['class_zh']} | {r['required_min']:g} min "
-                       f"{_station_label(r['required_station'], g)} | {first} | {by} |")  # fmt: skip
-    out += ["", f"### {g('risk_short_heading')}\n"]
-    if not risk["reinforce_short"]:
-        out.append(g("risk_none") + "\n")
-    else:
-        out += [f"| {g('risk_object')} | {g('risk_class')} | {g('risk_reinforce')} | "
-                f"{g('risk_arrivals')} |", "|---|---|---|---|"]  # fmt: skip
-        for r in risk["reinforce_short"]:
-            arr = " / ".join(f"{s or '—'} {_minutes(m, r['reinforce_min'])}" for s, m in (
-                (r["first_station"], r["first_min"]), (r["second_station"], r["second_min"]),
-                (r["third_station"], r["third_min"])))  # fmt: skip
-            std = g("risk_reinforce_std", k=r["reinforce_stations"], m=r["reinforce_min"])
-            out.append(f"| {r['name']} | {r['class_zh']} | {std} ({r['reinforce_count']}) "
-                       f"| {arr} |")  # fmt: skip
-    c = risk["cells"]
-    out += ["", g("risk_cells", budget=c["budget_min"], area=figure(c["area_km2"]),
-                  second=figure(c["second_within_budget_km2"]),
-                  third=figure(c["third_within_budget_km2"])), ""]  # fmt: skip
-    return out
-
-
-def _minutes(x: float | None, limit: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{at_most(x, limit)} min"
-
-
-def attach_risk(ev: PlanEvaluation, net: CSRNetwork, demand: DemandSurface,
-                risk: str | Path | None, graph_file: str | Path | None) -> PlanEvaluation:  # fmt: skip
+def attach_risk(
+    ev: PlanEvaluation,
+    net: CSRNetwork,
+    demand: DemandSurface,
+    risk: str | Path | None,
+    graph_file: str | Path | None,
+) -> PlanEvaluation:
     """``ev`` with its ``risk`` entry (unchanged without ``risk``): the hook of ``evaluate``."""
     if risk is None:
         return ev
-    import dataclasses
-
-    objects, source = load_risk_layer(risk, net.crs, graph_file=graph_file,
-                                      boundary=demand.boundary)  # fmt: skip
-    return dataclasses.replace(ev, risk=risk_evaluation(ev, net, demand, objects, source))
+    objects, source = load_risk_layer(
+        risk, net.crs, graph_file=graph_file, boundary=demand.boundary
+    )
+    runs = [(yr.year, yr.run) for yr in ev.years]
+    return dataclasses.replace(ev, risk=risk_summary(net, runs, demand, objects, source))

@@ -140,15 +140,20 @@ def required_cover(
     free = np.ones(n_sites, dtype=bool)
     free[fix] = False
     if p is not None and not 0 <= p <= int(free.sum()):
-        raise InfeasibleModelError(f"p = {p} new sites but {int(free.sum())} candidates; "
-                                   "lower --p or add candidate sites")  # fmt: skip
+        raise InfeasibleModelError(
+            f"p = {p} new sites but {int(free.sum())} candidates; lower --p or add candidate sites"
+        )
     # variables: x (n_sites) then y (n_rows)
     rows = [sp.hstack([-cov.astype(np.float64), sp.eye_array(n_rows)], format="csr")]
     lb = [np.full(n_rows, -np.inf)]
     ub = [np.zeros(n_rows)]
     for req in requirements:
-        rows.append(sp.hstack([req.reach.astype(np.float64),
-                               sp.csr_array((req.reach.shape[0], n_rows))], format="csr"))  # fmt: skip
+        rows.append(
+            sp.hstack(
+                [req.reach.astype(np.float64), sp.csr_array((req.reach.shape[0], n_rows))],
+                format="csr",
+            )
+        )
         lb.append(req.k.astype(np.float64))
         ub.append(np.full(req.k.size, np.inf))
     if p is not None:
@@ -163,30 +168,47 @@ def required_cover(
     else:
         c = np.concatenate([np.zeros(n_sites), w])
     problem = MilpProblem(
-        c=c, A=sp.vstack(rows, format="csr"), row_lb=np.concatenate(lb),
-        row_ub=np.concatenate(ub), lb=np.concatenate([x_lb, np.zeros(n_rows)]),
+        c=c,
+        A=sp.vstack(rows, format="csr"),
+        row_lb=np.concatenate(lb),
+        row_ub=np.concatenate(ub),
+        lb=np.concatenate([x_lb, np.zeros(n_rows)]),
         ub=np.ones(n_sites + n_rows),
         integral=np.concatenate([np.ones(n_sites, bool), np.zeros(n_rows, bool)]),
         maximize=p is not None,
-    )  # fmt: skip
+    )
     sol = solve_milp(problem, time_limit)
     model = "required_min" if p is None else "required_mclp"
     if sol.status == "infeasible" or sol.x is None:
         if sol.status != "infeasible":
             raise SolverError(f"{model}: no feasible solution within the time limit; raise it")
-        return SitingResult(model, fix.copy(), np.zeros(0, dtype=np.int64), math.nan,
-                            "infeasible", math.inf, time.perf_counter() - started)  # fmt: skip
+        return SitingResult(
+            model,
+            fix.copy(),
+            np.zeros(0, dtype=np.int64),
+            math.nan,
+            "infeasible",
+            math.inf,
+            time.perf_counter() - started,
+        )
     sites = np.flatnonzero(sol.x[:n_sites] > 0.5).astype(np.int64)
     bad = check_requirements(requirements, sites)
     if bad:
-        raise SolverError(f"{model}: the solver's sites break a requirement ({bad[0]}); "
-                          "report this as a bug")  # fmt: skip
+        raise SolverError(
+            f"{model}: the solver's sites break a requirement ({bad[0]}); report this as a bug"
+        )
     value = evaluate_mclp(cov, w, sites)
     covered = np.asarray(cov.astype(np.int64) @ np.isin(np.arange(n_sites), sites)).ravel() > 0
     new = np.setdiff1d(sites, fix).astype(np.int64)
     log.info("%s: %d new site(s), covered weight %.6g (%s)", model, new.size, value, sol.status)
     return SitingResult(
-        model, sites, new, float(value), sol.status, float(sol.mip_gap),
-        time.perf_counter() - started, covered=covered,
+        model,
+        sites,
+        new,
+        float(value),
+        sol.status,
+        float(sol.mip_gap),
+        time.perf_counter() - started,
+        covered=covered,
         stats={"new_sites": float(new.size), "requirements": float(len(requirements))},
-    )  # fmt: skip
+    )

@@ -30,7 +30,7 @@ def _line(n_km: int = 10) -> CSRNetwork:
     return CSRNetwork.from_graph(g)
 
 
-def _at(net: CSRNetwork, km: list[float]):  # noqa: ANN202
+def _at(net: CSRNetwork, km: list[float]):
     return snap_points(net, [X0 + 1000.0 * k for k in km], [Y0] * len(km))
 
 
@@ -71,8 +71,7 @@ def test_polygon_is_reached_at_its_representative_point() -> None:
     objs = risk_frame(gpd.GeoDataFrame({"class": ["地下"]}, geometry=[poly], crs=CRS))
     t = risk_targets(net, objs)
     assert t.distance_m[0] == pytest.approx(0.0, abs=1e-6)
-    out = risk_response(net, NAMES, CLASSES, _at(net, STATION_KM), objs, turnout_min=0.0,
-                        targets=t)  # fmt: skip
+    out = risk_response(net, NAMES, CLASSES, _at(net, STATION_KM), objs, turnout_min=0.0, targets=t)
     assert out.first_station.iloc[0] == "B"
     assert out.first_min.iloc[0] == pytest.approx(200 / 60)
 
@@ -94,19 +93,19 @@ def test_required_class_missing_means_late() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(0, 10), min_size=1, max_size=5),
-       st.lists(st.floats(0, 10), min_size=1, max_size=6))  # fmt: skip
+@given(
+    st.lists(st.floats(0, 10), min_size=1, max_size=5),
+    st.lists(st.floats(0, 10), min_size=1, max_size=6),
+)
 def test_cell_arrivals_match_networkx(stations_km: list[float], cells_km: list[float]) -> None:
     """Oracle: networkx Dijkstra on the line (nodes at whole km), 100 s per km."""
     net = _line()
     g = nx.path_graph(11)
-    mins, idx = cell_reinforcement(net, _at(net, stations_km), _at(net, cells_km),
-                                   turnout_min=1.0)  # fmt: skip
+    mins, idx = cell_reinforcement(net, _at(net, stations_km), _at(net, cells_km), turnout_min=1.0)
     for c, ckm in enumerate(cells_km):
         exact = sorted(abs(ckm - s) * 100.0 for s in stations_km)
         exact += [np.inf] * (3 - len(exact))
-        np.testing.assert_allclose(mins[c], 1.0 + np.array(exact[:3]) / 60.0, rtol=1e-6,
-                                   atol=1e-6)  # fmt: skip
+        np.testing.assert_allclose(mins[c], 1.0 + np.array(exact[:3]) / 60.0, rtol=1e-6, atol=1e-6)
         assert nx.has_path(g, 0, 10)
         for r in range(min(3, len(stations_km))):
             assert abs(abs(ckm - stations_km[idx[c, r]]) * 100.0 - exact[r]) < 1e-6

@@ -19,13 +19,23 @@ CRS = "EPSG:32650"
 
 def test_builtin_classes_and_aliases() -> None:
     rc = load_risk_classes()
-    assert [c.zh for c in rc.classes] == ["高层", "大型综合体", "地下", "危化品", "重点单位",
-                                          "文物古建"]  # fmt: skip
+    assert [c.zh for c in rc.classes] == [
+        "高层",
+        "大型综合体",
+        "地下",
+        "危化品",
+        "重点单位",
+        "文物古建",
+    ]
     assert rc.resolve("危险化学品").key == "hazmat"
     assert rc.resolve("High-Rise").key == "high_rise"
     hz = rc.get("hazmat")
     assert (hz.required_min, hz.required_station, hz.reinforce_stations, hz.reinforce_min) == (
-        5.0, "special", 3, 15.0)  # fmt: skip
+        5.0,
+        "special",
+        3,
+        15.0,
+    )
     user = rc.resolve("加油站")
     assert user.user and user.required_min == 5.0 and user.zh == "加油站"
     assert all("our" in c.basis or "GB" in c.basis for c in rc.classes)
@@ -42,9 +52,11 @@ def test_csv_chinese_columns_and_gcj02(tmp_path: Path) -> None:
     lon, lat = 117.2, 39.12
     glon, glat = wgs84_to_gcj02(lon, lat)
     p = tmp_path / "risk.csv"
-    p.write_text(f"名称,类别,经度,纬度,坐标系,要求时间\n甲化工厂,危化品,{float(glon):.8f},"
-                 f"{float(glat):.8f},GCJ-02,\n乙大厦,高层,{lon},{lat},wgs84,4\n",
-                 encoding="gbk")  # fmt: skip
+    p.write_text(
+        f"名称,类别,经度,纬度,坐标系,要求时间\n甲化工厂,危化品,{float(glon):.8f},"
+        f"{float(glat):.8f},GCJ-02,\n乙大厦,高层,{lon},{lat},wgs84,4\n",
+        encoding="gbk",
+    )
     out = read_risk_objects(p, CRS)
     assert list(out["name"]) == ["甲化工厂", "乙大厦"]
     assert list(out["risk_class"]) == ["hazmat", "high_rise"]
@@ -59,9 +71,11 @@ def test_geojson_polygons_and_user_class(tmp_path: Path) -> None:
     x, y = project_points([117.2], [39.12], CRS)
     poly = shapely.box(x[0], y[0], x[0] + 100, y[0] + 100)
     p = tmp_path / "risk.geojson"
-    gpd.GeoDataFrame({"type": ["mall", "油库"], "name": ["M", None]},
-                     geometry=[poly, shapely.Point(x[0], y[0])], crs=CRS
-                     ).to_crs("EPSG:4326").to_file(p)  # fmt: skip
+    gpd.GeoDataFrame(
+        {"type": ["mall", "油库"], "name": ["M", None]},
+        geometry=[poly, shapely.Point(x[0], y[0])],
+        crs=CRS,
+    ).to_crs("EPSG:4326").to_file(p)
     out = read_risk_objects(p, CRS)
     assert list(out["risk_class"]) == ["complex", "油库"]
     assert list(out["name"]) == ["M", "R2"]
@@ -79,16 +93,21 @@ def test_bad_inputs(tmp_path: Path) -> None:
     p.write_text("name,class,lon,lat\nA,高层,abc,39.1\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="row 2"):
         read_risk_objects(p, CRS)
-    line = gpd.GeoDataFrame({"class": ["高层"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])],
-                            crs=CRS)  # fmt: skip
+    line = gpd.GeoDataFrame(
+        {"class": ["高层"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=CRS
+    )
     with pytest.raises(FirecoverError, match="point or polygon"):
         read_risk_objects(line, CRS)
 
 
 def test_cell_multiplier_takes_the_largest_weight() -> None:
     cells = [shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(20, 0, 30, 10)]
-    objs = read_risk_objects(gpd.GeoDataFrame(
-        {"class": ["危化品", "高层", "高层"]},
-        geometry=[shapely.Point(5, 5), shapely.Point(6, 6), shapely.Point(15, 5)], crs=CRS,
-    ), CRS)  # fmt: skip
+    objs = read_risk_objects(
+        gpd.GeoDataFrame(
+            {"class": ["危化品", "高层", "高层"]},
+            geometry=[shapely.Point(5, 5), shapely.Point(6, 6), shapely.Point(15, 5)],
+            crs=CRS,
+        ),
+        CRS,
+    )
     np.testing.assert_allclose(risk_cell_multiplier(cells, objs), [5.0, 3.0, 1.0])

@@ -30,24 +30,27 @@ def test_height_parsing() -> None:
     assert parse_height(None) is None
 
 
-@pytest.mark.parametrize(("tags", "expected"), [
-    ({"building": "residential", "height": "27"}, None),  # GB 50016: *above* 27 m
-    ({"building": "residential", "height": "27.1"}, "high_rise"),
-    ({"building": "apartments", "height": "25"}, None),
-    ({"building": "office", "height": "24.5"}, "high_rise"),  # other buildings: above 24 m
-    ({"building": "office", "height": "24"}, None),
-    ({"building": "yes", "building:levels": "10"}, "high_rise"),  # proxy without height
-    ({"building": "yes", "building:levels": "9"}, None),
-    ({"building": "yes", "height": "20", "building:levels": "12"}, None),  # height wins
-    ({"building": "warehouse", "height": "30"}, None),
-    ({"man_made": "storage_tank"}, "hazmat"),
-    ({"landuse": "industrial", "industrial": "chemical"}, "hazmat"),
-    ({"shop": "mall"}, "complex"),
-    ({"building": "retail", "building:levels": "4"}, None),  # 400 m² floor area
-    ({"amenity": "parking", "parking": "underground"}, "underground"),
-    ({"amenity": "hospital"}, "key_unit"),
-    ({"historic": "castle"}, "heritage"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"building": "residential", "height": "27"}, None),  # GB 50016: *above* 27 m
+        ({"building": "residential", "height": "27.1"}, "high_rise"),
+        ({"building": "apartments", "height": "25"}, None),
+        ({"building": "office", "height": "24.5"}, "high_rise"),  # other buildings: above 24 m
+        ({"building": "office", "height": "24"}, None),
+        ({"building": "yes", "building:levels": "10"}, "high_rise"),  # proxy without height
+        ({"building": "yes", "building:levels": "9"}, None),
+        ({"building": "yes", "height": "20", "building:levels": "12"}, None),  # height wins
+        ({"building": "warehouse", "height": "30"}, None),
+        ({"man_made": "storage_tank"}, "hazmat"),
+        ({"landuse": "industrial", "industrial": "chemical"}, "hazmat"),
+        ({"shop": "mall"}, "complex"),
+        ({"building": "retail", "building:levels": "4"}, None),  # 400 m² floor area
+        ({"amenity": "parking", "parking": "underground"}, "underground"),
+        ({"amenity": "hospital"}, "key_unit"),
+        ({"historic": "castle"}, "heritage"),
+    ],
+)
 def test_rules_by_hand(tags: dict[str, str], expected: str | None) -> None:
     assert _cls(tags) == expected
 
@@ -104,11 +107,21 @@ def test_helsinki_counts_per_class(record_property: object) -> None:
     assert counts == {"key_unit": 16, "underground": 8, "high_rise": 7, "complex": 5}
     osm = pyrosm.OSM(str(path))
     b = osm.get_buildings()
-    h = pd.to_numeric(b["height"].astype(str).str.replace(" m", "").str.replace(",", "."),
-                      errors="coerce")  # fmt: skip
+    h = pd.to_numeric(
+        b["height"].astype(str).str.replace(" m", "").str.replace(",", "."), errors="coerce"
+    )
     lv = pd.to_numeric(b["building:levels"], errors="coerce")
-    res = b["building"].isin(["residential", "apartments", "dormitory", "house", "detached",
-                              "terrace", "semidetached_house"])  # fmt: skip
+    res = b["building"].isin(
+        [
+            "residential",
+            "apartments",
+            "dormitory",
+            "house",
+            "detached",
+            "terrace",
+            "semidetached_house",
+        ]
+    )
     excluded = b["building"].isin(["no", "industrial", "warehouse", "roof"])
     tall = np.where(h.notna(), h > np.where(res, 27.0, 24.0), lv >= 10) & ~excluded
     oracle = {f"{t}/{i}" for t, i in zip(b[tall]["osm_type"], b[tall]["id"], strict=True)}

@@ -18,8 +18,9 @@ from firecover.siting.api import evaluate_mclp
 from firecover.siting.requirements import Requirement, check_requirements, required_cover
 
 
-def _brute(cov: np.ndarray, w: np.ndarray, reqs: list[Requirement], p: int | None,
-           fixed: list[int]) -> tuple[int, float] | None:  # fmt: skip
+def _brute(
+    cov: np.ndarray, w: np.ndarray, reqs: list[Requirement], p: int | None, fixed: list[int]
+) -> tuple[int, float] | None:
     """(new sites, best covered weight) of the exact optimum, or None if infeasible."""
     n = cov.shape[1]
     free = [j for j in range(n) if j not in fixed]
@@ -42,11 +43,13 @@ def _instance(draw: st.DrawFn) -> tuple:  # type: ignore[type-arg]
     n_rows = draw(st.integers(1, 6))
     n_sites = draw(st.integers(2, 6))
     n_obj = draw(st.integers(0, 3))
-    cov = np.array(draw(st.lists(st.booleans(), min_size=n_rows * n_sites,
-                                 max_size=n_rows * n_sites))).reshape(n_rows, n_sites)  # fmt: skip
+    cov = np.array(
+        draw(st.lists(st.booleans(), min_size=n_rows * n_sites, max_size=n_rows * n_sites))
+    ).reshape(n_rows, n_sites)
     w = np.array(draw(st.lists(st.integers(1, 9), min_size=n_rows, max_size=n_rows)), float)
-    reach = np.array(draw(st.lists(st.booleans(), min_size=n_obj * n_sites,
-                                   max_size=n_obj * n_sites))).reshape(n_obj, n_sites)  # fmt: skip
+    reach = np.array(
+        draw(st.lists(st.booleans(), min_size=n_obj * n_sites, max_size=n_obj * n_sites))
+    ).reshape(n_obj, n_sites)
     k = np.array(draw(st.lists(st.integers(1, 3), min_size=n_obj, max_size=n_obj)), np.int64)
     fixed = draw(st.lists(st.integers(0, n_sites - 1), max_size=1, unique=True))
     p = draw(st.one_of(st.none(), st.integers(0, n_sites - len(fixed))))
