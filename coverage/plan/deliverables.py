@@ -244,6 +244,13 @@ def plan_document(
     notes = tuple(dict.fromkeys(g.message(w) for yr in ev.years
                                 for w in yr.run.jurisdictions.warnings))  # fmt: skip
     sections = [head, Section(g("years_detail")), *years, _failing(ev, g), optimum]
+    if ev.risk:  # evaluate --risk: risk objects and 增援 (firecover.analysis.risk_report)
+        from firecover.analysis.risk_report import risk_sections
+
+        where = Path(next(iter(maps.values()))).parent if maps else None
+        figs = [] if where is None else [(where / "map_risk.png", g("risk_layer")),
+                                         (where / "map_reinforce.png", g("third_arrival_min"))]
+        sections += risk_sections(ev.risk, g, figs)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))
     sections.append(_appendix(ev, g))

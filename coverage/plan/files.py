@@ -326,12 +326,12 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
             zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
-    maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}
-    write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
-                       inputs=inputs)  # fmt: skip
     if ev.risk:  # evaluate --risk: risk_objects.geojson, map_risk.png, map_reinforce.png
         from firecover.analysis.risk_files import write_risk_files
 
         paths |= write_risk_files(ev.risk, final.run.layers, out, inputs=inputs, lang=lang,
                                   datum=datum)  # fmt: skip
+    maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}
+    write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
+                       inputs=inputs)  # fmt: skip
     return paths
