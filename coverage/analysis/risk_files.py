@@ -22,9 +22,9 @@ import shapely
 from firecover._io import atomic_path, check_not_input
 from firecover.outputs.datum import lonlat_in_datum
 from firecover.outputs.glossary import glossary
+from firecover.outputs.layers import CoverageLayers
 from firecover.outputs.maps import map_title, render_map
 from firecover.outputs.risk_draw import risk_overlay
-from firecover.outputs.layers import CoverageLayers
 
 __all__ = ["write_risk_files"]
 

@@ -106,7 +106,7 @@ class _Collector(osmium.SimpleHandler):
         self.wkb = osmium.geom.WKBFactory()
         self.ids: list[str] = []
         self.tags: list[dict[str, str]] = []
-        self.geoms: list[bytes] = []
+        self.geoms: list[bytes | str] = []
 
     def _keep(self, obj: Any) -> dict[str, str] | None:
         if not any(k in obj.tags for k in self.keys):

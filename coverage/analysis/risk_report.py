@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,11 @@ log = logging.getLogger(__name__)
 
 
 def load_risk_layer(
-    risk: str | Path, crs: str, *, graph_file: str | Path | None = None, boundary: Any = None
+    risk: str | os.PathLike[str],
+    crs: str,
+    *,
+    graph_file: str | os.PathLike[str] | None = None,
+    boundary: Any = None,
 ) -> tuple[gpd.GeoDataFrame, str]:
     """The risk objects of ``--risk`` in ``crs`` (inside ``boundary``) and a source note.
 
@@ -288,20 +293,40 @@ def _minutes(x: float | None, limit: float | None) -> str:
 def _objects_table(rows: list[dict[str, Any]], g: Glossary, caption: str, sheet: str) -> Any:
     from firecover.outputs.document import Table
 
-    cols = (g("risk_object"), g("risk_class"), g.join("要求时间（分钟）", "Required (min)"),
-            g("risk_first"), g.join("首到（分钟）", "First (min)"),
-            g.join("第二到场（分钟）", "2nd (min)"), g.join("第三到场（分钟）", "3rd (min)"),
-            g("risk_required_by"), g.join("要求站类到达（分钟）", "Required class (min)"),
-            g.join("增援站数", "Reinforcing stations"))  # fmt: skip
-    body = tuple((r["name"], r["class_zh"], r["required_min"], r["first_station"], r["first_min"],
-                  r["second_min"], r["third_min"], r["required_by"] or g("risk_no_required"),
-                  r["required_by_min"], r["reinforce_count"]) for r in rows)  # fmt: skip
+    cols = (
+        g("risk_object"),
+        g("risk_class"),
+        g.join("要求时间（分钟）", "Required (min)"),
+        g("risk_first"),
+        g.join("首到（分钟）", "First (min)"),
+        g.join("第二到场（分钟）", "2nd (min)"),
+        g.join("第三到场（分钟）", "3rd (min)"),
+        g("risk_required_by"),
+        g.join("要求站类到达（分钟）", "Required class (min)"),
+        g.join("增援站数", "Reinforcing stations"),
+    )
+    body = tuple(
+        (
+            r["name"],
+            r["class_zh"],
+            r["required_min"],
+            r["first_station"],
+            r["first_min"],
+            r["second_min"],
+            r["third_min"],
+            r["required_by"] or g("risk_no_required"),
+            r["required_by_min"],
+            r["reinforce_count"],
+        )
+        for r in rows
+    )
     fmt = (None, None, "0.0", None, "0.00", "0.00", "0.00", None, "0.00", "0")
     return Table(caption, cols, body, fmt, sheet=sheet, word_columns=(0, 1, 2, 3, 4, 7, 8))
 
 
-def risk_sections(risk: dict[str, Any] | None, g: Glossary,
-                  figures: Sequence[tuple[Path, str]] = ()) -> list[Any]:  # fmt: skip
+def risk_sections(
+    risk: dict[str, Any] | None, g: Glossary, figures: Sequence[tuple[Path, str]] = ()
+) -> list[Any]:
     """The Word / Excel section (document model, :mod:`firecover.outputs.document`)."""
     if not risk:
         return []
@@ -309,34 +334,64 @@ def risk_sections(risk: dict[str, Any] | None, g: Glossary,
 
     classes = Table(
         g("risk_heading"),
-        (g("risk_class"), g("risk_count"), g.join("要求时间（分钟）", "Required (min)"),
-         g.join("要求站类", "Required class"), g("risk_late"), g("risk_reinforce"),
-         g("risk_short"), g("risk_basis")),
-        tuple((g.join(c["zh"], c["en"]), c["count"], c["required_min"],
-               _station_label(c["required_station"], g), c["late"],
-               g("risk_reinforce_std", k=c["reinforce_stations"], m=c["reinforce_min"])
-               if c["reinforce_stations"] else None, c["reinforce_short"],
-               g.join(c["basis_zh"], c["basis"])) for c in risk["classes"]),
-        (None, "0", "0.0", None, "0", None, "0", None), sheet=g.join("风险类别", "Risk classes"),
-    )  # fmt: skip
+        (
+            g("risk_class"),
+            g("risk_count"),
+            g.join("要求时间（分钟）", "Required (min)"),
+            g.join("要求站类", "Required class"),
+            g("risk_late"),
+            g("risk_reinforce"),
+            g("risk_short"),
+            g("risk_basis"),
+        ),
+        tuple(
+            (
+                g.join(c["zh"], c["en"]),
+                c["count"],
+                c["required_min"],
+                _station_label(c["required_station"], g),
+                c["late"],
+                g("risk_reinforce_std", k=c["reinforce_stations"], m=c["reinforce_min"])
+                if c["reinforce_stations"]
+                else None,
+                c["reinforce_short"],
+                g.join(c["basis_zh"], c["basis"]),
+            )
+            for c in risk["classes"]
+        ),
+        (None, "0", "0.0", None, "0", None, "0", None),
+        sheet=g.join("风险类别", "Risk classes"),
+    )
     years = Table(
         g.join("逐年超时与增援不足", "Late and short of reinforcement by year"),
         (g("year"), g("risk_late"), g("risk_short")),
         tuple((str(y["year"]), y["late"], y["reinforce_short"]) for y in risk["years"]),
         (None, "0", "0"),
-    )  # fmt: skip
-    blocks: list[Any] = [Paragraph(g("risk_source", n=risk["n_objects"], source=risk["source"])),
-                         classes, years]  # fmt: skip
-    for key, heading, sheet in (("late", "risk_late_heading", ("超时对象", "Late objects")),
-                                ("reinforce_short", "risk_short_heading",
-                                 ("增援不足", "Short of reinforcement"))):  # fmt: skip
+    )
+    blocks: list[Any] = [
+        Paragraph(g("risk_source", n=risk["n_objects"], source=risk["source"])),
+        classes,
+        years,
+    ]
+    for key, heading, sheet in (
+        ("late", "risk_late_heading", ("超时对象", "Late objects")),
+        ("reinforce_short", "risk_short_heading", ("增援不足", "Short of reinforcement")),
+    ):
         if risk[key]:
             blocks.append(_objects_table(risk[key], g, g(heading), g.join(*sheet)))
         else:
             blocks.append(Paragraph(f"{g(heading)}：{g('risk_none')}"))
     c = risk["cells"]
-    blocks.append(Paragraph(g("risk_cells", budget=c["budget_min"], area=figure(c["area_km2"]),
-                                second=figure(c["second_within_budget_km2"]),
-                                third=figure(c["third_within_budget_km2"]))))  # fmt: skip
+    blocks.append(
+        Paragraph(
+            g(
+                "risk_cells",
+                budget=c["budget_min"],
+                area=figure(c["area_km2"]),
+                second=figure(c["second_within_budget_km2"]),
+                third=figure(c["third_within_budget_km2"]),
+            )
+        )
+    )
     blocks += [Figure(p, caption) for p, caption in figures if Path(p).is_file()]
     return [Section(g("risk_heading"), tuple(blocks))]

@@ -23,6 +23,7 @@ from .layers import (
     write_geopackage,
 )
 from .maps import render_map
+from .risk_draw import risk_overlay
 from .webmap import render_webmap
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "read_geopackage",
     "render_map",
     "render_webmap",
+    "risk_overlay",
     "write_geopackage",
 ]

@@ -247,9 +247,11 @@ def plan_document(
     if ev.risk:  # evaluate --risk: risk objects and 增援 (firecover.analysis.risk_report)
         from firecover.analysis.risk_report import risk_sections
 
-        where = Path(next(iter(maps.values()))).parent if maps else None
-        figs = [] if where is None else [(where / "map_risk.png", g("risk_layer")),
-                                         (where / "map_reinforce.png", g("third_arrival_min"))]
+        figs = []
+        if maps:  # the risk maps are written beside the yearly ones
+            where = Path(next(iter(maps.values()))).parent
+            figs = [(where / "map_risk.png", g("risk_layer")),
+                    (where / "map_reinforce.png", g("third_arrival_min"))]  # fmt: skip
         sections += risk_sections(ev.risk, g, figs)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))

@@ -177,7 +177,8 @@ def evaluate_scenario(
     ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
     ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
     in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
-    ``risk`` (``--risk FILE|osm``): risk objects timed each year (:mod:`firecover.plan.risk_section`).
+    ``risk`` (``--risk FILE|osm``): risk objects timed each year
+    (:mod:`firecover.plan.risk_section`).
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 

@@ -10,7 +10,7 @@ evaluated year (:func:`firecover.analysis.risk_report.risk_summary`); the result
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+import os
 
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.risk_report import load_risk_layer, risk_summary
@@ -24,8 +24,8 @@ def attach_risk(
     ev: PlanEvaluation,
     net: CSRNetwork,
     demand: DemandSurface,
-    risk: str | Path | None,
-    graph_file: str | Path | None,
+    risk: str | os.PathLike[str] | None,
+    graph_file: str | os.PathLike[str] | None,
 ) -> PlanEvaluation:
     """``ev`` with its ``risk`` entry (unchanged without ``risk``): the hook of ``evaluate``."""
     if risk is None:

@@ -143,11 +143,11 @@ def site_from_files(
         title = Path(existing).stem if existing is not None else Path(graph).stem
         builder, objects = None, None
         if risk is not None:
-            from firecover.site.risk_site import (
-                load_site_risk, requirement_builder, weighted_demand)  # fmt: skip
+            from firecover.site.risk_site import load_site_risk, requirement_builder
+            from firecover.site.risk_site import weighted_demand as weigh
 
             objects, risk_note = load_site_risk(risk, inp.net.crs, graph, inp.demand.boundary)
-            inp = dataclasses.replace(inp, demand=weighted_demand(inp.demand, objects))
+            inp = dataclasses.replace(inp, demand=weigh(inp.demand, objects))
             builder = requirement_builder(inp.net, objects, require, require_reinforce)
             srcs = (*srcs, *([Path(risk)] if str(risk).strip().lower() != "osm" else []))
         srun = site_stations(
@@ -163,6 +163,7 @@ def site_from_files(
         if objects is not None:
             from firecover.site.risk_site import write_site_risk
 
+            datum = resolve(output_datum, "output_datum")
             paths |= write_site_risk(srun, inp.net, objects, risk_note, rf.staging, inputs=srcs,
-                                     lang=lang, datum=resolve(output_datum, "output_datum"))  # fmt: skip
+                                     lang=lang, datum=datum)  # fmt: skip
     return srun, rf.final_paths(paths)

@@ -116,8 +116,7 @@ def requirement_builder(
         fixed = place_stations(net, problem.existing) if problem.existing else Snapped.empty()
         sites = Snapped.concat([fixed, problem.candidates.snapped])
         site_cls = np.array(
-            [s.class_key for s in problem.existing]
-            + [problem.new_class] * len(problem.candidates),
+            [s.class_key for s in problem.existing] + [problem.new_class] * len(problem.candidates),
             dtype=object,
         )
         turnout = problem.turnout_min
@@ -132,22 +131,32 @@ def requirement_builder(
             allowed = (need[:, None] == "") | (need[:, None] == site_cls[None, :])
             rows = np.flatnonzero(required)
             reach = _reach(seconds, rows, req_s[rows], allowed[rows])
-            out.append(Requirement(reach, np.ones(rows.size, np.int64), [names[i] for i in rows],
-                                   "required response time"))  # fmt: skip
+            out.append(
+                Requirement(
+                    reach,
+                    np.ones(rows.size, np.int64),
+                    [names[i] for i in rows],
+                    "required response time",
+                )
+            )
         if boosted.any():
             rows = np.flatnonzero(boosted)
             anyone = np.ones((rows.size, len(site_cls)), dtype=bool)
             reach = _reach(seconds, rows, rf_s[rows], anyone)
             out.append(Requirement(reach, k[rows], [names[i] for i in rows], "reinforcement 增援"))
-        log.info("risk requirements: %d object(s) covered, %d with reinforcement",
-                 int(required.sum()), int(boosted.sum()))  # fmt: skip
+        log.info(
+            "risk requirements: %d object(s) covered, %d with reinforcement",
+            int(required.sum()),
+            int(boosted.sum()),
+        )
         return out
 
     return build
 
 
-def load_site_risk(risk: str, crs: str, graph: str | Path, boundary: Any
-                   ) -> tuple[gpd.GeoDataFrame, str]:  # fmt: skip
+def load_site_risk(
+    risk: str, crs: str, graph: str | Path, boundary: Any
+) -> tuple[gpd.GeoDataFrame, str]:
     """The risk objects of ``site --risk`` (``osm``: from the ``--graph`` file)."""
     return load_risk_layer(risk, crs, graph_file=graph, boundary=boundary)
 
@@ -176,10 +185,9 @@ def write_site_risk(
     for p in paths.values():
         check_not_input(p, inputs)
     public = {k: v for k, v in risk.items() if not k.startswith("_")}
-    write_text_atomic(paths["risk_json"],
-                      json.dumps(public, ensure_ascii=False, indent=2, allow_nan=False) + "\n")  # fmt: skip
+    text = json.dumps(public, ensure_ascii=False, indent=2, allow_nan=False)
+    write_text_atomic(paths["risk_json"], text + "\n")
     g = glossary(lang)
     write_text_atomic(paths["risk_md"], "\n".join(risk_markdown(risk, g)) + "\n")
-    paths |= write_risk_files(risk, srun.run.layers, out, inputs=inputs, lang=lang,
-                              datum=datum)  # fmt: skip
+    paths |= write_risk_files(risk, srun.run.layers, out, inputs=inputs, lang=lang, datum=datum)
     return paths

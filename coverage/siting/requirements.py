@@ -28,6 +28,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,14 +81,14 @@ def _counts(req: Requirement, sites: IntArray) -> IntArray:
     return np.asarray(req.reach.astype(np.int64) @ mask, dtype=np.int64).ravel()
 
 
-def check_requirements(requirements: Sequence[Requirement], sites: Sequence[int]) -> list[str]:
+def check_requirements(requirements: Sequence[Requirement], sites: Any) -> list[str]:
     """The requirements ``sites`` fail, one line per object (empty when all are met)."""
     s = np.asarray(sites, dtype=np.int64)
     bad: list[str] = []
     for req in requirements:
         got = _counts(req, s)
         for h in np.flatnonzero(got < req.k):
-            name = req.names[h] if h < len(req.names) else f"object {h}"
+            name = req.names[int(h)] if h < len(req.names) else f"object {h}"
             bad.append(f"{req.label}: {name} has {int(got[h])} of {int(req.k[h])} station(s)")
     return bad
 
@@ -98,7 +99,7 @@ def _unmeetable(requirements: Sequence[Requirement]) -> None:
         short = np.flatnonzero(have < req.k)
         if short.size:
             h = int(short[0])
-            name = req.names[h] if h < len(req.names) else f"object {h}"
+            name = req.names[int(h)] if h < len(req.names) else f"object {h}"
             raise InfeasibleModelError(
                 f"{req.label}: {name} is reached by {int(have[h])} site(s) in time but needs "
                 f"{int(req.k[h])} ({short.size} object(s) like it); add candidate sites near "
