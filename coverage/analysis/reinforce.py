@@ -83,7 +83,7 @@ def risk_response(
     names = np.asarray(list(station_names), dtype=object)
     classes = np.asarray(list(station_classes), dtype=object)
     if targets is None:
-        targets = risk_targets(net, objects)
+        targets = risk_targets(net, objects) if n else Snapped.empty()
     k = int(max(REINFORCE_K, int(out["reinforce_stations"].max()) if n else 0))
     k_eff = min(k, len(names))
     times = np.full((n, k), np.inf)

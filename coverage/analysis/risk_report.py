@@ -225,7 +225,8 @@ def risk_markdown(risk: dict[str, Any] | None, g: Glossary) -> list[str]:
             f"| {g.join(c['zh'], c['en'])} | {c['count']} | {req} | {c['late']} | {rf} "
             f"| {c['reinforce_short']} | {g.join(c['basis_zh'], c['basis'])} |"
         )
-    out += ["", f"| {g('year')} | {g('risk_late')} | {g('risk_short')} |", "|---|---:|---:|"]
+    head = g(risk.get("run_label", "year"))
+    out += ["", f"| {head} | {g('risk_late')} | {g('risk_short')} |", "|---|---:|---:|"]
     out += [f"| {y['year']} | {y['late']} | {y['reinforce_short']} |" for y in risk["years"]]
     out += ["", f"### {g('risk_late_heading')}\n"]
     if not risk["late"]:
@@ -324,6 +325,15 @@ def _objects_table(rows: list[dict[str, Any]], g: Glossary, caption: str, sheet:
     return Table(caption, cols, body, fmt, sheet=sheet, word_columns=(0, 1, 2, 3, 4, 7, 8))
 
 
+def risk_tables(risk: dict[str, Any] | None, g: Glossary) -> tuple[Any, ...]:
+    """Workbook-only tables: every risk object with its arrivals (sheet 风险对象)."""
+    if not risk or "_layer" not in risk:
+        return ()
+    rows = [_row(r) for _, r in risk["_layer"].iterrows()]
+    sheet = g.join("风险对象", "Risk objects")
+    return (_objects_table(rows, g, g("risk_layer"), sheet),)
+
+
 def risk_sections(
     risk: dict[str, Any] | None, g: Glossary, figures: Sequence[tuple[Path, str]] = ()
 ) -> list[Any]:
@@ -363,8 +373,8 @@ def risk_sections(
         sheet=g.join("风险类别", "Risk classes"),
     )
     years = Table(
-        g.join("逐年超时与增援不足", "Late and short of reinforcement by year"),
-        (g("year"), g("risk_late"), g("risk_short")),
+        g.join("超时与增援不足", "Late and short of reinforcement"),
+        (g(risk.get("run_label", "year")), g("risk_late"), g("risk_short")),
         tuple((str(y["year"]), y["late"], y["reinforce_short"]) for y in risk["years"]),
         (None, "0", "0"),
     )

@@ -195,6 +195,13 @@ def _cover(ev: PlanEvaluation, doc: dict[str, Any], g: Glossary, when: _dt.date,
     )  # fmt: skip
 
 
+def _risk_tables(ev: PlanEvaluation, g: Glossary) -> tuple[Table, ...]:
+    """Every risk object with its arrivals, for the workbook (``evaluate --risk``)."""
+    from firecover.analysis.risk_report import risk_tables
+
+    return risk_tables(ev.risk, g)
+
+
 def plan_document(
     ev: PlanEvaluation,
     *,
@@ -261,7 +268,8 @@ def plan_document(
         cover=_cover(ev, doc, g, today or _dt.date.today(), cell_m), sections=tuple(sections),
         lang=g.lang, stamp=SYNTHETIC_LABEL if ev.synthetic else None,
         footer=f"{plan_title(doc, g)} · {g('plan_title')} · firecover {__version__}",
-        extra_tables=() if sites is None or not sites.rows else (sites,),
+        extra_tables=(*(() if sites is None or not sites.rows else (sites,)),
+                      *_risk_tables(ev, g)),
     )  # fmt: skip
 
 

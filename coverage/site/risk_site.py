@@ -180,7 +180,7 @@ def write_site_risk(
     runs: list[tuple[Any, Any]] = [("after 选址后", srun.run)]
     if srun.baseline is not None:
         runs.insert(0, ("before 选址前", srun.baseline))
-    risk = risk_summary(net, runs, srun.problem.demand, objects, source)
+    risk = risk_summary(net, runs, srun.problem.demand, objects, source) | {"run_label": "risk_run"}
     paths = {"risk_json": out / "risk.json", "risk_md": out / "risk.md"}
     for p in paths.values():
         check_not_input(p, inputs)

@@ -109,3 +109,10 @@ def test_cell_arrivals_match_networkx(stations_km: list[float], cells_km: list[f
         assert nx.has_path(g, 0, 10)
         for r in range(min(3, len(stations_km))):
             assert abs(abs(ckm - stations_km[idx[c, r]]) * 100.0 - exact[r]) < 1e-6
+
+
+def test_no_objects() -> None:
+    net = _line()
+    objs = _objects([], [])
+    out = risk_response(net, NAMES, CLASSES, _at(net, STATION_KM), objs, turnout_min=1.0)
+    assert len(out) == 0 and {"first_min", "on_time", "reinforce_ok"} <= set(out.columns)

@@ -96,3 +96,18 @@ def test_cli_evaluate_with_risk(evaluated, tmp_path: Path) -> None:  # type: ign
     assert bad.exit_code == 2 and ".osm/.pbf" in bad.output
     missing = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "nope.csv" in missing.output
+
+
+def test_word_and_excel_document_model(evaluated) -> None:  # type: ignore[no-untyped-def]
+    from firecover.outputs.document import Table
+    from firecover.plan.deliverables import plan_document
+
+    _, ev, _ = evaluated
+    rep = plan_document(ev, lang="zh")
+    sec = next(s for s in rep.sections if s.heading == "重点风险对象与增援")
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    assert [t.sheet for t in tables] == ["风险类别", None, "超时对象"]
+    every = next(t for t in rep.extra_tables if t.sheet == "风险对象")
+    assert len(every.rows) == 4
+    late = tables[2]
+    assert {r[0] for r in late.rows} == {r["name"] for r in ev.risk["late"]}
