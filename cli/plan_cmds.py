@@ -113,7 +113,8 @@ def evaluate(
 
     Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
     map.html (final year), map_<year>.png and layers_<year>.gpkg per year,
-    optimum_sites.geojson and optimum_search_zones.geojson.
+    optimum_sites.geojson and optimum_search_zones.geojson; with --risk also
+    risk_objects.geojson, map_risk.png and map_reinforce.png (增援: third station's arrival).
 
     \b
     Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).

@@ -136,7 +136,8 @@ def site(**kw: Any) -> None:
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
     in --output-datum, WGS-84 by default), candidates.geojson, search_zones.geojson (选址范围:
     where each new site could go instead), and layers.gpkg, map.png, map.html for the
-    resulting stations.
+    resulting stations. With --risk: risk.md / risk.json (risk objects before → after),
+    risk_objects.geojson, map_risk.png, map_reinforce.png.
     """
     with _progress(not kw["no_progress"]) as progress:
         srun, paths = site_from_files(
