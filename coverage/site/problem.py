@@ -443,7 +443,7 @@ def site_stations(
     requirements : callable, optional
         ``requirements(problem)`` → hard rows (:class:`firecover.siting.requirements.Requirement`)
         for ``lscp`` / ``mclp`` (:func:`firecover.site.risk_site.requirement_builder`); no
-        search zones then.
+        search zones and no tie-break then.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
