@@ -16,8 +16,8 @@ from firecover._errors import FirecoverError
 from firecover._io import WRITE_ERRNOS, output_error
 from firecover._version import __version__
 from firecover.cli.options import add_log_flags, configure_logging
-from firecover.cli.turns_opt import add_turns_option
 from firecover.cli.travel_opts import add_travel_flags
+from firecover.cli.turns_opt import add_turns_option
 
 #: Modules under ``firecover.cli`` that each export ``COMMANDS`` (a list of click commands).
 COMMAND_MODULES: tuple[str, ...] = (

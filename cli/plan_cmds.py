@@ -15,6 +15,7 @@ from firecover.cli.deliverable_opts import (
 )
 from firecover.cli.options import METRES, PERIODS, SECONDS
 from firecover.cli.progress import phase_progress
+from firecover.cli.risk_opts import risk_option
 from firecover.cli.webmap_opts import tiles_options
 from firecover.outputs.webmap_tiles import check_tiles
 from firecover.plan import PlanEvaluation
@@ -98,6 +99,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @deliverable_options
 @datum_check_option
 @tiles_options
+@risk_option
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -119,12 +121,14 @@ def evaluate(
     datum_check: str,
     tiles: str | None,
     tiles_attribution: str | None,
+    risk: str | None = None,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
     Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
     map.html (final year), map_<year>.png and layers_<year>.gpkg per year,
-    optimum_sites.geojson and optimum_search_zones.geojson.
+    optimum_sites.geojson and optimum_search_zones.geojson; with --risk also
+    risk_objects.geojson, map_risk.png and map_reinforce.png (增援: third station's arrival).
 
     \b
     Roads come from the scenario's [scenario.graph] (OpenStreetMap needs the network).
@@ -145,6 +149,7 @@ def evaluate(
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
         tiles=basemap,
         periods=periods,
+        risk=risk,
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

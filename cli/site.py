@@ -13,6 +13,7 @@ import click
 from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
+from firecover.cli.risk_opts import risk_option
 from firecover.cli.webmap_opts import tiles_from, tiles_options
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
@@ -117,6 +118,13 @@ def _progress(enabled: bool) -> Iterator[Any]:
     show_default=True,
     help="Among equally good site sets: least weighted driving time, or the first.",
 )
+@risk_option
+@click.option("--require", "require", multiple=True, metavar="CLASS",
+              help="With --risk: every object of CLASS (e.g. 危化品, or 'all') must be reached "
+              "in its required time (hard constraint; lscp/mclp). Repeatable.")  # fmt: skip
+@click.option("--require-reinforce", is_flag=True,
+              help="With --risk: every object whose class has a reinforcement standard (增援, "
+              "e.g. 3 stations in 15 min for 危化品) gets it (k-coverage; lscp/mclp).")  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option
@@ -130,7 +138,8 @@ def site(**kw: Any) -> None:
     Writes OUT/site.md and site.json (the answer), sites.csv / sites.geojson (the new sites,
     in --output-datum, WGS-84 by default), candidates.geojson, search_zones.geojson (选址范围:
     where each new site could go instead), and layers.gpkg, map.png, map.html for the
-    resulting stations.
+    resulting stations. With --risk: risk.md / risk.json (risk objects before → after),
+    risk_objects.geojson, map_risk.png, map_reinforce.png.
     """
     tiles = tiles_from(kw)
     with _progress(not kw["no_progress"]) as progress:
@@ -145,6 +154,7 @@ def site(**kw: Any) -> None:
             zone_loss=kw["zone_loss"],
             tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
             lang=kw["lang"] or "both", output_datum=kw["output_datum"], tiles=tiles,
+            risk=kw["risk"], require=kw["require"], require_reinforce=kw["require_reinforce"],
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

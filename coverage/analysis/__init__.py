@@ -18,7 +18,12 @@ from .demand import DemandSurface, build_demand
 from .districts import Jurisdictions, gap_polygons
 from .files import RunInputs, cached_load_graph, coverage_from_files, load_inputs, write_run
 from .jurisdiction import assign_jurisdictions
+from .reinforce import cell_reinforcement, risk_response
 from .report import coverage_markdown, coverage_report, report_json
+from .risk import read_risk_objects
+from .risk_classes import RiskClass, RiskClasses, load_risk_classes
+from .risk_osm import osm_risk_objects
+from .risk_report import load_risk_layer, risk_summary
 from .run import CoverageRun, analyse, place_stations, roads_layer
 from .service_area import service_areas
 from .station_spec import StationSpec
@@ -29,23 +34,32 @@ __all__ = [
     "CoverageRun",
     "DemandSurface",
     "Jurisdictions",
+    "RiskClass",
+    "RiskClasses",
     "RunInputs",
     "StationSpec",
     "analyse",
     "assign_jurisdictions",
     "build_demand",
     "cached_load_graph",
+    "cell_reinforcement",
     "coverage_from_files",
     "coverage_markdown",
     "coverage_report",
     "gap_polygons",
     "load_barriers",
     "load_inputs",
+    "load_risk_classes",
+    "load_risk_layer",
+    "osm_risk_objects",
     "place_stations",
     "read_boundary",
     "read_layer",
+    "read_risk_objects",
     "read_stations_file",
     "report_json",
+    "risk_response",
+    "risk_summary",
     "roads_layer",
     "service_areas",
     "write_run",

@@ -52,7 +52,6 @@ from firecover._version import __version__
 from firecover.network.arrays import UncacheableGraphError, arrays_to_graph, graph_to_arrays
 from firecover.network.cache_key import CACHE_FORMAT, graph_cache_key
 from firecover.network.csr import CSRNetwork
-from firecover.network.periods import graph_travel_line
 from firecover.settings import resolve
 
 __all__ = [

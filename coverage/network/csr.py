@@ -21,9 +21,9 @@ import scipy.sparse as sp
 import shapely
 
 from firecover._errors import GraphError, UnsupportedCRSError
+from firecover.network.periods import graph_travel_line
 from firecover.network.turn_graph import TurnGraph, build_turn_graph
 from firecover.network.turns import graph_turn_profile, resolve_turn_mode
-from firecover.network.periods import graph_travel_line
 
 __all__ = ["CSRNetwork"]
 
@@ -346,7 +346,9 @@ class CSRNetwork:
         notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
         names = _edge_names(graph)
         _readonly(names)
-        net = cls(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes, edge_name=names)
+        net = cls(
+            ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes, edge_name=names
+        )
         return with_turns(net, graph, turns)
 
     @property
@@ -416,5 +418,6 @@ def with_turns(net: CSRNetwork, graph: nx.MultiDiGraph, turns: str | bool | None
         tg = build_turn_graph(graph, net, graph_turn_profile(graph))
         logger.info("%s", tg.description)
         out = replace(net, turns=tg)
-    # The report line names the profile, period, calibration and this turn model (network/periods.py).
+    # The report line names the profile, period, calibration and this turn model
+    # (network/periods.py).
     return replace(out, travel_model=graph_travel_line(graph.graph, out.turn_model))

@@ -12,8 +12,8 @@ import shapely
 from pyproj import CRS
 
 from firecover._errors import GraphError
-from firecover.network.turn_info import turn_summary, turn_text
 from firecover.network.periods import graph_travel_line
+from firecover.network.turn_info import turn_summary, turn_text
 
 
 def _check_graph(G: nx.MultiDiGraph) -> None:  # noqa: N803

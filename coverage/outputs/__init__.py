@@ -23,6 +23,7 @@ from .layers import (
     write_geopackage,
 )
 from .maps import render_map
+from .risk_draw import risk_overlay
 from .webmap import render_webmap
 from .webmap_tiles import TileSource, check_tiles
 
@@ -38,5 +39,6 @@ __all__ = [
     "read_geopackage",
     "render_map",
     "render_webmap",
+    "risk_overlay",
     "write_geopackage",
 ]

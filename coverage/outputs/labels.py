@@ -67,6 +67,8 @@ def travel_model_label(line: str, g: Glossary) -> str:
             out.append(g(f"tm_{key}", v=value))
         else:
             out.append(part)
-    return f"{g('tm_head')}：" + " · ".join(out) if g.lang == "zh" else (
-        f"{g('tm_head')}: " + " · ".join(out)
+    return (
+        f"{g('tm_head')}：" + " · ".join(out)
+        if g.lang == "zh"
+        else (f"{g('tm_head')}: " + " · ".join(out))
     )

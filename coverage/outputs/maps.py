@@ -228,7 +228,7 @@ def _panel(panel: Axes, layers: CoverageLayers, legend: _Legend, cbar: Any) -> N
         box = panel.get_position()
         cax = fig.add_axes((box.x0, box.y0 + 0.30 * box.height, 0.8 * box.width, 0.025))
         bar = fig.colorbar(cbar, cax=cax, orientation="horizontal")
-        bar.set_label(legend.text("fastest"), fontsize=8)
+        bar.set_label(legend.text(getattr(legend, "cbar_key", "fastest")), fontsize=8)
         bar.ax.tick_params(labelsize=7.5)
 
 
@@ -242,7 +242,8 @@ def _check_show(show: Sequence[str]) -> set[str]:
     return set(show)
 
 
-def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary) -> Figure:
+def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary,
+          overlay: Any = None) -> Figure:  # fmt: skip
     fig, ax, panel = _frame(layers)
     legend = _Legend(g, _fonts.bold_weight())
     stations = None
@@ -272,6 +273,8 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary) -> Fi
                    "boundary")  # fmt: skip
     if layers.has("search_zones"):
         draw_search_zones(ax, layers.search_zones, legend)
+    if overlay is not None:  # e.g. risk objects (firecover.outputs.risk_draw)
+        overlay(ax, legend)
     if "stations" in show and layers.has("stations"):
         _draw_stations(ax, layers.stations, legend)
     ax.set_xlabel("")
@@ -292,6 +295,7 @@ def render_map(
     dpi: int = 150,
     inputs: Iterable[str | os.PathLike[str]] = (),
     lang: str = "both",
+    overlay: Any = None,
 ) -> Path:
     """Draw the coverage layers to a PNG, written atomically.
 
@@ -313,6 +317,8 @@ def render_map(
     lang : {"zh", "en", "both"}
         Language of the title, legend and summary (``both``: Chinese and English); without a
         CJK font the map falls back to English.
+    overlay : callable, optional
+        ``overlay(ax, legend)`` draws extra layers under the stations (risk objects).
 
     Returns
     -------
@@ -333,7 +339,7 @@ def render_map(
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:  # already warned once; do not repeat per missing glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        fig = _draw(layers, text, wanted, g)
+        fig = _draw(layers, text, wanted, g, overlay)
         with atomic_path(dest) as tmp:
             fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
     logger.info("wrote map %s", dest)

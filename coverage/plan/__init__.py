@@ -19,6 +19,7 @@ from .files import check_scenario, evaluate_scenario, write_evaluation
 from .optimum import plan_optimum
 from .report import plan_json, plan_markdown, plan_report
 from .results import PlanEvaluation, StationGain, YearResult
+from .risk_section import attach_risk
 from .scenario import (
     BoundarySource,
     BudgetSpec,
@@ -43,6 +44,7 @@ __all__ = [
     "StandardsSpec",
     "StationGain",
     "YearResult",
+    "attach_risk",
     "check_scenario",
     "default_scenario_path",
     "evaluate_plan",

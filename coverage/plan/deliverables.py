@@ -200,6 +200,13 @@ def _cover(ev: PlanEvaluation, doc: dict[str, Any], g: Glossary, when: _dt.date,
     )  # fmt: skip
 
 
+def _risk_tables(ev: PlanEvaluation, g: Glossary) -> tuple[Table, ...]:
+    """Every risk object with its arrivals, for the workbook (``evaluate --risk``)."""
+    from firecover.analysis.risk_report import risk_tables
+
+    return risk_tables(ev.risk, g)
+
+
 def plan_document(
     ev: PlanEvaluation,
     *,
@@ -238,7 +245,8 @@ def plan_document(
         _years_table(doc, g, budget),
         _stations_table(doc, g),
         Paragraph(g("stations_note", budget=budget), note=True),
-        *([Paragraph(travel_model_label(doc["travel_time_model"], g), note=True)] if doc.get("travel_time_model") else []),
+        *([Paragraph(travel_model_label(doc["travel_time_model"], g), note=True)]
+          if doc.get("travel_time_model") else []),
     ))  # fmt: skip
     years = []
     for yr in ev.years:
@@ -254,6 +262,15 @@ def plan_document(
 
     if (by_period := periods_section(doc, g)) is not None:
         sections.insert(1, by_period)
+    if ev.risk:  # evaluate --risk: risk objects and 增援 (firecover.analysis.risk_report)
+        from firecover.analysis.risk_report import risk_sections
+
+        figs = []
+        if maps:  # the risk maps are written beside the yearly ones
+            where = Path(next(iter(maps.values()))).parent
+            figs = [(where / "map_risk.png", g("risk_layer")),
+                    (where / "map_reinforce.png", g("third_arrival_min"))]  # fmt: skip
+        sections += risk_sections(ev.risk, g, figs)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))
     sections.append(_appendix(ev, g))
@@ -262,7 +279,8 @@ def plan_document(
         cover=_cover(ev, doc, g, today or _dt.date.today(), cell_m), sections=tuple(sections),
         lang=g.lang, stamp=SYNTHETIC_LABEL if ev.synthetic else None,
         footer=f"{plan_title(doc, g)} · {g('plan_title')} · firecover {__version__}",
-        extra_tables=() if sites is None or not sites.rows else (sites,),
+        extra_tables=(*(() if sites is None or not sites.rows else (sites,)),
+                      *_risk_tables(ev, g)),
     )  # fmt: skip
 
 

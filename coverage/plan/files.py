@@ -130,8 +130,13 @@ def _evaluate(
                                          radius)  # fmt: skip
     if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
         kw["datum_check"] = False
+    risk = kw.pop("risk", None)
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
+    if risk is not None:  # evaluate --risk (firecover.plan.risk_section)
+        from firecover.plan.risk_section import attach_risk
+
+        ev = attach_risk(ev, inp.net, inp.demand, risk, graph or scenario.graph.file)
     if radius:
         t = scenario.travel
         ev = label_radius(ev, RadiusModel(t.speed_kph, t.curvature, t.shape),
@@ -160,6 +165,7 @@ def evaluate_scenario(
     optimum_time: float | None = None,
     tiles: TileSource | None = None,
     periods: str | Sequence[str] | None = None,
+    risk: PathLike | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -178,6 +184,8 @@ def evaluate_scenario(
     ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
     ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
     in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
+    ``risk`` (``--risk FILE|osm``): risk objects timed each year
+    (:mod:`firecover.plan.risk_section`).
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
@@ -196,6 +204,8 @@ def evaluate_scenario(
                           "progress": progress, "cell_size_m": cell_size_m,
                           "barrier_rule": barrier_rule, "datum_check": datum_check,
                           "optimum_time": optimum_time}  # fmt: skip
+    if risk is not None:
+        kw["risk"] = risk
 
     def run() -> PlanEvaluation:
         if progress is not None:  # after the input checks: a bad input stays a one-line error
@@ -228,7 +238,8 @@ def evaluate_scenario(
         "output_datum": output_datum,
         "tiles": tiles,
     }
-    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+    risk_in = () if risk is None or str(risk).strip().lower() == "osm" else (Path(risk),)
+    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary) + risk_in,
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")
@@ -346,6 +357,11 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
             )
     write_text_atomic(paths["json"], plan_json(ev))
     write_text_atomic(paths["md"], plan_markdown(ev, lang=lang))
+    if ev.risk:  # evaluate --risk: risk_objects.geojson, map_risk.png, map_reinforce.png
+        from firecover.analysis.risk_files import write_risk_files
+
+        paths |= write_risk_files(ev.risk, final.run.layers, out, inputs=inputs, lang=lang,
+                                  datum=datum)  # fmt: skip
     maps = {yr.year: paths[f"png_{yr.year}"] for yr in ev.years}
     write_deliverables(ev, out, which=deliverables, lang=lang, datum=datum, maps=maps,
                        inputs=inputs)  # fmt: skip

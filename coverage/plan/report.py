@@ -146,6 +146,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
         "travel_model": ev.travel or {"model": "network"},
         "travel_time_model": ev.final.run.layers.meta.travel_model,
+        "risk": _public(ev.risk),  # evaluate --risk (firecover.plan.risk_section)
         "firecover_version": __version__,
     }
 
@@ -394,6 +395,9 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         *_optimum_lines(doc["optimum"], g),
         "",
     ]  # fmt: skip
+    from firecover.analysis.risk_report import risk_markdown
+
+    out += risk_markdown(doc["risk"], g)
     notes = [f"- Road graph 路网: {w}" for w in ev.final.run.layers.meta.notes]
     notes += [f"- {g.message(w)}" for yr in ev.years for w in yr.run.jurisdictions.warnings]
     if notes:

@@ -80,6 +80,7 @@ class PlanEvaluation:
     synthetic: bool
     boundary_note: str = ""
     travel: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None  # evaluate --risk (firecover.plan.risk_section)
 
     @property
     def final(self) -> YearResult:

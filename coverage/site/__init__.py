@@ -19,6 +19,7 @@ from .candidates import (
 )
 from .files import site_from_files, write_site
 from .problem import MODELS, SiteProblem, SitingRun, build_problem, site_stations, solve_problem
+from .risk_site import requirement_builder, weighted_demand
 
 __all__ = [
     "EXCLUSION_BUFFERS_M",
@@ -30,8 +31,10 @@ __all__ = [
     "build_problem",
     "generate_candidates",
     "read_exclusions",
+    "requirement_builder",
     "site_from_files",
     "site_stations",
     "solve_problem",
+    "weighted_demand",
     "write_site",
 ]

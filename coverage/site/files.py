@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,9 @@ def site_from_files(
     lang: str = "both",
     output_datum: str | None = None,
     tiles: TileSource | None = None,
+    risk: str | None = None,
+    require: tuple[str, ...] = (),
+    require_reinforce: bool = False,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -112,6 +116,8 @@ def site_from_files(
     are generated every ``spacing_m`` along eligible roads inside the boundary, minus the
     ``exclusions`` zones. ``barrier_zones`` (area model, needs ``barriers``): a cell is only
     assigned to a site on its side of the barriers; ``barrier_rule`` "fail" / "warn".
+    ``risk`` / ``require`` / ``require_reinforce``: risk objects as weights and hard
+    constraints (:mod:`firecover.site.risk_site`).
     """
     from firecover.analysis.files import load_inputs
     from firecover.outputs.run_folder import RunFolder
@@ -122,6 +128,12 @@ def site_from_files(
                        turnout_min=turnout_min, driving_min=driving_min,
                        cell_size_m=cell_size_m)  # fmt: skip
     check_output_datum(resolve(output_datum, "output_datum"))  # before the long run
+    if risk is not None or require or require_reinforce:  # site --risk (risk_site)
+        from firecover.site.risk_site import check_risk_options
+
+        check_risk_options(risk, require, require_reinforce, model)
+        if str(risk).strip().lower() != "osm":
+            given.append(Path(str(risk)))
     with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
         specs = read_stations_file(existing) if existing is not None else []
         inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
@@ -132,13 +144,29 @@ def site_from_files(
             user_sites=candidates, user_only=candidates is not None and not add_generated,
         )  # fmt: skip
         title = Path(existing).stem if existing is not None else Path(graph).stem
+        builder, objects = None, None
+        if risk is not None:
+            from firecover.site.risk_site import load_site_risk, requirement_builder
+            from firecover.site.risk_site import weighted_demand as weigh
+
+            objects, risk_note = load_site_risk(risk, inp.net.crs, graph, inp.demand.boundary)
+            inp = dataclasses.replace(inp, demand=weigh(inp.demand, objects))
+            builder = requirement_builder(inp.net, objects, require, require_reinforce)
+            srcs = (*srcs, *([Path(risk)] if str(risk).strip().lower() != "osm" else []))
         srun = site_stations(
             inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
             driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
             time_limit=time_limit, barriers=barriers, progress=progress,
             within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
             zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
+            requirements=builder,
         )  # fmt: skip
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
                            output_datum=output_datum, tiles=tiles)  # fmt: skip
+        if objects is not None:
+            from firecover.site.risk_site import write_site_risk
+
+            datum = resolve(output_datum, "output_datum")
+            paths |= write_site_risk(srun, inp.net, objects, risk_note, rf.staging, inputs=srcs,
+                                     lang=lang, datum=datum)  # fmt: skip
     return srun, rf.final_paths(paths)

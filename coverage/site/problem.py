@@ -331,7 +331,7 @@ def check_p(model: str, p: int | None) -> None:
 
 def solve_problem(
     problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
-    split: bool = False, tie_break: str | None = None,
+    split: bool = False, tie_break: str | None = None, requirements: Sequence[Any] = (),
 ) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
     """Solve ``model`` on ``problem`` with the existing stations fixed.
 
@@ -354,6 +354,11 @@ def solve_problem(
     tie: dict[str, Any] = {}
     if tie_break is not None and model in TIE_MODELS and problem.times is not None:
         tie = {"tie_break": tie_break, "times": problem.times[rows]}
+    if requirements:  # site --risk --require / --require-reinforce (firecover.site.risk_site)
+        from firecover.siting.requirements import required_cover
+
+        return required_cover(cov, w, requirements, p=None if model == "lscp" else p,
+                              fixed=fixed, time_limit=time_limit), rows  # fmt: skip
     if model == "lscp":
         return siting.lscp(cov, fixed=fixed, time_limit=time_limit, weights=w, **tie), rows
     if model == "mclp":
@@ -419,6 +424,7 @@ def site_stations(
     barrier_rule: str | None = None,
     tie_break: str | None = None,
     zone_loss: float | None = None,
+    requirements: Callable[[SiteProblem], Sequence[Any]] | None = None,
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -434,6 +440,10 @@ def site_stations(
         Secondary objective among optima (setting ``tie_break``, ``"time"``).
     zone_loss : float, optional
         Search zones: the loss allowed (setting ``zone_loss``, 1 %); p-center has none.
+    requirements : callable, optional
+        ``requirements(problem)`` → hard rows (:class:`firecover.siting.requirements.Requirement`)
+        for ``lscp`` / ``mclp`` (:func:`firecover.site.risk_site.requirement_builder`); no
+        search zones and no tie-break then.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -451,8 +461,9 @@ def site_stations(
         within_barrier_zones=within_barrier_zones and model == "area",
         keep_times=bool(tie) and model in TIE_MODELS,
     )  # fmt: skip
+    reqs = requirements(problem) if requirements is not None else []  # site --risk --require
     result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split,
-                                 tie_break=tie)  # fmt: skip
+                                 tie_break=tie, requirements=reqs)  # fmt: skip
     if result.status == "infeasible":
         raise InfeasibleModelError(
             f"the {model} model has no solution with these candidates; add candidate sites, "
@@ -468,7 +479,7 @@ def site_stations(
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
              result.status)  # fmt: skip
     zones = None
-    if model != "pcenter" and result.new_sites.size:
+    if model != "pcenter" and result.new_sites.size and not reqs:  # zones ignore requirements
         from firecover.site.zones import site_zones, zone_layer
 
         zones = zone_layer(problem, site_zones(problem, "area" if model == "area" else model,

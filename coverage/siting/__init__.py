@@ -27,13 +27,16 @@ from .api import (
     pmedian,
 )
 from .area_api import area_limited, check_area_assignment, evaluate_area, restrict_to_zones
+from .requirements import Requirement, check_requirements, required_cover
 
 __all__ = [
+    "Requirement",
     "SitingResult",
     "area_limited",
     "backup_coverage",
     "check_area_assignment",
     "check_cover",
+    "check_requirements",
     "evaluate_area",
     "evaluate_backup",
     "evaluate_lscp",
@@ -44,5 +47,6 @@ __all__ = [
     "mclp",
     "pcenter",
     "pmedian",
+    "required_cover",
     "restrict_to_zones",
 ]
