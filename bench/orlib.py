@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    root = args.root or orlib_root()
+    # the checkout's ../shared first (bench/ sits in the checkout), then the package's guess
+    root = args.root or orlib_root(Path(__file__).resolve().parent / "x") or orlib_root()
     if root is None:
         print("OR-Library data not found (expected ../shared/benchmarks/orlib)", file=sys.stderr)
         return 2

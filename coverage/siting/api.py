@@ -33,6 +33,8 @@ import numpy as np
 
 import firecover.siting.cost as cost_models
 import firecover.siting.models as models
+import firecover.siting.pcenter as pcenter_search
+import firecover.siting.radius as radius
 import firecover.siting.ties as ties
 from firecover._errors import DataFormatError, SolverError
 from firecover.siting.common import (
@@ -387,7 +389,7 @@ def pmedian(
     """
     started = time.perf_counter()
     costs, w, fix, p = _cost_inputs(cost, weights, fixed, p)
-    out = cost_models.solve_pmedian(costs, w, p, fix, time_limit)
+    out = radius.solve_pmedian_radius(costs, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
     return _finish(
@@ -430,7 +432,7 @@ def pcenter(cost: Any, p: int, fixed: Any = None, time_limit: float | None = Non
     """
     started = time.perf_counter()
     costs, _, fix, p = _cost_inputs(cost, None, fixed, p)
-    out = cost_models.solve_pcenter(costs, p, fix, time_limit)
+    out = pcenter_search.solve_pcenter_search(costs, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
     return _finish(
