@@ -55,7 +55,6 @@ from firecover.siting.pmedian_bounds import (
     close_sites,
     greedy_median,
     improving_threshold,
-    integral_costs,
     interchange,
     lagrangian,
     median_data,
@@ -84,6 +83,7 @@ HIGHS_RADIUS: dict[str, float | bool] = {
 HEURISTIC_STARTS = 8
 #: LP refinement rounds at most (each adds breakpoints; the MILP rounds then finish the job).
 MAX_LP_ROUNDS = 30
+TIGHT = False
 #: Tolerance on LP values of ``y``.
 _EPS = 1e-7
 
@@ -297,7 +297,6 @@ def solve_radius(
     forced = np.zeros(d.cols.size, dtype=bool) if forced is None else forced
     best, start_value = np.sort(start), d.value(start)
     upper = start_value if upper is None else min(upper, start_value)
-    margin = 0.5 if integral_costs(d) else 1e-6 * max(1.0, abs(upper))
     bp = Breakpoints.build(d)
     if math.isfinite(start_value):
         _fixed_cost_levels(d, bp, best)
@@ -325,7 +324,9 @@ def solve_radius(
         if left is not None and left <= 0:
             break
         model = _model(d, bp, p, forced)
-        options = {**HIGHS_RADIUS, "objective_bound": out.value + margin - model.offset}
+        # prune every node that cannot beat the incumbent (by 1 with integer costs)
+        cutoff = improving_threshold(d, out.value)
+        options = {**HIGHS_RADIUS, "objective_bound": cutoff - model.offset}
         sol = solve_milp(model.problem, left, options)
         milp_rounds += 1
         stats["breakpoints"] = float(model.rows.size)
