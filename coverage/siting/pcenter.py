@@ -109,8 +109,10 @@ class _Checker:
         mat, cols = red
         if mat.shape[0] == 0:
             return np.zeros(0, dtype=np.int64)
-        chosen = greedy_cover(mat, np.ones(mat.shape[0]), np.ones(mat.shape[1]), None)
-        return np.sort(cols[chosen]) if chosen.size <= self.p else None
+        # unicost greedy stopped after p columns: feasible if those cover every row
+        chosen = greedy_cover(mat, np.ones(mat.shape[0]), None, self.p)
+        hit = np.asarray(mat[:, chosen].sum(axis=1)).ravel() > 0
+        return np.sort(cols[chosen]) if hit.all() else None
 
     def exact(self, radius: float, time_limit: float | None) -> tuple[str, IntArray | None]:
         """``("feasible", sites)``, ``("infeasible", None)`` or ``("time_limit", None)``.
