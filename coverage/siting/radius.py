@@ -105,6 +105,10 @@ class Breakpoints:
     entry_level: IntArray
     base: FloatArray  # D_i^1 per client (inf when the client has no entry)
     n_clients: int
+    #: levels whose ``z`` is 0 in every improving solution (reduced-cost fixing)
+    zero: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: model columns closed in every improving solution (reduced-cost fixing)
+    closed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @classmethod
     def build(cls, d: MedianData) -> Breakpoints:
@@ -132,7 +136,8 @@ class Breakpoints:
         base = np.full(n, np.inf)
         base[row[first]] = val[first]
         on = ~first & np.isinf(val)
-        return cls(row, val, first, on, entry_level, base, n)
+        zero, closed = np.zeros(row.size, dtype=bool), np.zeros(d.cols.size, dtype=bool)
+        return cls(row, val, first, on, entry_level, base, n, zero, closed)
 
     def add(self, levels: IntArray) -> int:
         """Switch ``levels`` on (a client's first level is skipped); the number newly on."""
@@ -177,13 +182,14 @@ def _model(d: MedianData, bp: Breakpoints, p: int, forced: BoolArray) -> _Model:
     a = sp.csr_array((data, (rows, cols)), shape=(t + 1, m + t))
     lb = np.zeros(m + t)
     lb[:m][forced] = 1.0
+    ub = np.concatenate([(~bp.closed).astype(np.float64), (finite & ~bp.zero[sel]) * 1.0])
     problem = MilpProblem(
         c=np.concatenate([np.zeros(m), coef]),
         A=a,
         row_lb=np.append((~has_prev).astype(np.float64), float(p)),
         row_ub=np.append(np.full(t, np.inf), float(p)),
         lb=lb,
-        ub=np.concatenate([np.ones(m), finite.astype(np.float64)]),
+        ub=ub,
         integral=np.concatenate([np.ones(m, dtype=bool), np.zeros(t, dtype=bool)]),
     )
     base = bp.base[:n]
@@ -191,8 +197,17 @@ def _model(d: MedianData, bp: Breakpoints, p: int, forced: BoolArray) -> _Model:
     return _Model(problem, offset, sel)
 
 
-def _lp(model: _Model, left: float | None) -> tuple[float, FloatArray] | None:
-    """LP relaxation: its value and ``y`` (``None`` if it does not finish)."""
+@dataclass(frozen=True)
+class _LpResult:
+    value: float
+    x: FloatArray
+    rc_lower: FloatArray  # reduced costs at lower bounds (>= 0)
+    rc_upper: FloatArray  # reduced costs at upper bounds (<= 0)
+
+
+def _lp(model: _Model, left: float | None) -> _LpResult | None:
+    """LP relaxation: its value, solution and reduced costs (``None`` if it does not
+    finish)."""
     pr = model.problem
     eq = pr.row_lb == pr.row_ub
     a = pr.A
@@ -210,7 +225,41 @@ def _lp(model: _Model, left: float | None) -> tuple[float, FloatArray] | None:
         )
     if res.status != 0 or res.x is None:
         return None
-    return model.offset + float(res.fun), np.asarray(res.x)
+    n = pr.c.size
+    lower = getattr(getattr(res, "lower", None), "marginals", None)
+    upper = getattr(getattr(res, "upper", None), "marginals", None)
+    return _LpResult(
+        model.offset + float(res.fun),
+        np.asarray(res.x),
+        np.zeros(n) if lower is None else np.asarray(lower, dtype=np.float64),
+        np.zeros(n) if upper is None else np.asarray(upper, dtype=np.float64),
+    )
+
+
+def _fix_by_reduced_costs(
+    d: MedianData, bp: Breakpoints, model: _Model, lp: _LpResult, threshold: float
+) -> int:
+    """Reduced-cost fixing: every LP point costs at least ``L + Σ r_j |x_j - bound_j|``, so
+    a variable whose reduced cost exceeds ``threshold - L`` keeps its LP bound in every
+    solution better than the incumbent. A site at 0 stays closed; a ``z`` at 0 stays 0 (the
+    client has an open site below that breakpoint); a ``z`` at 1 stays 1, so every site
+    nearer to that client than the breakpoint is closed. Returns the number of fixings."""
+    gap = threshold - lp.value - 1e-6 * max(1.0, abs(threshold))
+    if gap <= 0:
+        return 0
+    m = d.cols.size
+    x, rl, ru = lp.x, lp.rc_lower, lp.rc_upper
+    before = int(bp.closed.sum() + bp.zero.sum())
+    bp.closed |= (x[:m] < _EPS) & (rl[:m] > gap)
+    xz, levels = x[m:], model.rows
+    bp.zero[levels[(xz < _EPS) & (rl[m:] > gap)]] = True
+    one = levels[(xz > 1.0 - _EPS) & (-ru[m:] > gap)]
+    if one.size:
+        limit = np.full(bp.n_clients, -1, dtype=np.int64)
+        np.maximum.at(limit, bp.row[one], one)
+        near = bp.entry_level < limit[d.r]
+        bp.closed[d.c[near]] = True
+    return int(bp.closed.sum() + bp.zero.sum()) - before
 
 
 def _refine_levels(d: MedianData, bp: Breakpoints, y: FloatArray) -> int:
@@ -303,21 +352,33 @@ def solve_radius(
     stats: dict[str, float] = {"levels_total": float(bp.row.size)}
     sites = best if start_value <= upper else None
     out = RadiusOutcome(sites, upper, -math.inf, "time_limit", stats=stats)
-    lp_rounds = 0
+    lp_rounds, lp = 0, None
     for lp_rounds in range(1, MAX_LP_ROUNDS + 1):  # noqa: B007
         left = _left(deadline)
         if left is not None and left <= 0:
             break
-        lp = _lp(_model(d, bp, p, forced), left)
+        model = _model(d, bp, p, forced)
+        lp = _lp(model, left)
         if lp is None:
             break
-        out.bound = max(out.bound, lp[0])
-        out.bounds.append(lp[0])
-        if lp[0] >= improving_threshold(d, upper) or _refine_levels(d, bp, lp[1]) == 0:
+        out.bound = max(out.bound, lp.value)
+        out.bounds.append(lp.value)
+        threshold = improving_threshold(d, upper)
+        if lp.value >= threshold:
             break
+        _fix_by_reduced_costs(d, bp, model, lp, threshold)
+        if _refine_levels(d, bp, lp.x) == 0:
+            break
+    if lp is not None:  # LP rounding: the p largest y (forced first), then interchange
+        order = np.argsort(-(lp.x[: d.cols.size] + 2.0 * forced), kind="stable")[:p]
+        other = interchange(d, np.sort(order).astype(np.int64), p)
+        if d.value(other) < out.value and forced[other].sum() == forced.sum():
+            out.sites, out.value = np.sort(other), d.value(other)
+            stats["lp_rounding_objective"] = out.value
     stats["lp_rounds"] = float(lp_rounds)
     stats["lp_seconds"] = time.perf_counter() - started
     stats["lp_bound"] = out.bound
+    stats.update(sites_fixed_closed=float(bp.closed.sum()), levels_fixed_zero=float(bp.zero.sum()))
     milp_rounds = 0
     while out.bound < improving_threshold(d, out.value):
         left = _left(deadline)
@@ -343,6 +404,10 @@ def solve_radius(
         if value < out.value:
             out.sites, out.value = np.sort(chosen), value
         lower = model.offset + (sol.objective if sol.status == "optimal" else sol.dual_bound)
+        if sol.status == "optimal" and lower >= cutoff:
+            # HiGHS may return a solution above the cutoff: the search then proved that
+            # nothing lies below it, so no solution beats the incumbent
+            lower = max(lower, out.value)
         out.bound = max(out.bound, min(lower, out.value))
         out.bounds.append(lower)
         log.info(
