@@ -81,7 +81,7 @@ def _line(
 def _certificate(model: str, result: siting.SitingResult) -> str:
     stats = result.stats
     if model == "pmedian":
-        bound = result.objective if result.status == "optimal" else math.nan
+        bound = stats.get("bound", result.objective if result.status == "optimal" else math.nan)
         return f">= {bound:g}"
     below = stats.get("infeasible_below", math.nan)
     return "-" if math.isnan(below) else f"{below:g} infeas."
