@@ -28,12 +28,14 @@ clients need (each client's cost in the incumbent). Then
    With those the LP's value at its ``y`` equals the full model's, so when no breakpoint is
    new the LP bound equals the full LP bound.
 2. MILP rounds: solve the MILP with the objective cutoff (HiGHS ``objective_bound``) just
-   below the incumbent ``U``: its optimum ``L`` is a lower bound on the p-median optimum
-   (every solution better than ``U`` has a model value below ``U``). Evaluate its ``y``
-   exactly: a better solution becomes the incumbent. If ``L`` reaches ``U`` (or the model
-   has nothing below the cutoff) the incumbent is optimal; else add each client's exact
-   cost as a breakpoint (which makes that ``y`` exact) and solve again. Each round adds at
-   least one breakpoint, so the loop ends, at worst with the full model.
+   below the incumbent ``U``: ``min(L, U)``, with ``L`` its optimum, is a lower bound on
+   the p-median optimum (every solution better than ``U`` has a model value below ``U``;
+   reduced-cost fixing after each LP round keeps only such solutions in the model).
+   Evaluate its ``y`` exactly: a better solution becomes the incumbent. If ``L`` reaches
+   ``U`` (or the model has nothing below the cutoff) the incumbent is optimal; else add
+   each client's exact cost as a breakpoint (which makes that ``y`` exact) and solve
+   again. Each round adds at least one breakpoint, so the loop ends, at worst with the
+   full model.
 """
 
 from __future__ import annotations
@@ -244,7 +246,8 @@ def _fix_by_reduced_costs(
     solution better than the incumbent. A site at 0 stays closed; a ``z`` at 0 stays 0 (the
     client has an open site below that breakpoint); a ``z`` at 1 stays 1, so every site
     nearer to that client than the breakpoint is closed. Returns the number of fixings."""
-    gap = threshold - lp.value - 1e-6 * max(1.0, abs(threshold))
+    # a fixed variable's change must cost strictly more than the gap (margin on the safe side)
+    gap = threshold - lp.value + 1e-7 * max(1.0, abs(threshold))
     if gap <= 0:
         return 0
     m = d.cols.size
@@ -361,8 +364,11 @@ def solve_radius(
         lp = _lp(model, left)
         if lp is None:
             break
-        out.bound = max(out.bound, lp.value)
-        out.bounds.append(lp.value)
+        # after reduced-cost fixing the model holds only solutions better than the
+        # incumbent, so its value bounds the optimum only together with the incumbent
+        valid = min(lp.value, out.value)
+        out.bound = max(out.bound, valid)
+        out.bounds.append(valid)
         threshold = improving_threshold(d, upper)
         if lp.value >= threshold:
             break
@@ -409,7 +415,7 @@ def solve_radius(
             # nothing lies below it, so no solution beats the incumbent
             lower = max(lower, out.value)
         out.bound = max(out.bound, min(lower, out.value))
-        out.bounds.append(lower)
+        out.bounds.append(min(lower, out.value))
         log.info(
             "radius p-median round %d: %d breakpoints, bound %.6g, incumbent %.6g",
             milp_rounds,

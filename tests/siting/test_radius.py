@@ -113,6 +113,19 @@ def test_radius_matches_the_compact_model(inst: dict[str, Any]) -> None:
         assert compact.objective == pytest.approx(ours.objective, rel=1e-9, abs=1e-9)
 
 
+def test_bounds_stay_valid_after_reduced_cost_fixing() -> None:
+    # found by hypothesis: once the LP fixes variables against an optimal incumbent, the
+    # fixed model's LP value may exceed the optimum; the recorded bound must not
+    cost = np.array([[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]])
+    inst = {"cost": cost, "w": np.array([2.10050391, 4.59326074]),
+            "fixed": np.zeros(0, np.int64), "p": 1}  # fmt: skip
+    best = brute_force(cost, inst["w"], inst["fixed"], 1)
+    d = _data(inst)
+    out = solve_radius(d, 1, greedy_median(d, 1))
+    assert out.status == "optimal" and out.value == pytest.approx(best)
+    assert all(b <= best + 1e-9 for b in out.bounds)
+
+
 def test_refinement_adds_the_levels_a_solution_needs() -> None:
     # one client, sites at 1, 5, 9: from the start {9} the first bound is the base level
     cost = np.array([[1.0, 5.0, 9.0], [9.0, 5.0, 1.0], [5.0, 1.0, 9.0]])
