@@ -34,7 +34,7 @@ import numpy as np
 import firecover.siting.cost as cost_models
 import firecover.siting.models as models
 import firecover.siting.pcenter as pcenter_search
-import firecover.siting.radius as radius
+import firecover.siting.pmedian_radius as pmedian_radius
 import firecover.siting.ties as ties
 from firecover._errors import DataFormatError, SolverError
 from firecover.siting.common import (
@@ -393,7 +393,7 @@ def pmedian(
     """
     started = time.perf_counter()
     costs, w, fix, p = _cost_inputs(cost, weights, fixed, p)
-    out = radius.solve_pmedian_radius(costs, w, p, fix, time_limit)
+    out = pmedian_radius.solve_pmedian_radius(costs, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
     return _finish(

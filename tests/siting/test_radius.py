@@ -16,12 +16,8 @@ from hypothesis import strategies as st
 import firecover.siting.cost as cost_models
 from firecover.siting.orlib import read_optima, read_pmed
 from firecover.siting.pmedian_bounds import MedianData, greedy_median, median_data
-from firecover.siting.radius import (
-    Breakpoints,
-    radius_bounds,
-    solve_pmedian_radius,
-    solve_radius,
-)
+from firecover.siting.pmedian_radius import solve_pmedian_radius
+from firecover.siting.radius import Breakpoints, radius_bounds, solve_radius
 from firecover.siting.reduce import as_costs
 
 ORLIB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "orlib"
