@@ -33,6 +33,8 @@ import numpy as np
 
 import firecover.siting.cost as cost_models
 import firecover.siting.models as models
+import firecover.siting.pcenter as pcenter_search
+import firecover.siting.pmedian_radius as pmedian_radius
 import firecover.siting.ties as ties
 from firecover._errors import DataFormatError, SolverError
 from firecover.siting.common import (
@@ -372,7 +374,11 @@ def pmedian(
               y_j ∈ {0, 1},  z_i^k >= 0
 
     which equals ``min Σ_i w_i min_{j open} d_ij`` and has the LP bound of the classical
-    assignment model with far fewer variables. ``p`` counts new sites, fixed sites are extra.
+    assignment model with far fewer variables. It is solved in the radius form of García,
+    Labbé & Marín (2011) with iterative refinement of the levels: only some levels
+    ("breakpoints") per client, which gives a lower bound, refined by LP and MILP rounds
+    until the bound meets the incumbent (:mod:`firecover.siting.radius`). ``p`` counts new
+    sites, fixed sites are extra.
     Missing sparse entries are unreachable: every row with ``w_i > 0`` is served by a site it
     can reach.
 
@@ -394,7 +400,7 @@ def pmedian(
     """
     started = time.perf_counter()
     costs, w, fix, p = _cost_inputs(cost, weights, fixed, p)
-    out = cost_models.solve_pmedian(costs, w, p, fix, time_limit)
+    out = pmedian_radius.solve_pmedian_radius(costs, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
     return _finish(
@@ -419,8 +425,11 @@ def pcenter(cost: Any, p: int, fixed: Any = None, time_limit: float | None = Non
 
     solved by binary search over the sorted distinct costs ``r`` (Minieka 1970): ``r`` is
     feasible when the set-covering MILP ``Σ_{j: d_ij <= r} x_j >= 1`` (rows not within ``r``
-    of a fixed site), ``Σ x_j <= p`` has a solution. A farthest-first heuristic bounds the
-    search from above. ``time_limit`` bounds the whole search.
+    of a fixed site), ``Σ x_j <= p`` has a solution. A farthest-first heuristic and greedy
+    covers bound the search from above, the covering LP from below; each check covers a
+    growing subset of rows (row generation, :mod:`firecover.siting.pcenter`).
+    ``stats['infeasible_below']`` is the next smaller cost, proven infeasible.
+    ``time_limit`` bounds the whole search.
 
     Parameters
     ----------
@@ -437,7 +446,7 @@ def pcenter(cost: Any, p: int, fixed: Any = None, time_limit: float | None = Non
     """
     started = time.perf_counter()
     costs, _, fix, p = _cost_inputs(cost, None, fixed, p)
-    out = cost_models.solve_pcenter(costs, p, fix, time_limit)
+    out = pcenter_search.solve_pcenter_search(costs, p, fix, time_limit)
     new = _pad(out.new_sites, p, costs.n_cols, fix)
     assignment = _nearest(costs, np.union1d(fix, new))[2]
     return _finish(

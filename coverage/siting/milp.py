@@ -168,6 +168,11 @@ def _classify(res: object, sign: float, seconds: float) -> MilpSolution:
         )
     if status_code == 2:
         return MilpSolution("infeasible", None, math.nan, math.inf, math.nan, seconds)
+    if x is not None and "Solution limit" in str(getattr(res, "message", "")):
+        # stopped at ``mip_max_improving_sols``: a feasible point, not a proven optimum
+        return MilpSolution(
+            "time_limit", np.asarray(x), objective, _gap(gap, math.inf), dual, seconds
+        )
     message = getattr(res, "message", "unknown failure")
     raise SolverError(f"HiGHS failed (status {status_code}: {message}); check the model input")
 
