@@ -27,8 +27,17 @@ from .api import (
     pmedian,
 )
 from .area_api import area_limited, check_area_assignment, evaluate_area, restrict_to_zones
+from .mexclp import (
+    MEXCLP_VARIANTS,
+    evaluate_mexclp,
+    expected_cover,
+    hypercube_correction,
+    level_values,
+    mexclp,
+)
 
 __all__ = [
+    "MEXCLP_VARIANTS",
     "SitingResult",
     "area_limited",
     "backup_coverage",
@@ -38,10 +47,15 @@ __all__ = [
     "evaluate_backup",
     "evaluate_lscp",
     "evaluate_mclp",
+    "evaluate_mexclp",
     "evaluate_pcenter",
     "evaluate_pmedian",
+    "expected_cover",
+    "hypercube_correction",
+    "level_values",
     "lscp",
     "mclp",
+    "mexclp",
     "pcenter",
     "pmedian",
     "restrict_to_zones",
