@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .area import read_boundary, read_layer
 from .barriers import BarrierSet, load_barriers
-from .busy import BusyStations, busy_fractions, expected_coverage, reach_counts
+from .busy import BusyStations, busy_fractions, reach_counts
 from .demand import DemandSurface, build_demand
 from .districts import Jurisdictions, gap_polygons
 from .files import RunInputs, cached_load_graph, coverage_from_files, load_inputs, write_run
@@ -44,7 +44,6 @@ __all__ = [
     "coverage_from_files",
     "coverage_markdown",
     "coverage_report",
-    "expected_coverage",
     "gap_polygons",
     "incident_response",
     "load_barriers",

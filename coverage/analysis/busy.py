@@ -13,7 +13,8 @@ span (whole days, or given). The system busy fraction is ``q = Σ_j calls_j × j
 
 Expected coverage of a cell reached in time by ``k`` stations is ``1 − q^k`` (independent
 busy stations; Daskin 1983) or the hypercube-corrected sum (Batta, Dolan & Krishnamurthy 1989),
-see :mod:`firecover.siting.mexclp`; the run's figure is the weight-share of it.
+see :mod:`firecover.siting.mexclp` (``expected_coverage`` gives a run's weight share from
+the :func:`reach_counts` here).
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from firecover._errors import DataFormatError
 from firecover.analysis.demand import DemandSurface
 from firecover.network.snapping import Snapped
 from firecover.settings import resolve
-from firecover.siting.mexclp import expected_cover
 from firecover.traveltime.search import CSRNetwork, bounded_matrix
 
-__all__ = ["BusyStations", "busy_fractions", "expected_coverage", "reach_counts"]
+__all__ = ["BusyStations", "busy_fractions", "reach_counts"]
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -75,11 +75,13 @@ def busy_fractions(
     """
     hours = float(period_hours)
     if not math.isfinite(hours) or hours <= 0:
-        raise DataFormatError(f"the period must be a positive number of hours, got {period_hours!r}")
+        raise DataFormatError(
+            f"the period must be a positive number of hours, got {period_hours!r}"
+        )
     d = np.asarray(list(district), dtype=str)
     default = float(resolve(None, "incident_job_min"))
     if job_min is None or np.isscalar(job_min):
-        job = np.full(d.size, default if job_min is None else float(job_min))  # type: ignore[arg-type]
+        job = np.full(d.size, default if job_min is None else float(job_min))
         source = "setting" if job_min is None else "given"
     else:
         job = np.asarray(job_min, dtype=np.float64)
@@ -91,8 +93,14 @@ def busy_fractions(
         sel = d == name
         calls = int(sel.sum())
         mean_job = float(job[sel].mean()) if calls else default
-        rows.append({"station": name, "calls": calls, "job_min": mean_job,
-                     "busy_fraction": float(job[sel].sum()) / 60.0 / hours})  # fmt: skip
+        rows.append(
+            {
+                "station": name,
+                "calls": calls,
+                "job_min": mean_job,
+                "busy_fraction": float(job[sel].sum()) / 60.0 / hours,
+            }
+        )
     table = pd.DataFrame(rows).set_index("station")
     served = np.isin(d, list(names))
     system = float(job[served].sum()) / 60.0 / (hours * max(len(names), 1))
@@ -104,8 +112,9 @@ def busy_fractions(
     return BusyStations(table, system, hours, source)
 
 
-def reach_counts(net: CSRNetwork, stations: Snapped, demand: DemandSurface,
-                 driving_min: float) -> npt.NDArray[np.int64]:  # fmt: skip
+def reach_counts(
+    net: CSRNetwork, stations: Snapped, demand: DemandSurface, driving_min: float
+) -> npt.NDArray[np.int64]:
     """How many of ``stations`` reach each demand cell within ``driving_min`` of driving."""
     if len(stations) == 0:
         return np.zeros(len(demand), dtype=np.int64)
@@ -113,13 +122,3 @@ def reach_counts(net: CSRNetwork, stations: Snapped, demand: DemandSurface,
     counts = np.bincount(m.indices, minlength=len(demand)).astype(np.int64)
     counts[np.asarray(demand.points.too_far, bool)] = 0
     return counts
-
-
-def expected_coverage(counts: npt.ArrayLike, weights: npt.ArrayLike, q: float,
-                      variant: str = "independent", n_open: int | None = None) -> float:  # fmt: skip
-    """Weight share of the cells expected to find a free station in time (0 … 1)."""
-    w = np.asarray(weights, dtype=np.float64)
-    total = float(w.sum())
-    if total <= 0:
-        return math.nan
-    return float(w @ expected_cover(counts, q, variant, n_open)) / total

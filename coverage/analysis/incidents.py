@@ -71,8 +71,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "datum": ("datum", "坐标系"),
     "job_min": ("job_min", "duration_min", "出动时长", "处置时长", "出警时长"),
 }
-_DATUMS = {"wgs84": "wgs84", "epsg:4326": "wgs84", "gcj02": "gcj02", "bd09": "bd09",
-           "cgcs2000": "cgcs2000", "epsg:4490": "cgcs2000"}  # fmt: skip
+_DATUMS = {
+    "wgs84": "wgs84",
+    "epsg:4326": "wgs84",
+    "gcj02": "gcj02",
+    "bd09": "bd09",
+    "cgcs2000": "cgcs2000",
+    "epsg:4490": "cgcs2000",
+}
 _UNTYPED = "未分类"
 
 
@@ -173,8 +179,9 @@ def _number(value: Any, p: Path, row: int, what: str) -> float:
     return out
 
 
-def read_incidents(path: str | os.PathLike[str], crs: str,
-                   extent: tuple[float, float, float, float] | None = None) -> IncidentRecords:  # fmt: skip
+def read_incidents(
+    path: str | os.PathLike[str], crs: str, extent: tuple[float, float, float, float] | None = None
+) -> IncidentRecords:
     """Read a call file (module notes) and project it into ``crs``.
 
     Raises
@@ -192,28 +199,35 @@ def read_incidents(path: str | os.PathLike[str], crs: str,
     if not rows:
         raise DataFormatError(f"{p}: no incidents in the file; give one row per call")
     cols = _columns(list(rows[0].keys()), p)
-    lon = np.array([_number(r.get(cols["lon"]), p, i + 1, "longitude") for i, r in
-                    enumerate(rows)])  # fmt: skip
-    lat = np.array([_number(r.get(cols["lat"]), p, i + 1, "latitude") for i, r in
-                    enumerate(rows)])  # fmt: skip
+    lon = np.array([_number(r.get(cols["lon"]), p, i + 1, "longitude") for i, r in enumerate(rows)])
+    lat = np.array([_number(r.get(cols["lat"]), p, i + 1, "latitude") for i, r in enumerate(rows)])
     datums = []
     for i, r in enumerate(rows):
         raw = str(r.get(cols.get("datum", ""), "") or "wgs84")
         if fold(raw) not in _DATUMS:
-            raise DataFormatError(f"{p}: incident {i + 1} datum {raw!r} unknown; use one of "
-                                  "wgs84, gcj02, bd09, cgcs2000")  # fmt: skip
+            raise DataFormatError(
+                f"{p}: incident {i + 1} datum {raw!r} unknown; use one of "
+                "wgs84, gcj02, bd09, cgcs2000"
+            )
         datums.append(_DATUMS[fold(raw)])
     x, y = np.empty(lon.size), np.empty(lon.size)
     for datum in sorted(set(datums)):
         idx = np.array([i for i, d in enumerate(datums) if d == datum])
         x[idx], y[idx] = project_points(lon[idx], lat[idx], crs, datum=datum, extent=extent)
-    types = np.array([str(r.get(cols.get("type", ""), "") or "").strip() or _UNTYPED
-                      for r in rows])  # fmt: skip
-    times = pd.DatetimeIndex(pd.to_datetime(
-        [r.get(cols["time"]) if "time" in cols else None for r in rows], errors="coerce"))  # fmt: skip
-    job = np.array([_number(v, p, i + 1, "job minutes")
-                    if (v := r.get(cols.get("job_min", ""))) not in (None, "") else math.nan
-                    for i, r in enumerate(rows)])  # fmt: skip
+    types = np.array([str(r.get(cols.get("type", ""), "") or "").strip() or _UNTYPED for r in rows])
+    times = pd.DatetimeIndex(
+        pd.to_datetime(
+            [r.get(cols["time"]) if "time" in cols else None for r in rows], errors="coerce"
+        )
+    )
+    job = np.array(
+        [
+            _number(v, p, i + 1, "job minutes")
+            if (v := r.get(cols.get("job_min", ""))) not in (None, "")
+            else math.nan
+            for i, r in enumerate(rows)
+        ]
+    )
     if np.any(job[np.isfinite(job)] < 0):
         raise DataFormatError(f"{p}: negative job minutes; give the minutes each call took")
     log.info("%s: %d incident(s), %d type(s)", p.name, lon.size, len(set(types)))
@@ -269,17 +283,24 @@ class IncidentResponse:
         return fractile(self.arrival_min)
 
 
-def _table(keys: npt.NDArray[np.str_], minutes: FloatArray, budget: float,
-           order: Sequence[str]) -> pd.DataFrame:  # fmt: skip
+def _table(
+    keys: npt.NDArray[np.str_], minutes: FloatArray, budget: float, order: Sequence[str]
+) -> pd.DataFrame:
     rows = []
     for key in [*order, "all"]:
         m = minutes if key == "all" else minutes[keys == key]
         if key != "all" and m.size == 0:
             continue
         reached = int(np.sum(m <= budget + _EPS_MIN))
-        rows.append({"key": key, "n": int(m.size), "reached": reached,
-                     "reached_share": reached / m.size if m.size else math.nan,
-                     "p90_min": fractile(m)})  # fmt: skip
+        rows.append(
+            {
+                "key": key,
+                "n": int(m.size),
+                "reached": reached,
+                "reached_share": reached / m.size if m.size else math.nan,
+                "p90_min": fractile(m),
+            }
+        )
     return pd.DataFrame(rows).set_index("key")
 
 
@@ -299,8 +320,10 @@ def incident_response(
     not counted as the first-due station.
     """
     if incidents.crs != net.crs:
-        raise DataFormatError("the incidents were projected for another network; read them "
-                              "again with this network's crs")  # fmt: skip
+        raise DataFormatError(
+            "the incidents were projected for another network; read them "
+            "again with this network's crs"
+        )
     keep = np.ones(len(names), bool) if has_district is None else np.asarray(has_district, bool)
     members = np.flatnonzero(keep)
     pts = snap_points(net, incidents.x, incidents.y)
@@ -308,8 +331,13 @@ def incident_response(
     arrival = np.full(len(incidents), np.inf)
     district = np.full(len(incidents), "", dtype=object)
     if members.size and len(incidents):
-        t, idx = k_nearest_times(net, stations[members], targets=pts, k=1,
-                                 limit=SEARCH_FACTOR * 60.0 * float(driving_min))  # fmt: skip
+        t, idx = k_nearest_times(
+            net,
+            stations[members],
+            targets=pts,
+            k=1,
+            limit=SEARCH_FACTOR * 60.0 * float(driving_min),
+        )
         ok = np.isfinite(t[:, 0]) & ~pts.too_far
         arrival[ok] = float(turnout_min) + t[ok, 0] / 60.0
         name_arr = np.asarray(list(names), dtype=object)
@@ -317,7 +345,11 @@ def incident_response(
     district_s = district.astype(str)
     type_order = list(pd.Series(incidents.types).value_counts().index)
     return IncidentResponse(
-        arrival, district_s, incidents.types, budget,
+        arrival,
+        district_s,
+        incidents.types,
+        budget,
         _table(district_s, arrival, budget, [n for n in names if n in set(district_s)]),
-        _table(incidents.types, arrival, budget, type_order), pts,
-    )  # fmt: skip
+        _table(incidents.types, arrival, budget, type_order),
+        pts,
+    )

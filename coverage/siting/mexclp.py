@@ -42,6 +42,7 @@ import time
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from firecover._errors import DataFormatError, InfeasibleModelError
@@ -62,6 +63,7 @@ __all__ = [
     "MEXCLP_VARIANTS",
     "evaluate_mexclp",
     "expected_cover",
+    "expected_coverage",
     "hypercube_correction",
     "level_values",
     "mexclp",
@@ -105,14 +107,20 @@ def hypercube_correction(n: int, rho: float, j: int) -> float:
     total = 0.0
     for k in range(j, n):
         total += math.exp(
-            math.lgamma(n - j) + math.log(n - k) + k * math.log(n) + (k - j) * math.log(rho)
-            - math.lgamma(k - j + 1) - math.lgamma(n + 1) + log_p0
-        )  # fmt: skip
+            math.lgamma(n - j)
+            + math.log(n - k)
+            + k * math.log(n)
+            + (k - j) * math.log(rho)
+            - math.lgamma(k - j + 1)
+            - math.lgamma(n + 1)
+            + log_p0
+        )
     return total / (1.0 - rho)
 
 
-def level_values(q: float, levels: int, variant: str = "independent", n_open: int | None = None
-                 ) -> FloatArray:  # fmt: skip
+def level_values(
+    q: float, levels: int, variant: str = "independent", n_open: int | None = None
+) -> FloatArray:
     """``a_1 … a_levels``: what the ``k``-th station reaching a row adds to its expected cover.
 
     ``n_open`` (hypercube variant) is the number of open stations ``N``; ``levels <= N``.
@@ -133,8 +141,9 @@ def level_values(q: float, levels: int, variant: str = "independent", n_open: in
     return a
 
 
-def expected_cover(counts: Any, q: float, variant: str = "independent",
-                   n_open: int | None = None) -> FloatArray:  # fmt: skip
+def expected_cover(
+    counts: Any, q: float, variant: str = "independent", n_open: int | None = None
+) -> FloatArray:
     """Probability that at least one of the ``counts[i]`` stations reaching row ``i`` is free."""
     n = np.asarray(counts, dtype=np.int64).ravel()
     top = int(n.max()) if n.size else 0
@@ -146,8 +155,24 @@ def expected_cover(counts: Any, q: float, variant: str = "independent",
     return cum[np.minimum(n, top)]
 
 
-def evaluate_mexclp(coverage: Any, weights: Any, sites: Any, q: float,
-                    variant: str = "independent") -> float:  # fmt: skip
+def expected_coverage(
+    counts: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    q: float,
+    variant: str = "independent",
+    n_open: int | None = None,
+) -> float:
+    """Weight share of the cells expected to find a free station in time (0 … 1)."""
+    w = np.asarray(weights, dtype=np.float64)
+    total = float(w.sum())
+    if total <= 0:
+        return math.nan
+    return float(w @ expected_cover(counts, q, variant, n_open)) / total
+
+
+def evaluate_mexclp(
+    coverage: Any, weights: Any, sites: Any, q: float, variant: str = "independent"
+) -> float:
     """Expected covered weight ``Σ_i w_i P(some station reaching i is free)`` of ``sites``."""
     mat = as_coverage(coverage)
     w = as_weights(weights, mat.shape[0])
@@ -156,14 +181,18 @@ def evaluate_mexclp(coverage: Any, weights: Any, sites: Any, q: float,
     return float(w @ expected_cover(counts, q, variant, n_open))
 
 
-def _reduced(mat: sp.csr_array, w: FloatArray, fixed: IntArray
-             ) -> tuple[sp.csr_array, FloatArray, FloatArray, IntArray]:  # fmt: skip
+def _reduced(
+    mat: sp.csr_array, w: FloatArray, fixed: IntArray
+) -> tuple[sp.csr_array, FloatArray, FloatArray, IntArray]:
     """Free columns only; rows merged when identical in free columns and fixed count."""
     n_rows, n_cols = mat.shape
     is_fixed = np.zeros(n_cols, dtype=bool)
     is_fixed[fixed] = True
-    f_all = np.asarray(mat[:, fixed].sum(axis=1)).ravel().astype(np.float64) if fixed.size \
-        else np.zeros(n_rows)  # fmt: skip
+    f_all = (
+        np.asarray(mat[:, fixed].sum(axis=1)).ravel().astype(np.float64)
+        if fixed.size
+        else np.zeros(n_rows)
+    )
     free = np.flatnonzero(~is_fixed).astype(np.int64)
     sub = sp.csr_array(mat[:, free])
     rows = np.flatnonzero((w > 0) & (np.diff(sub.indptr) > 0))
@@ -173,36 +202,46 @@ def _reduced(mat: sp.csr_array, w: FloatArray, fixed: IntArray
     return sp.csr_array(sub[first]), wg, f_all[rows][first], free
 
 
-def _problem(sub: sp.csr_array, w: FloatArray, f: FloatArray, p: int, a: FloatArray
-             ) -> tuple[MilpProblem, IntArray, IntArray]:  # fmt: skip
+def _problem(
+    sub: sp.csr_array, w: FloatArray, f: FloatArray, p: int, a: FloatArray
+) -> tuple[MilpProblem, IntArray, IntArray]:
     n_rows, n_free = sub.shape
     levels = np.minimum(np.diff(sub.indptr) + f.astype(np.int64), a.size).astype(np.int64)
     n_y = int(levels.sum())
     y_row = np.repeat(np.arange(n_rows), levels)
     y_level = np.arange(n_y) - np.repeat(np.cumsum(levels) - levels, levels)
     c = np.concatenate([np.zeros(n_free), w[y_row] * a[y_level]])
-    cover = sp.csr_array(
-        (-np.ones(sub.nnz), sub.indices, sub.indptr), shape=(n_rows, n_free)
-    )
+    cover = sp.csr_array((-np.ones(sub.nnz), sub.indices, sub.indptr), shape=(n_rows, n_free))
     y_part = sp.csr_array((np.ones(n_y), (y_row, np.arange(n_y))), shape=(n_rows, n_y))
     budget = sp.csr_array(np.concatenate([np.ones(n_free), np.zeros(n_y)])[None, :])
-    A = sp.csr_array(sp.vstack([sp.hstack([cover, y_part]), budget], format="csr"))
+    a_mat = sp.csr_array(sp.vstack([sp.hstack([cover, y_part]), budget], format="csr"))
     problem = MilpProblem(
-        c=c, A=A,
+        c=c,
+        A=a_mat,
         row_lb=np.concatenate([np.full(n_rows, -np.inf), [float(p)]]),
         row_ub=np.concatenate([f, [float(p)]]),
-        lb=np.zeros(n_free + n_y), ub=np.ones(n_free + n_y),
+        lb=np.zeros(n_free + n_y),
+        ub=np.ones(n_free + n_y),
         integral=np.concatenate([np.ones(n_free, bool), np.zeros(n_y, bool)]),
         maximize=True,
-    )  # fmt: skip
+    )
     return problem, levels, y_row
 
 
-def _solve(mat: sp.csr_array, w: FloatArray, p: int, fixed: IntArray, a: FloatArray,
-           time_limit: float | None) -> ModelOutcome:  # fmt: skip
+def _solve(
+    mat: sp.csr_array,
+    w: FloatArray,
+    p: int,
+    fixed: IntArray,
+    a: FloatArray,
+    time_limit: float | None,
+) -> ModelOutcome:
     cum = np.concatenate([[0.0], np.cumsum(a)])
-    f_all = np.asarray(mat[:, fixed].sum(axis=1)).ravel().astype(np.int64) if fixed.size \
-        else np.zeros(mat.shape[0], dtype=np.int64)  # fmt: skip
+    f_all = (
+        np.asarray(mat[:, fixed].sum(axis=1)).ravel().astype(np.int64)
+        if fixed.size
+        else np.zeros(mat.shape[0], dtype=np.int64)
+    )
     sub, wg, f, free = _reduced(mat, w, fixed)
     # rows no free site reaches keep what the fixed stations give them
     fixed_part = cum[np.minimum(f.astype(np.int64), a.size)]
@@ -218,15 +257,30 @@ def _solve(mat: sp.csr_array, w: FloatArray, p: int, fixed: IntArray, a: FloatAr
     stats["milp_seconds"] = sol.seconds
     if sol.x is None:
         if sol.status == "infeasible":
-            return ModelOutcome(np.zeros(0, dtype=np.int64), "infeasible", math.nan,
-                                math.inf, sol.seconds, stats)  # fmt: skip
+            return ModelOutcome(
+                np.zeros(0, dtype=np.int64), "infeasible", math.nan, math.inf, sol.seconds, stats
+            )
         local = greedy_cover(sub, wg, None, p)
         stats["greedy_fallback"] = 1.0
-        return ModelOutcome(np.sort(free[local]), "time_limit", None, math.inf, sol.seconds,
-                            stats, base + sol.dual_bound)  # fmt: skip
+        return ModelOutcome(
+            np.sort(free[local]),
+            "time_limit",
+            None,
+            math.inf,
+            sol.seconds,
+            stats,
+            base + sol.dual_bound,
+        )
     chosen = np.sort(free[sol.x[: free.size] > 0.5]).astype(np.int64)
-    return ModelOutcome(chosen, sol.status, base + sol.objective, sol.mip_gap, sol.seconds,
-                        stats, base + sol.dual_bound)  # fmt: skip
+    return ModelOutcome(
+        chosen,
+        sol.status,
+        base + sol.objective,
+        sol.mip_gap,
+        sol.seconds,
+        stats,
+        base + sol.dual_bound,
+    )
 
 
 def mexclp(
@@ -281,9 +335,21 @@ def mexclp(
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     sites = np.union1d(fix, new)
     counts = _cover_count(mat, sites)
-    stats = {**out.stats, "q": q, "hypercube": float(variant == "hypercube"),
-             "covered_weight": float(w[counts > 0].sum())}  # fmt: skip
-    out = ModelOutcome(out.new_sites, out.status, out.objective, out.mip_gap, out.seconds,
-                       stats, out.bound)  # fmt: skip
-    return _finish("mexclp", out, fix, new, lambda s: evaluate_mexclp(mat, w, s, q, variant),
-                   started, covered=counts > 0)  # fmt: skip
+    stats = {
+        **out.stats,
+        "q": q,
+        "hypercube": float(variant == "hypercube"),
+        "covered_weight": float(w[counts > 0].sum()),
+    }
+    out = ModelOutcome(
+        out.new_sites, out.status, out.objective, out.mip_gap, out.seconds, stats, out.bound
+    )
+    return _finish(
+        "mexclp",
+        out,
+        fix,
+        new,
+        lambda s: evaluate_mexclp(mat, w, s, q, variant),
+        started,
+        covered=counts > 0,
+    )

@@ -10,9 +10,10 @@ import pytest
 import shapely
 
 from firecover._errors import DataFormatError
-from firecover.analysis.busy import busy_fractions, expected_coverage, reach_counts
+from firecover.analysis.busy import busy_fractions, reach_counts
 from firecover.analysis.demand import build_demand
 from firecover.network.snapping import snap_points
+from firecover.siting.mexclp import expected_coverage
 from firecover.traveltime import CSRNetwork
 from tests.graphs import X0, Y0, grid
 
@@ -29,8 +30,9 @@ def test_busy_fraction_from_given_counts() -> None:
 
 
 def test_busy_fraction_with_job_column() -> None:
-    b = busy_fractions(["甲", "乙"], ["甲", "乙", "乙"], period_hours=10,
-                       job_min=[30.0, 90.0, math.nan])  # fmt: skip
+    b = busy_fractions(
+        ["甲", "乙"], ["甲", "乙", "乙"], period_hours=10, job_min=[30.0, 90.0, math.nan]
+    )
     assert b.table.loc["甲", "busy_fraction"] == pytest.approx(0.5 / 10)
     assert b.table.loc["乙", "busy_fraction"] == pytest.approx((1.5 + 1.0) / 10)
     assert b.table.loc["乙", "job_min"] == pytest.approx(75.0)

@@ -86,8 +86,15 @@ def test_two_stations_split_the_districts(tmp_path: Path) -> None:
     assert d[:4] == ["西站"] * 4 and d[5:] == ["东站"] * 5 and d[4] in {"西站", "东站"}
     assert resp.by_district.loc["东站", "reached"] == 5  # driving 4 … 0 min: k = 6 … 10
     # a station without a district (战勤保障) is never first-due
-    only_west = incident_response(net, both, ["西站", "东站"], rec, turnout_min=1.0,
-                                  driving_min=4.0, has_district=[True, False])  # fmt: skip
+    only_west = incident_response(
+        net,
+        both,
+        ["西站", "东站"],
+        rec,
+        turnout_min=1.0,
+        driving_min=4.0,
+        has_district=[True, False],
+    )
     assert set(only_west.district.tolist()) == {"西站"}
 
 
@@ -123,9 +130,12 @@ def test_geojson_and_gbk(tmp_path: Path) -> None:
     net = _net()
     lon, lat = TO_LL.transform(X0 + 1200.0, Y0)
     gj = tmp_path / "c.geojson"
-    gj.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                  f'"geometry": {{"type": "Point", "coordinates": [{lon}, {lat}]}}, '
-                  '"properties": {"类型": "火灾", "出警时长": 45}}]}', encoding="utf-8")  # fmt: skip
+    gj.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        f'"geometry": {{"type": "Point", "coordinates": [{lon}, {lat}]}}, '
+        '"properties": {"类型": "火灾", "出警时长": 45}}]}',
+        encoding="utf-8",
+    )
     rec = read_incidents(gj, net.crs, net.bounds)
     assert rec.types.tolist() == ["火灾"] and rec.job_min.tolist() == [45.0]
     assert rec.period_hours() is None

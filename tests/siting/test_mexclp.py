@@ -45,8 +45,7 @@ def _mmn_state(n: int, rho: float) -> np.ndarray:
 def _hypercube_oracle(n: int, rho: float, k: int) -> float:
     """P(k−1 given stations busy and a k-th given one free), busy set uniform given its size."""
     pn = _mmn_state(n, rho)
-    return sum(pn[m] * math.comb(n - k, m - (k - 1)) / math.comb(n, m)
-               for m in range(k - 1, n))  # fmt: skip
+    return sum(pn[m] * math.comb(n - k, m - (k - 1)) / math.comb(n, m) for m in range(k - 1, n))
 
 
 def test_correction_factor_matches_the_queue_by_hand() -> None:
@@ -83,9 +82,13 @@ def instances(draw: Any) -> dict[str, Any]:
     cover = rng.random((n_rows, n_cols)) < draw(st.sampled_from([0.3, 0.5, 0.8]))
     n_fixed = draw(st.integers(0, min(2, n_cols - 1)))
     p = draw(st.integers(0, n_cols - n_fixed))
-    return {"cover": cover, "w": rng.integers(0, 10, n_rows).astype(float),
-            "fixed": list(range(n_fixed)), "p": p,
-            "q": draw(st.sampled_from([0.0, 0.1, 0.35, 0.7]))}  # fmt: skip
+    return {
+        "cover": cover,
+        "w": rng.integers(0, 10, n_rows).astype(float),
+        "fixed": list(range(n_fixed)),
+        "p": p,
+        "q": draw(st.sampled_from([0.0, 0.1, 0.35, 0.7])),
+    }
 
 
 @FAST
