@@ -12,6 +12,7 @@ import click
 
 from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
+from firecover.cli.incident_opts import incident_kwargs, incident_options
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.site import MODELS
 from firecover.site.files import site_from_files
@@ -57,7 +58,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default="lscp",
     show_default=True,
     help="lscp: fewest stations covering all; mclp: best p; pmedian/pcenter: "
-    "shortest total/longest time; backup: second engine; area: the km² limits.",
+    "shortest total/longest time; backup: second engine; area: the km² limits; "
+    "mexclp: best p expected cover with busy stations.",
 )
 @click.option(
     "--p",
@@ -116,6 +118,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     show_default=True,
     help="Among equally good site sets: least weighted driving time, or the first.",
 )
+@incident_options
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option
@@ -142,6 +145,7 @@ def site(**kw: Any) -> None:
             zone_loss=kw["zone_loss"],
             tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
             lang=kw["lang"] or "both", output_datum=kw["output_datum"],
+            **incident_kwargs(kw, siting=True),
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

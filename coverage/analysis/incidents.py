@@ -40,6 +40,8 @@ import pandas as pd
 from firecover._errors import DataFormatError
 from firecover._io import require_file
 from firecover._schema import fold
+from firecover.analysis.demand import DemandSurface
+from firecover.analysis.grid import points_in_polygons
 from firecover.network.coords import project_points
 from firecover.network.snapping import Snapped, snap_points
 from firecover.traveltime.search import CSRNetwork, k_nearest_times
@@ -50,6 +52,7 @@ __all__ = [
     "IncidentResponse",
     "fractile",
     "incident_response",
+    "incident_weights",
     "read_incidents",
 ]
 
@@ -353,3 +356,15 @@ def incident_response(
         _table(incidents.types, arrival, budget, type_order),
         pts,
     )
+
+
+def incident_weights(demand: DemandSurface, incidents: IncidentRecords) -> FloatArray:
+    """Incidents per demand cell (a point on a shared cell edge counts once): the cell weights
+    when the call records are the demand."""
+    import shapely
+
+    pts = shapely.points(incidents.x, incidents.y)
+    ipt, icell = points_in_polygons(demand.cells.geometry.to_numpy(), pts)
+    if ipt.size < len(incidents):
+        log.info("%d incident(s) lie outside the planning area", len(incidents) - ipt.size)
+    return np.bincount(icell, minlength=len(demand)).astype(np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,12 @@ def site_from_files(
     zone_loss: float | None = None,
     lang: str = "both",
     output_datum: str | None = None,
+    incidents: str | Path | None = None,
+    population: str | Path | None = None,
+    busy_fraction: float | None = None,
+    mexclp_variant: str = "independent",
+    period_hours: float | None = None,
+    job_min: float | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -109,20 +116,32 @@ def site_from_files(
     are generated every ``spacing_m`` along eligible roads inside the boundary, minus the
     ``exclusions`` zones. ``barrier_zones`` (area model, needs ``barriers``): a cell is only
     assigned to a site on its side of the barriers; ``barrier_rule`` "fail" / "warn".
+    ``incidents`` (a call file) become the cell weights and give MEXCLP its busy fraction
+    (unless ``busy_fraction``); ``population`` (GeoTIFF or polygons with counts) weights the
+    cells otherwise. Both add their figures to the report (:mod:`firecover.site.demand_figures`).
     """
     from firecover.analysis.files import load_inputs
+    from firecover.analysis.incidents import read_incidents
     from firecover.outputs.run_folder import RunFolder
+    from firecover.site import demand_figures as dfig
 
-    given = [Path(f) for f in (graph, boundary, barriers, existing, candidates, exclusions)
-             if f is not None]  # fmt: skip
+    given = [Path(f) for f in (graph, boundary, barriers, existing, candidates, exclusions,
+                               incidents, population) if f is not None]  # fmt: skip
     check_site_options(model=model, p=p, spacing_m=spacing_m, time_limit=time_limit,
                        turnout_min=turnout_min, driving_min=driving_min,
                        cell_size_m=cell_size_m)  # fmt: skip
     check_output_datum(resolve(output_datum, "output_datum"))  # before the long run
     with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
         specs = read_stations_file(existing) if existing is not None else []
-        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
-        srcs = tuple(Path(f) for f in (existing, candidates, exclusions) if f is not None)
+        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m,
+                          population=population)  # fmt: skip
+        calls = None if incidents is None else read_incidents(incidents, inp.net.crs,
+                                                              inp.net.bounds)  # fmt: skip
+        demand = inp.demand if calls is None else dfig.incident_demand(inp.demand, calls)
+        q = dfig.siting_busy_fraction(calls, len(specs) + int(p or 0), busy_fraction=busy_fraction,
+                                      period_hours=period_hours, job_min=job_min)  # fmt: skip
+        srcs = tuple(Path(f) for f in (existing, candidates, exclusions, incidents)
+                     if f is not None)  # fmt: skip
         srcs = (*inp.sources, *srcs)
         cands = generate_candidates(
             inp.net, boundary=inp.demand.boundary, spacing_m=spacing_m, exclusions=exclusions,
@@ -130,12 +149,16 @@ def site_from_files(
         )  # fmt: skip
         title = Path(existing).stem if existing is not None else Path(graph).stem
         srun = site_stations(
-            inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
+            inp.net, demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
             driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
             time_limit=time_limit, barriers=barriers, progress=progress,
             within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
             zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
+            busy_fraction=q, mexclp_variant=mexclp_variant,
         )  # fmt: skip
+        if calls is not None or population is not None:
+            srun = dataclasses.replace(srun, figures=dfig.demand_figures(
+                inp.net, demand, srun.run, calls, period_hours=period_hours, job_min=job_min))
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
                            output_datum=output_datum)  # fmt: skip
     return srun, rf.final_paths(paths)

@@ -29,6 +29,7 @@ _OBJECTIVE = {
     "pmedian": "weighted total driving seconds 加权总行车时间 (s)",
     "pcenter": "largest driving time 最大行车时间 (s)",
     "area": "new stations 新增站数 (or assigned area 分配面积 km² with --p)",
+    "mexclp": "expected covered weight 期望覆盖权重 (a busy station's cover discounted)",
 }
 
 
@@ -121,8 +122,21 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
             res.stats, "time" if "weighted_time_s" in res.stats else None
         ),
         "search_zones": zones_summary(srun.zones),
+        **_demand_keys(srun),
         "firecover_version": __version__,
     }
+
+
+def _demand_keys(srun: SitingRun) -> dict[str, Any]:
+    """``incidents`` / ``busy`` / ``population`` (:mod:`firecover.site.demand_figures`) and,
+    for MEXCLP, the busy fraction and variant it used."""
+    keys = dict(srun.figures or {})
+    if srun.model == "mexclp":
+        st = srun.result.stats
+        keys["mexclp"] = {"busy_fraction": st.get("q"),
+                          "variant": "hypercube" if st.get("hypercube") else "independent",
+                          "covered_weight": st.get("covered_weight")}  # fmt: skip
+    return keys
 
 
 def summary_json(srun: SitingRun) -> str:
@@ -207,6 +221,10 @@ def _site_markdown(srun: SitingRun, *, title: str) -> str:
     runs = [("Before 现状", srun.baseline)] if srun.baseline is not None else []
     runs.append(("After 新增后", srun.run))
     body = coverage_markdown(runs, title=f"{title}: coverage 覆盖")
+    from firecover.outputs.glossary import glossary
+    from firecover.site.demand_figures import demand_markdown
+
+    lines += demand_markdown(srun.figures, glossary("both"))
     return "\n".join(lines) + "\n#" + body
 
 
