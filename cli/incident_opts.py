@@ -13,8 +13,12 @@ from firecover.cli.options import HOURS, MINUTES, SHARE
 _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 
 
-def incident_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options shared by ``evaluate`` and ``site`` (``site`` also reads the MEXCLP ones)."""
+def incident_options(siting: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options shared by ``evaluate`` and ``site`` (``siting``: the MEXCLP ones too)."""
+    return lambda f: _add(f, siting)
+
+
+def _add(f: Callable[..., Any], siting: bool) -> Callable[..., Any]:
     opts = [
         click.option("--incidents", type=_FILE, default=None,
                      help="Call records (CSV/GeoJSON: time, lon, lat, datum, type; 经度/纬度/"
@@ -35,6 +39,8 @@ def incident_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="site --model mexclp: stations busy independently (Daskin) or the "
                      "hypercube correction (Batta, Dolan & Krishnamurthy)."),
     ]  # fmt: skip
+    if not siting:
+        opts = opts[:4]
     for opt in reversed(opts):
         f = opt(f)
     return f

@@ -13,6 +13,7 @@ from firecover.cli.deliverable_opts import (
     datum_check_option,
     deliverable_options,
 )
+from firecover.cli.incident_opts import incident_kwargs, incident_options
 from firecover.cli.options import METRES, SECONDS
 from firecover.cli.progress import phase_progress
 from firecover.plan import PlanEvaluation
@@ -87,6 +88,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @deliverable_options
 @datum_check_option
+@incident_options(siting=False)
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -105,6 +107,7 @@ def evaluate(
     no_docx: bool,
     no_xlsx: bool,
     datum_check: str,
+    **demand_opts: Any,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -128,6 +131,7 @@ def evaluate(
         progress=progress, optimum_time=optimum_time, barrier_rule=barrier_rule,
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
         deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
+        **incident_kwargs(demand_opts, siting=False),
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

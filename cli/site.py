@@ -118,7 +118,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     show_default=True,
     help="Among equally good site sets: least weighted driving time, or the first.",
 )
-@incident_options
+@incident_options(siting=True)
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option

@@ -63,10 +63,10 @@ class BusyStations:
 
 def busy_fractions(
     names: Sequence[str],
-    district: Sequence[str],
+    district: npt.ArrayLike,
     *,
     period_hours: float,
-    job_min: Sequence[float] | float | None = None,
+    job_min: npt.ArrayLike | float | None = None,
 ) -> BusyStations:
     """Busy fractions from the district of every call (``""``: none) and its job minutes.
 
@@ -78,11 +78,12 @@ def busy_fractions(
         raise DataFormatError(
             f"the period must be a positive number of hours, got {period_hours!r}"
         )
-    d = np.asarray(list(district), dtype=str)
+    d = np.asarray(district, dtype=str).ravel()
     default = float(resolve(None, "incident_job_min"))
-    if job_min is None or np.isscalar(job_min):
-        job = np.full(d.size, default if job_min is None else float(job_min))
-        source = "setting" if job_min is None else "given"
+    if job_min is None:
+        job, source = np.full(d.size, default), "setting"
+    elif isinstance(job_min, int | float):
+        job, source = np.full(d.size, float(job_min)), "given"
     else:
         job = np.asarray(job_min, dtype=np.float64)
         given = np.isfinite(job)

@@ -24,6 +24,7 @@ from firecover.outputs.datum import OUTPUT_DATUMS, check_output_datum, lonlat_in
 from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Section, Table
 from firecover.outputs.glossary import Glossary, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.plan.incident_section import plan_demand_sections
 from firecover.plan.report import (
     optimum_rows,
     plan_lang,
@@ -244,6 +245,7 @@ def plan_document(
     notes = tuple(dict.fromkeys(g.message(w) for yr in ev.years
                                 for w in yr.run.jurisdictions.warnings))  # fmt: skip
     sections = [head, Section(g("years_detail")), *years, _failing(ev, g), optimum]
+    sections += plan_demand_sections(ev, g)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))
     sections.append(_appendix(ev, g))

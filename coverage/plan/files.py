@@ -22,6 +22,7 @@ from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap import render_webmap
 from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
+from firecover.plan.incident_section import DEMAND_OPTIONS, add_demand_figures, with_population
 from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
 from firecover.plan.scenario import Scenario, load_scenario
@@ -128,8 +129,11 @@ def _evaluate(
                                          radius)  # fmt: skip
     if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
         kw["datum_check"] = False
+    extra = {k: kw.pop(k) for k in DEMAND_OPTIONS if k in kw}
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
+    ev = add_demand_figures(ev, inp.net, inp.demand, **{k: v for k, v in extra.items()
+                                                        if k != "population"})  # fmt: skip
     if radius:
         t = scenario.travel
         ev = label_radius(ev, RadiusModel(t.speed_kph, t.curvature, t.shape),
@@ -156,6 +160,10 @@ def evaluate_scenario(
     output_datum: str | None = None,
     datum_check: bool = True,
     optimum_time: float | None = None,
+    incidents: PathLike | None = None,
+    population: PathLike | None = None,
+    period_hours: float | None = None,
+    job_min: float | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -171,6 +179,8 @@ def evaluate_scenario(
     ``deliverables`` (``"docx,xlsx"``; default all) and ``output_datum`` (setting
     ``output_datum``) are passed to :func:`write_evaluation`. ``datum_check`` refuses stations
     in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
+    ``incidents`` (call records), ``population`` (overrides ``[scenario.layers] population``),
+    ``period_hours`` and ``job_min``: :mod:`firecover.plan.incident_section`.
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
@@ -181,7 +191,7 @@ def evaluate_scenario(
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(optimum_time, "positive_seconds", "optimum_time")
     check_value(spacing_m, "positive_metres", "spacing_m")
-    scenario = load_scenario(path)
+    scenario = with_population(load_scenario(path), population)
     mode = travel_model or scenario.travel.model
     if mode not in TRAVEL_MODELS:
         raise ScenarioError(f"unknown travel model {mode!r}; use {', '.join(TRAVEL_MODELS)}")
@@ -189,6 +199,7 @@ def evaluate_scenario(
                           "progress": progress, "cell_size_m": cell_size_m,
                           "barrier_rule": barrier_rule, "datum_check": datum_check,
                           "optimum_time": optimum_time}  # fmt: skip
+    kw |= {"incidents": incidents, "period_hours": period_hours, "job_min": job_min}
 
     def run() -> PlanEvaluation:
         if progress is not None:  # after the input checks: a bad input stays a one-line error
@@ -209,7 +220,8 @@ def evaluate_scenario(
         "deliverables": which,
         "output_datum": output_datum,
     }
-    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary),
+    srcs = (*_sources(path, scenario, graph, boundary), *([Path(incidents)] if incidents else []))
+    with RunFolder(out_dir, inputs=srcs,
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")

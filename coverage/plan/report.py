@@ -11,6 +11,7 @@ from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, default_lang, glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
+from firecover.plan.incident_section import demand_report, plan_demand_markdown
 
 if TYPE_CHECKING:
     from firecover.analysis.station_spec import StationSpec
@@ -143,6 +144,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "station_years": _station_years(ev),
         "built_up": [{"year": y.year, **y.built_up} for y in ev.years if y.built_up is not None],
         "travel_model": ev.travel or {"model": "network"},
+        **demand_report(ev),
         "firecover_version": __version__,
     }
 
@@ -366,6 +368,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         *_stations_table(doc, g),
         "",
         *_built_up_lines(doc),
+        *plan_demand_markdown(ev, g),
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",

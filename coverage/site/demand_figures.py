@@ -20,10 +20,10 @@ and ``siting``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from firecover._display import figure, pct
@@ -67,7 +67,7 @@ def _rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
 
 
 def system_busy(
-    n_calls: int, n_stations: int, period_hours: float, job_min: Sequence[float] | float
+    n_calls: int, n_stations: int, period_hours: float, job_min: npt.ArrayLike | float
 ) -> float:
     """``q`` = engine hours of ``n_calls`` ÷ (``period_hours`` × ``n_stations``)."""
     job = np.broadcast_to(np.asarray(job_min, dtype=np.float64), (n_calls,))
@@ -245,14 +245,14 @@ def _tables(fig: dict[str, Any], g: Glossary) -> list[Table]:
             )
             tables.append(Table(g(caption), (g(head), *cols), rows, ("@", *fmts), sheet))
     if busy is not None:
-        rows = tuple(
+        brows = tuple(
             (r["station"], r["calls"], r["job_min"], r["busy_fraction"]) for r in busy["stations"]
         )
         tables.append(
             Table(
                 g("busy_caption"),
                 (g("inc_col_station"), g("busy_col_calls"), g("busy_col_job"), g("busy_col_busy")),
-                rows,
+                brows,
                 ("@", "0", "0", "0.0%"),
                 "忙碌率",
             )

@@ -157,8 +157,9 @@ def site_from_files(
             busy_fraction=q, mexclp_variant=mexclp_variant,
         )  # fmt: skip
         if calls is not None or population is not None:
-            srun = dataclasses.replace(srun, figures=dfig.demand_figures(
-                inp.net, demand, srun.run, calls, period_hours=period_hours, job_min=job_min))
+            figs = dfig.demand_figures(inp.net, demand, srun.run, calls,
+                                       period_hours=period_hours, job_min=job_min)  # fmt: skip
+            srun = dataclasses.replace(srun, figures=figs)
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
                            output_datum=output_datum)  # fmt: skip
     return srun, rf.final_paths(paths)
