@@ -22,7 +22,8 @@ free.
     approximation: it assumes every station is equally busy and that calls are served by a
     random free station; the report says so.
 
-The MILP (``K_i = min(n_i^max, N)`` levels per row, ``f_i`` fixed stations covering row ``i``)::
+The MILP (``f_i`` fixed stations and ``m_i`` free sites reach row ``i``; ``K_i = min(f_i +
+min(m_i, p), N)`` levels)::
 
     max   Σ_i Σ_{k=1}^{K_i} w_i a_k y_ik
     s.t.  Σ_k y_ik − Σ_{j ∈ N_i, j free} x_j <= f_i        for every row i
@@ -206,7 +207,9 @@ def _problem(
     sub: sp.csr_array, w: FloatArray, f: FloatArray, p: int, a: FloatArray
 ) -> tuple[MilpProblem, IntArray, IntArray]:
     n_rows, n_free = sub.shape
-    levels = np.minimum(np.diff(sub.indptr) + f.astype(np.int64), a.size).astype(np.int64)
+    # at most p free sites open: a row never has more than f_i + p levels filled
+    reach = np.minimum(np.diff(sub.indptr), p) + f.astype(np.int64)
+    levels = np.minimum(reach, a.size).astype(np.int64)
     n_y = int(levels.sum())
     y_row = np.repeat(np.arange(n_rows), levels)
     y_level = np.arange(n_y) - np.repeat(np.cumsum(levels) - levels, levels)
