@@ -115,6 +115,13 @@ class IncidentRecords:
     def __len__(self) -> int:
         return int(self.x.size)
 
+    def to_frame(self) -> Any:
+        """The incidents as a point GeoDataFrame (``type``) in ``crs``, e.g. for the maps."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame({"type": self.types}, geometry=gpd.points_from_xy(self.x, self.y),
+                                crs=self.crs)  # fmt: skip
+
     def period_hours(self) -> float | None:
         """Hours from the first call's day to the end of the last call's day (``None`` without
         times)."""

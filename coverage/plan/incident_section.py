@@ -88,6 +88,10 @@ def add_demand_figures(
         )
         for yr in ev.years
     ]
+    if calls is not None:  # drawn as a density on every year's map
+        frame = calls.to_frame()
+        for yr in ev.years:
+            yr.run.layers.incidents = frame
     figures = {"final": years[-1][1], "by_year": [_summary(y, f) for y, f in years]}
     return dataclasses.replace(ev, demand_figures=figures)
 

@@ -160,6 +160,8 @@ def site_from_files(
             figs = dfig.demand_figures(inp.net, demand, srun.run, calls,
                                        period_hours=period_hours, job_min=job_min)  # fmt: skip
             srun = dataclasses.replace(srun, figures=figs)
+            if calls is not None:
+                srun.run.layers.incidents = calls.to_frame()
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
                            output_datum=output_datum)  # fmt: skip
     return srun, rf.final_paths(paths)
