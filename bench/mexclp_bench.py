@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     cover = cover[rows]
     w = inst.demand.cells["area_km2"].to_numpy(np.float64)[rows]
     fixed = np.arange(N_EXISTING)
-    print(f"district: {inst.net.n_nodes:,} nodes, {len(inst.demand):,} cells ({rows.size:,} "
-          f"coverable), {cover.shape[1]:,} sites ({N_EXISTING} fixed), p = {args.p}; setup "
-          f"{setup:.1f} s, matrix {matrix_s:.1f} s, {cover.nnz:,} pairs; load {load:.1f}")  # fmt: skip
+    print(
+        f"district: {inst.net.n_nodes:,} nodes, {len(inst.demand):,} cells ({rows.size:,} "
+        f"coverable), {cover.shape[1]:,} sites ({N_EXISTING} fixed), p = {args.p}; setup "
+        f"{setup:.1f} s, matrix {matrix_s:.1f} s, {cover.nnz:,} pairs; load {load:.1f}"
+    )
     runs: list[tuple[str, float, str]] = [("mclp", 0.0, "")]
     for q in (float(x) for x in args.q.split(",")):
         runs.append(("mexclp", q, "independent"))
@@ -67,15 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         if model == "mclp":
             res = siting.mclp(cover, w, args.p, fixed=fixed, time_limit=args.time_limit)
         else:
-            res = siting.mexclp(cover, w, args.p, q, fixed=fixed, time_limit=args.time_limit,
-                                variant=variant)  # fmt: skip
+            res = siting.mexclp(
+                cover, w, args.p, q, fixed=fixed, time_limit=args.time_limit, variant=variant
+            )
         st = res.stats
         label = model if model == "mclp" else f"mexclp q={q:g} {variant}"
-        print(f"{label}: {res.status}, objective {res.objective:.3f} km², bound "
-              f"{st.get('bound', float('nan')):.3f}, gap {res.mip_gap:.4%}, "
-              f"{res.solve_seconds:.1f} s (HiGHS {st.get('milp_seconds', 0.0):.1f} s); reduced "
-              f"{int(st.get('rows_reduced', 0)):,} rows × {int(st.get('cols_reduced', 0)):,} "
-              f"sites, {int(st.get('y_variables', 0)):,} level variables")  # fmt: skip
+        print(
+            f"{label}: {res.status}, objective {res.objective:.3f} km², bound "
+            f"{st.get('bound', float('nan')):.3f}, gap {res.mip_gap:.4%}, "
+            f"{res.solve_seconds:.1f} s (HiGHS {st.get('milp_seconds', 0.0):.1f} s); reduced "
+            f"{int(st.get('rows_reduced', 0)):,} rows × {int(st.get('cols_reduced', 0)):,} "
+            f"sites, {int(st.get('y_variables', 0)):,} level variables"
+        )
     return 0
 
 

@@ -22,19 +22,34 @@ __all__ = ["draw_incident_density"]
 GRIDSIZE = 18
 
 
-def draw_incident_density(ax: Axes, incidents: gpd.GeoDataFrame, legend: Any,
-                          extent: tuple[float, float, float, float]) -> None:  # fmt: skip
+def draw_incident_density(
+    ax: Axes, incidents: gpd.GeoDataFrame, legend: Any, extent: tuple[float, float, float, float]
+) -> None:
     """Bin ``incidents`` (points) into hexagons over ``extent`` and add a legend entry."""
     pts = incidents.geometry
     x, y = np.asarray(pts.x, dtype=float), np.asarray(pts.y, dtype=float)
     if x.size == 0:
         return
     minx, miny, maxx, maxy = extent
-    hb = ax.hexbin(x, y, gridsize=GRIDSIZE, extent=(minx, maxx, miny, maxy), mincnt=1,
-                   cmap="YlOrBr", alpha=0.6, linewidths=0.5, edgecolors="#8c510a", zorder=5.5)  # fmt: skip
-    top = int(np.max(hb.get_array())) if hb.get_array() is not None else 1
-    handle = RegularPolygon(
-        (0, 0), 6, radius=1, facecolor="#fe9929", edgecolor="#8c510a", alpha=0.75
+    hb = ax.hexbin(
+        x,
+        y,
+        gridsize=GRIDSIZE,
+        extent=(minx, maxx, miny, maxy),
+        mincnt=1,
+        cmap="YlOrBr",
+        alpha=0.6,
+        linewidths=0.5,
+        edgecolors="#8c510a",
+        zorder=5.5,
     )
-    legend.add(handle, f"Incident density ({len(x)} calls, up to {top} per hexagon)",
-               f"警情密度（{len(x)} 起，每格最多 {top} 起）")  # fmt: skip
+    counts = hb.get_array()
+    top = 1 if counts is None else int(np.max(np.asarray(counts)))
+    handle = RegularPolygon(
+        (0, 0), 6, radius=1, facecolor="#fe9929", edgecolor="#8c510a", alpha=0.6
+    )
+    legend.add(
+        handle,
+        f"Incident density ({len(x)} calls, up to {top} per hexagon)",
+        f"警情密度（{len(x)} 起，每格最多 {top} 起）",
+    )

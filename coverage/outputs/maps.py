@@ -28,6 +28,7 @@ from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, glossary
+from firecover.outputs.incident_draw import draw_incident_density
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers, CoverageMeta
 from firecover.outputs.map_layers import (
     _HALO,
@@ -41,7 +42,6 @@ from firecover.outputs.map_layers import (
     _Legend,
 )
 from firecover.outputs.text import wrap_display
-from firecover.outputs.incident_draw import draw_incident_density
 from firecover.outputs.zones_draw import draw_search_zones
 
 __all__ = [
