@@ -4,11 +4,13 @@ A layer of incident points (``CoverageLayers.incidents``, not a GeoPackage layer
 records stay in the planner's own file) is binned into hexagons about 1/18 of the map's width
 across and drawn under the stations, pale yellow (one call) to dark brown (the most), outlined
 in brown so they read apart from the district fills, so a
-planner sees where the calls come from beside the districts and gaps.
+planner sees where the calls come from beside the districts and gaps. The HTML map shows
+the calls as dots (:func:`add_incident_markers`), a layer the planner can switch off.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import geopandas as gpd
@@ -16,10 +18,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import RegularPolygon
 
-__all__ = ["draw_incident_density"]
+__all__ = ["add_incident_markers", "draw_incident_density"]
 
 #: Hexagons across the map's width.
 GRIDSIZE = 18
+#: At most this many calls are drawn as dots on the HTML map (the page stays small).
+MAX_WEB_INCIDENTS = 5000
+logger = logging.getLogger(__name__)
 
 
 def draw_incident_density(
@@ -53,3 +58,19 @@ def draw_incident_density(
         f"Incident density ({len(x)} calls, up to {top} per hexagon)",
         f"警情密度（{len(x)} 起，每格最多 {top} 起）",
     )
+
+
+def add_incident_markers(group: Any, incidents: gpd.GeoDataFrame) -> None:
+    """The HTML map's incident layer: one small brown dot per call (type in the tooltip);
+    ``incidents`` in WGS-84, ``group`` a folium ``FeatureGroup``."""
+    import folium
+
+    if len(incidents) > MAX_WEB_INCIDENTS:
+        logger.info("web map: %d incidents, the first %d drawn", len(incidents), MAX_WEB_INCIDENTS)
+        incidents = incidents.iloc[:MAX_WEB_INCIDENTS]
+    for geom, kind in zip(incidents.geometry, incidents["type"].astype(str), strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        folium.CircleMarker(location=[geom.y, geom.x], radius=3, weight=0.6, color="#8c510a",
+                            fill=True, fill_color="#fe9929", fill_opacity=0.7,
+                            tooltip=kind).add_to(group)  # fmt: skip

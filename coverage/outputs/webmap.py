@@ -36,6 +36,7 @@ from matplotlib.colors import Normalize, to_hex
 
 from firecover._errors import OutputError
 from firecover._io import check_not_input, write_text_atomic
+from firecover.outputs.incident_draw import add_incident_markers
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
 from firecover.outputs.maps import station_colours
 from firecover.outputs.webmap_popups import (
@@ -253,6 +254,7 @@ def _groups(layers: CoverageLayers, offline: bool) -> list[tuple[str, str, bool,
         ("barriers", "河流/铁路 barriers", True, _polygons(_barrier_rows, _barrier_style)),
         ("boundary", "区界 boundary", True, _add_boundary),
         ("search_zones", "选址范围 search zones", True, _polygons(zone_popup, zone_style)),
+        ("incidents", "警情 incidents", True, add_incident_markers),
         ("stations", "消防站 stations", True, _add_stations),
     ]  # fmt: skip
     return [spec for spec in specs if layers.has(spec[0]) and _fits_web(layers, spec[0])]

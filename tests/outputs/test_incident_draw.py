@@ -52,3 +52,16 @@ def test_evaluate_map_shows_the_density(tmp_path: Path) -> None:
     layers.incidents = pts
     with_inc = render_map(layers, tmp_path / "b.png", lang="en").read_bytes()
     assert without != with_inc
+
+
+def test_webmap_has_the_incident_layer(tmp_path: Path) -> None:
+    from firecover.outputs.webmap import render_webmap
+    from tests.layer_data import make_layers
+
+    layers = make_layers()
+    b = layers.total_bounds()
+    layers.incidents = gpd.GeoDataFrame({"type": ["社会救助"]},
+                                        geometry=gpd.points_from_xy([b[0] + 5], [b[1] + 5]),
+                                        crs=layers.crs)  # fmt: skip
+    page = render_webmap(layers, tmp_path / "m.html", offline=True).read_text(encoding="utf-8")
+    assert "警情 incidents" in page and "社会救助" in page
