@@ -27,6 +27,7 @@ from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
 from firecover.plan.scenario import Scenario, load_scenario
 from firecover.settings import resolve
+from firecover.site.demand_figures import check_demand_options
 
 __all__ = ["check_scenario", "evaluate_scenario", "write_evaluation"]
 
@@ -130,6 +131,10 @@ def _evaluate(
     if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
         kw["datum_check"] = False
     extra = {k: kw.pop(k) for k in DEMAND_OPTIONS if k in kw}
+    if extra.get("incidents") is not None:  # a bad call file fails before the long evaluation
+        from firecover.analysis.incidents import read_incidents
+
+        extra["incidents"] = read_incidents(extra["incidents"], inp.net.crs, inp.net.bounds)
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
     ev = add_demand_figures(ev, inp.net, inp.demand, **{k: v for k, v in extra.items()
@@ -191,6 +196,7 @@ def evaluate_scenario(
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(optimum_time, "positive_seconds", "optimum_time")
     check_value(spacing_m, "positive_metres", "spacing_m")
+    check_demand_options(period_hours=period_hours, job_min=job_min)
     scenario = with_population(load_scenario(path), population)
     mode = travel_model or scenario.travel.model
     if mode not in TRAVEL_MODELS:

@@ -37,6 +37,7 @@ from firecover.siting.mexclp import expected_coverage
 from firecover.traveltime.search import CSRNetwork
 
 __all__ = [
+    "check_demand_options",
     "demand_figures",
     "demand_markdown",
     "demand_sections",
@@ -44,6 +45,27 @@ __all__ = [
     "siting_busy_fraction",
     "system_busy",
 ]
+
+
+def check_demand_options(
+    *,
+    period_hours: float | None = None,
+    job_min: float | None = None,
+    busy_fraction: float | None = None,
+    variant: str | None = None,
+) -> None:
+    """Refuse bad values before any work (the rules of ``--period-hours``, ``--job-min``,
+    ``--busy-fraction`` and ``--mexclp-variant``)."""
+    from firecover._schema import check_value
+    from firecover.siting.mexclp import MEXCLP_VARIANTS, level_values
+
+    check_value(period_hours, "positive_hours", "period_hours")
+    check_value(job_min, "positive_minutes", "job_min")
+    check_value(busy_fraction, "busy_share", "busy_fraction")
+    if variant is not None and variant not in MEXCLP_VARIANTS:
+        level_values(0.0, 1, variant)  # raises the one message for an unknown variant
+    if busy_fraction is not None:
+        level_values(busy_fraction, 1)  # raises for q >= 1
 
 
 def _num(x: Any, nd: int = 6) -> float | None:
@@ -193,8 +215,13 @@ def _lines(fig: dict[str, Any], g: Glossary) -> list[str]:
         zh_src, en_src = g.pair(f"busy_job_{busy['job_min_source']}")
         calls = sum(int(s["calls"]) for s in busy["stations"])
         job = sum(float(s["job_min"]) * int(s["calls"]) for s in busy["stations"]) / max(calls, 1)
-        kw = {"q": f"{q:.3f}", "hours": busy["period_hours"], "n": n, "job": f"{job:.0f}",
-              "engine_h": f"{q * busy['period_hours']:.1f}"}  # fmt: skip
+        kw = {
+            "q": f"{q:.3f}",
+            "hours": busy["period_hours"],
+            "n": n,
+            "job": f"{job:.0f}",
+            "engine_h": f"{q * busy['period_hours']:.1f}",
+        }
         zh, _ = g.pair("busy_line", job_source=zh_src, **kw)
         _, en = g.pair("busy_line", job_source=en_src, **kw)
         lines.append(g.join(zh, en))

@@ -131,6 +131,8 @@ def site_from_files(
                        turnout_min=turnout_min, driving_min=driving_min,
                        cell_size_m=cell_size_m)  # fmt: skip
     check_output_datum(resolve(output_datum, "output_datum"))  # before the long run
+    dfig.check_demand_options(period_hours=period_hours, job_min=job_min,
+                              busy_fraction=busy_fraction, variant=mexclp_variant)  # fmt: skip
     with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
         specs = read_stations_file(existing) if existing is not None else []
         inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m,

@@ -242,3 +242,22 @@ def test_mexclp_objective_is_the_checker(tmp_path: Path) -> None:
         for j in range(i + 1, cov.shape[1])
     )
     assert res.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"busy_fraction": 1.0}, "busy fraction"),
+        ({"busy_fraction": -0.1}, "busy_fraction"),
+        ({"period_hours": 0.0}, "period_hours"),
+        ({"job_min": -5.0}, "job_min"),
+        ({"mexclp_variant": "erlang"}, "variant"),
+    ],
+)
+def test_bad_options_fail_before_any_work(tmp_path: Path, kw: dict, match: str) -> None:
+    from firecover._errors import DataFormatError
+    from firecover.site.files import site_from_files
+
+    with pytest.raises(DataFormatError, match=match):
+        site_from_files(tmp_path / "missing.graphml", tmp_path / "o", model="mexclp", p=1, **kw)
+    assert not (tmp_path / "o").exists()
