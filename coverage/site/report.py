@@ -139,6 +139,18 @@ def _demand_keys(srun: SitingRun) -> dict[str, Any]:
     return keys
 
 
+def _mexclp_line(d: dict[str, Any]) -> list[str]:
+    m = d.get("mexclp")
+    if not m:
+        return []
+    how = ("hypercube-corrected 超立方修正 (Batta, Dolan & Krishnamurthy 1989)"
+           if m["variant"] == "hypercube" else
+           "stations busy independently 各站忙碌相互独立 (Daskin 1983)")  # fmt: skip
+    return [f"- Expected coverage 期望覆盖 (MEXCLP): busy fraction 忙碌率 q = "
+            f"{m['busy_fraction']:.3f}, {how}; plain cover 不计忙碌的覆盖权重 "
+            f"{m['covered_weight']:.6g}"]  # fmt: skip
+
+
 def summary_json(srun: SitingRun) -> str:
     """:func:`site_summary` as JSON text."""
     return json.dumps(site_summary(srun), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -194,6 +206,7 @@ def _site_markdown(srun: SitingRun, *, title: str) -> str:
         f"候选; {d['cells']} demand cells 需求单元 over {d['area_km2']} km²",
         "- Unreachable by any site within budget 任何站点都无法按时到达: "
         f"{d['uncoverable_km2']} km²",
+        *_mexclp_line(d),
         "",
         *_site_rows(d),
         "",
