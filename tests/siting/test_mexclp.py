@@ -155,3 +155,25 @@ def test_time_limit_reports_certified_gap() -> None:
     assert res.objective == pytest.approx(siting.evaluate_mexclp(cover, w, res.sites, 0.3))
     assert res.mip_gap >= 0.0
     assert res.stats["bound"] >= res.objective - 1e-6
+
+
+@FAST
+@given(instances())
+def test_greedy_fallback_is_feasible_and_below_the_optimum(inst: dict[str, Any]) -> None:
+    import scipy.sparse as sp
+
+    from firecover.siting.mexclp import greedy_expected
+
+    cover, w, fixed, p, q = inst["cover"], inst["w"], inst["fixed"], inst["p"], inst["q"]
+    free = [j for j in range(cover.shape[1]) if j not in fixed]
+    if not free or len(fixed) + p == 0:
+        return
+    n_open = len(fixed) + p
+    a = siting.level_values(q, n_open)
+    sub = sp.csr_array(cover[:, free])
+    f = cover[:, fixed].sum(axis=1).astype(float)
+    local = greedy_expected(sub, w, f, p, a)
+    assert local.size == min(p, len(free)) and np.unique(local).size == local.size
+    sites = [*fixed, *(free[i] for i in local)]
+    value = siting.evaluate_mexclp(cover, w, sites, q)
+    assert value <= siting.mexclp(cover, w, p, q, fixed=fixed).objective + 1e-9
