@@ -50,6 +50,8 @@ METRES = Number("positive_metres")
 METRES0 = Number("non_negative_metres")
 FACTOR = Number("positive_factor")
 COUNT = Number("count")
+HOURS = Number("positive_hours")
+SHARE = Number("busy_share")
 
 
 class PeriodName(click.ParamType):

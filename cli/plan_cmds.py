@@ -13,6 +13,7 @@ from firecover.cli.deliverable_opts import (
     datum_check_option,
     deliverable_options,
 )
+from firecover.cli.incident_opts import incident_kwargs, incident_options
 from firecover.cli.options import METRES, PERIODS, SECONDS
 from firecover.cli.progress import phase_progress
 from firecover.cli.risk_opts import risk_option
@@ -100,6 +101,7 @@ def _echo_years(ev: PlanEvaluation) -> None:
 @datum_check_option
 @tiles_options
 @risk_option
+@incident_options(siting=False)
 def evaluate(
     scenario: Path,
     graph: Path | None,
@@ -122,6 +124,7 @@ def evaluate(
     tiles: str | None,
     tiles_attribution: str | None,
     risk: str | None = None,
+    **demand_opts: Any,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
@@ -150,6 +153,7 @@ def evaluate(
         tiles=basemap,
         periods=periods,
         risk=risk,
+        **incident_kwargs(demand_opts, siting=False),
     )  # fmt: skip
     progress("done")
     _echo_years(ev)

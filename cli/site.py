@@ -12,6 +12,7 @@ import click
 
 from firecover._display import pct
 from firecover.cli.deliverable_opts import map_lang_option, output_datum_option
+from firecover.cli.incident_opts import incident_kwargs, incident_options
 from firecover.cli.options import COUNT, METRES, MINUTES, MINUTES0, SECONDS
 from firecover.cli.risk_opts import risk_option
 from firecover.cli.webmap_opts import tiles_from, tiles_options
@@ -59,7 +60,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
     default="lscp",
     show_default=True,
     help="lscp: fewest stations covering all; mclp: best p; pmedian/pcenter: "
-    "shortest total/longest time; backup: second engine; area: the km² limits.",
+    "shortest total/longest time; backup: second engine; area: the km² limits; "
+    "mexclp: best p expected cover with busy stations.",
 )
 @click.option(
     "--p",
@@ -125,6 +127,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @click.option("--require-reinforce", is_flag=True,
               help="With --risk: every object whose class has a reinforcement standard (增援, "
               "e.g. 3 stations in 15 min for 危化品) gets it (k-coverage; lscp/mclp).")  # fmt: skip
+@incident_options(siting=True)
 @click.option("--no-html", is_flag=True, help="Skip the interactive HTML map.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @map_lang_option
@@ -155,6 +158,7 @@ def site(**kw: Any) -> None:
             tie_break=None if kw["tie_break"] == "none" else kw["tie_break"],
             lang=kw["lang"] or "both", output_datum=kw["output_datum"], tiles=tiles,
             risk=kw["risk"], require=kw["require"], require_reinforce=kw["require_reinforce"],
+            **incident_kwargs(kw, siting=True),
         )  # fmt: skip
     after = srun.run.summary
     bad = [c.name for c in srun.run.checks if not c.compliant]

@@ -93,6 +93,8 @@ RULES: dict[str, Rule] = {
         Rule("positive_factor", 0.0, True, ""),
         Rule("count", 0.0, False, "", integer=True),
         Rule("non_negative_km", 0.0, False, "km"),
+        Rule("positive_hours", 0.0, True, "hours"),
+        Rule("busy_share", 0.0, False, ""),  # below 1 too: firecover.siting.mexclp checks it
     )
 }
 

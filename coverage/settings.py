@@ -97,6 +97,10 @@ class Settings:
     zone_buffer_m : float
         Search-zone polygons are the union of discs of this radius around the zone's candidate
         sites (default half the candidate spacing, so neighbours along a road merge).
+    incident_job_min : float
+        Average minutes an engine is tied up per call (dispatch to back in quarters), for the
+        busy fraction when the call file has no job-minutes column. 60 is our assumption, not
+        a standard's figure: give the brigade's own average from its call records.
     radius_speed_kph : float
         Straight-line travel model: fire-engine speed over the road distance driven in the
         driving budget, km/h. 40 km/h with λ = 1.4 gives the standard's diamond of
@@ -147,6 +151,7 @@ class Settings:
     tie_break: str | None = "time"
     zone_loss: float = 0.01
     zone_buffer_m: float = 100.0
+    incident_job_min: float = 60.0
     radius_speed_kph: float = 40.0
     radius_curvature: float = 1.4
     radius_shape: str = "diamond"

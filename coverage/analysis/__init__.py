@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from .area import read_boundary, read_layer
 from .barriers import BarrierSet, load_barriers
+from .busy import BusyStations, busy_fractions, reach_counts
 from .demand import DemandSurface, build_demand
 from .districts import Jurisdictions, gap_polygons
 from .files import RunInputs, cached_load_graph, coverage_from_files, load_inputs, write_run
+from .incidents import IncidentRecords, IncidentResponse, incident_response, read_incidents
 from .jurisdiction import assign_jurisdictions
 from .reinforce import cell_reinforcement, risk_response
 from .report import coverage_markdown, coverage_report, report_json
@@ -31,8 +33,11 @@ from .stations import read_stations_file
 
 __all__ = [
     "BarrierSet",
+    "BusyStations",
     "CoverageRun",
     "DemandSurface",
+    "IncidentRecords",
+    "IncidentResponse",
     "Jurisdictions",
     "RiskClass",
     "RiskClasses",
@@ -41,19 +46,23 @@ __all__ = [
     "analyse",
     "assign_jurisdictions",
     "build_demand",
+    "busy_fractions",
     "cached_load_graph",
     "cell_reinforcement",
     "coverage_from_files",
     "coverage_markdown",
     "coverage_report",
     "gap_polygons",
+    "incident_response",
     "load_barriers",
     "load_inputs",
     "load_risk_classes",
     "load_risk_layer",
     "osm_risk_objects",
     "place_stations",
+    "reach_counts",
     "read_boundary",
+    "read_incidents",
     "read_layer",
     "read_risk_objects",
     "read_stations_file",

@@ -241,6 +241,8 @@ class CoverageLayers:
     barriers: gpd.GeoDataFrame | None = None
     meta: CoverageMeta = field(default_factory=CoverageMeta)
     search_zones: gpd.GeoDataFrame = field(default_factory=_empty)
+    #: Incident points drawn as a density on the PNG maps (not a GeoPackage layer; issue 17).
+    incidents: gpd.GeoDataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, CoverageMeta):

@@ -28,6 +28,7 @@ from firecover._display import figure, pct
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, glossary
+from firecover.outputs.incident_draw import draw_incident_density
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers, CoverageMeta
 from firecover.outputs.map_layers import (
     _HALO,
@@ -266,6 +267,9 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary,
         _draw_gaps(ax, layers.gaps, budget, legend)
     if "service_areas" in show and layers.has("service_areas"):
         _draw_service_areas(ax, layers.service_areas, colours, budget, legend)
+    if layers.incidents is not None and len(layers.incidents):
+        draw_incident_density(ax, layers.incidents.to_crs(layers.crs), legend,
+                              layers.total_bounds())  # fmt: skip
     if layers.boundary is not None:
         layers.boundary.boundary.plot(ax=ax, color="black", linewidth=1.8,
                                       linestyle=(0, (8, 3, 2, 3)), zorder=6)  # fmt: skip

@@ -24,6 +24,7 @@ from folium.utilities import JsCode
 from matplotlib.colors import Normalize, to_hex
 
 from firecover.outputs.glossary import Glossary
+from firecover.outputs.incident_draw import add_incident_markers
 from firecover.outputs.layers import CoverageLayers
 from firecover.outputs.maps import station_colours
 from firecover.outputs.webmap_legend import LegendEntry
@@ -288,6 +289,8 @@ def year_themes(years: Sequence[CoverageLayers], g: Glossary, cells: bool) -> li
     themes += [
         Theme("search_zones", g("wm_search_zones"), True, lambda lay: lay.search_zones,
               _polygons(lambda r: _zone_rows(r, g), zone_style)),
+        Theme("incidents", g("wm_incidents"), True, lambda lay: lay.incidents,
+              add_incident_markers),
         Theme("stations", g("map_stations"), True, lambda lay: lay.stations, _stations(g)),
     ]  # fmt: skip
     present = [t for t in themes if any(_has(lay, t) for lay in years)]

@@ -25,6 +25,7 @@ from firecover.outputs.document import Bullets, Figure, Paragraph, Report, Secti
 from firecover.outputs.glossary import Glossary, glossary
 from firecover.outputs.labels import road_class_label, source_note, travel_model_label
 from firecover.outputs.layers import SYNTHETIC_LABEL
+from firecover.plan.incident_section import plan_demand_sections
 from firecover.plan.report import (
     optimum_rows,
     plan_lang,
@@ -271,6 +272,7 @@ def plan_document(
             figs = [(where / "map_risk.png", g("risk_layer")),
                     (where / "map_reinforce.png", g("third_arrival_min"))]  # fmt: skip
         sections += risk_sections(ev.risk, g, figs)
+    sections += plan_demand_sections(ev, g)
     if notes:
         sections.append(Section(g("notes_heading"), (Bullets(notes),)))
     sections.append(_appendix(ev, g))

@@ -23,11 +23,13 @@ from firecover.outputs.webmap import render_webmap
 from firecover.outputs.webmap_tiles import TileSource
 from firecover.plan.deliverables import DELIVERABLES, parse_deliverables, write_deliverables
 from firecover.plan.evaluate import Progress, evaluate_plan
+from firecover.plan.incident_section import DEMAND_OPTIONS, add_demand_figures, with_population
 from firecover.plan.report import plan_json, plan_lang, plan_markdown
 from firecover.plan.results import PlanEvaluation
 from firecover.plan.scenario import Scenario, load_scenario
 from firecover.plan.unreachable import unreachable_frame
 from firecover.settings import resolve
+from firecover.site.demand_figures import check_demand_options
 
 __all__ = ["check_scenario", "evaluate_scenario", "write_evaluation"]
 
@@ -131,8 +133,15 @@ def _evaluate(
     if radius:  # the GCJ-02 detector measures distances to real roads; radius graphs have none
         kw["datum_check"] = False
     risk = kw.pop("risk", None)
+    extra = {k: kw.pop(k) for k in DEMAND_OPTIONS if k in kw}
+    if extra.get("incidents") is not None:  # a bad call file fails before the long evaluation
+        from firecover.analysis.incidents import read_incidents
+
+        extra["incidents"] = read_incidents(extra["incidents"], inp.net.crs, inp.net.bounds)
     ev = evaluate_plan(scenario, inp.net, inp.demand, barriers=inp.barriers,
                        synthetic=inp.synthetic, boundary_note=note, **kw)  # fmt: skip
+    ev = add_demand_figures(ev, inp.net, inp.demand, **{k: v for k, v in extra.items()
+                                                        if k != "population"})  # fmt: skip
     if risk is not None:  # evaluate --risk (firecover.plan.risk_section)
         from firecover.plan.risk_section import attach_risk
 
@@ -166,6 +175,10 @@ def evaluate_scenario(
     tiles: TileSource | None = None,
     periods: str | Sequence[str] | None = None,
     risk: PathLike | None = None,
+    incidents: PathLike | None = None,
+    population: PathLike | None = None,
+    period_hours: float | None = None,
+    job_min: float | None = None,
 ) -> tuple[PlanEvaluation, dict[str, Path]]:
     """Load a scenario, evaluate it year by year and (with ``out_dir``) write the outputs.
 
@@ -186,6 +199,8 @@ def evaluate_scenario(
     in GCJ-02 declared as WGS-84 (on road networks only: the straight-line model has no roads).
     ``risk`` (``--risk FILE|osm``): risk objects timed each year
     (:mod:`firecover.plan.risk_section`).
+    ``incidents`` (call records), ``population`` (overrides ``[scenario.layers] population``),
+    ``period_hours`` and ``job_min``: :mod:`firecover.plan.incident_section`.
     """
     from firecover.plan.travel import TRAVEL_MODELS, compare_runs
 
@@ -196,7 +211,8 @@ def evaluate_scenario(
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(optimum_time, "positive_seconds", "optimum_time")
     check_value(spacing_m, "positive_metres", "spacing_m")
-    scenario = load_scenario(path)
+    check_demand_options(period_hours=period_hours, job_min=job_min)
+    scenario = with_population(load_scenario(path), population)
     mode = travel_model or scenario.travel.model
     if mode not in TRAVEL_MODELS:
         raise ScenarioError(f"unknown travel model {mode!r}; use {', '.join(TRAVEL_MODELS)}")
@@ -206,6 +222,7 @@ def evaluate_scenario(
                           "optimum_time": optimum_time}  # fmt: skip
     if risk is not None:
         kw["risk"] = risk
+    kw |= {"incidents": incidents, "period_hours": period_hours, "job_min": job_min}
 
     def run() -> PlanEvaluation:
         if progress is not None:  # after the input checks: a bad input stays a one-line error
@@ -239,7 +256,9 @@ def evaluate_scenario(
         "tiles": tiles,
     }
     risk_in = () if risk is None or str(risk).strip().lower() == "osm" else (Path(risk),)
-    with RunFolder(out_dir, inputs=_sources(path, scenario, graph, boundary) + risk_in,
+    srcs = (*_sources(path, scenario, graph, boundary), *risk_in,
+            *([Path(incidents)] if incidents else []))  # fmt: skip
+    with RunFolder(out_dir, inputs=srcs,
                    extra={"kind": "evaluate"}) as rf:  # fmt: skip
         ev = run()
         radius_ev = (ev.travel or {}).get("_radius")

@@ -12,6 +12,7 @@ from firecover.outputs.glossary import Glossary, check_lang, default_lang, gloss
 from firecover.outputs.labels import source_note, travel_model_label
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.text import markdown_safe
+from firecover.plan.incident_section import demand_report, plan_demand_markdown
 from firecover.plan.unreachable import unreachable_note
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def plan_report(ev: PlanEvaluation) -> dict[str, Any]:
         "travel_model": ev.travel or {"model": "network"},
         "travel_time_model": ev.final.run.layers.meta.travel_model,
         "risk": _public(ev.risk),  # evaluate --risk (firecover.plan.risk_section)
+        **demand_report(ev),
         "firecover_version": __version__,
     }
 
@@ -391,6 +393,7 @@ def _plan_markdown(ev: PlanEvaluation, lang: str | None) -> str:
         "",
         *_built_up_lines(doc, g),
         *periods_md,
+        *plan_demand_markdown(ev, g),
         f"## {g('optimum_heading')}\n",
         *_optimum_lines(doc["optimum"], g),
         "",

@@ -71,6 +71,9 @@ class PlanEvaluation:
     travel : dict or None
         The travel model when not the road network (``model = "radius"``, its parameters)
         and, with both models run, ``compare`` (:mod:`firecover.plan.travel`).
+    demand_figures : dict or None
+        Incident, busy-station and population figures per year
+        (:mod:`firecover.plan.incident_section`); ``None`` without incidents or population.
     """
 
     scenario: Scenario
@@ -81,6 +84,7 @@ class PlanEvaluation:
     boundary_note: str = ""
     travel: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None  # evaluate --risk (firecover.plan.risk_section)
+    demand_figures: dict[str, Any] | None = None  # incidents / busy / population per year
 
     @property
     def final(self) -> YearResult:

@@ -108,6 +108,12 @@ def site_from_files(
     risk: str | None = None,
     require: tuple[str, ...] = (),
     require_reinforce: bool = False,
+    incidents: str | Path | None = None,
+    population: str | Path | None = None,
+    busy_fraction: float | None = None,
+    mexclp_variant: str = "independent",
+    period_hours: float | None = None,
+    job_min: float | None = None,
 ) -> tuple[SitingRun, dict[str, Path]]:
     """The ``site`` command: read the inputs, pick new sites, write the outputs.
 
@@ -118,12 +124,17 @@ def site_from_files(
     assigned to a site on its side of the barriers; ``barrier_rule`` "fail" / "warn".
     ``risk`` / ``require`` / ``require_reinforce``: risk objects as weights and hard
     constraints (:mod:`firecover.site.risk_site`).
+    ``incidents`` (a call file) become the cell weights and give MEXCLP its busy fraction
+    (unless ``busy_fraction``); ``population`` (GeoTIFF or polygons with counts) weights the
+    cells otherwise. Both add their figures to the report (:mod:`firecover.site.demand_figures`).
     """
     from firecover.analysis.files import load_inputs
+    from firecover.analysis.incidents import read_incidents
     from firecover.outputs.run_folder import RunFolder
+    from firecover.site import demand_figures as dfig
 
-    given = [Path(f) for f in (graph, boundary, barriers, existing, candidates, exclusions)
-             if f is not None]  # fmt: skip
+    given = [Path(f) for f in (graph, boundary, barriers, existing, candidates, exclusions,
+                               incidents, population) if f is not None]  # fmt: skip
     check_site_options(model=model, p=p, spacing_m=spacing_m, time_limit=time_limit,
                        turnout_min=turnout_min, driving_min=driving_min,
                        cell_size_m=cell_size_m)  # fmt: skip
@@ -134,10 +145,19 @@ def site_from_files(
         check_risk_options(risk, require, require_reinforce, model)
         if str(risk).strip().lower() != "osm":
             given.append(Path(str(risk)))
+    dfig.check_demand_options(period_hours=period_hours, job_min=job_min,
+                              busy_fraction=busy_fraction, variant=mexclp_variant)  # fmt: skip
     with RunFolder(out_dir, inputs=given, extra={"kind": "site"}) as rf:
         specs = read_stations_file(existing) if existing is not None else []
-        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m)
-        srcs = tuple(Path(f) for f in (existing, candidates, exclusions) if f is not None)
+        inp = load_inputs(graph, boundary=boundary, barriers=barriers, cell_size_m=cell_size_m,
+                          population=population)  # fmt: skip
+        calls = None if incidents is None else read_incidents(incidents, inp.net.crs,
+                                                              inp.net.bounds)  # fmt: skip
+        demand = inp.demand if calls is None else dfig.incident_demand(inp.demand, calls)
+        q = dfig.siting_busy_fraction(calls, len(specs) + int(p or 0), busy_fraction=busy_fraction,
+                                      period_hours=period_hours, job_min=job_min)  # fmt: skip
+        srcs = tuple(Path(f) for f in (existing, candidates, exclusions, incidents)
+                     if f is not None)  # fmt: skip
         srcs = (*inp.sources, *srcs)
         cands = generate_candidates(
             inp.net, boundary=inp.demand.boundary, spacing_m=spacing_m, exclusions=exclusions,
@@ -154,13 +174,20 @@ def site_from_files(
             builder = requirement_builder(inp.net, objects, require, require_reinforce)
             srcs = (*srcs, *([Path(risk)] if str(risk).strip().lower() != "osm" else []))
         srun = site_stations(
-            inp.net, inp.demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
+            inp.net, demand, specs, cands, model=model, p=p, turnout_min=turnout_min,
             driving_min=driving_min, new_class=new_class, urban_edge=urban_edge,
             time_limit=time_limit, barriers=barriers, progress=progress,
             within_barrier_zones=barrier_zones, barrier_rule=barrier_rule, tie_break=tie_break,
             zone_loss=zone_loss, meta={"title": f"{title} siting 选址", "synthetic": inp.synthetic},
             requirements=builder,
+            busy_fraction=q, mexclp_variant=mexclp_variant,
         )  # fmt: skip
+        if calls is not None or population is not None:
+            figs = dfig.demand_figures(inp.net, demand, srun.run, calls,
+                                       period_hours=period_hours, job_min=job_min)  # fmt: skip
+            srun = dataclasses.replace(srun, figures=figs)
+            if calls is not None:
+                srun.run.layers.incidents = calls.to_frame()
         paths = write_site(srun, rf.staging, title=title, html=html, inputs=srcs, lang=lang,
                            output_datum=output_datum, tiles=tiles)  # fmt: skip
         if objects is not None:

@@ -19,6 +19,10 @@ including 1 minute of turnout, 建标152-2017). Models (``model=``):
     ``p`` new stations maximising twice-covered weight among maximal single cover.
 ``pmedian`` / ``pcenter``
     ``p`` new stations minimising the weighted total / the largest travel time to cells.
+``mexclp``
+    ``p`` new stations maximising the expected covered weight when stations are busy a share
+    ``busy_fraction`` of the time (Daskin 1983; ``mexclp_variant="hypercube"``: Batta, Dolan &
+    Krishnamurthy 1989), see :mod:`firecover.siting.mexclp`.
 ``area``
     The standard itself as a constraint: every coverable cell is assigned to one open station
     that reaches it within budget and each station's assigned area stays within its class limit
@@ -57,8 +61,8 @@ __all__ = ["MODELS", "SiteProblem", "SitingRun", "build_problem", "site_stations
 log = logging.getLogger(__name__)
 
 #: The siting models ``site_stations`` accepts.
-MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area")
-_NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup"})
+MODELS = ("lscp", "mclp", "pmedian", "pcenter", "backup", "area", "mexclp")
+_NEED_P = frozenset({"mclp", "pmedian", "pcenter", "backup", "mexclp"})
 _COST_MODELS = frozenset({"pmedian", "pcenter"})
 #: Models with a tie-break among optima (``tie_break="time"``).
 TIE_MODELS = frozenset({"lscp", "mclp", "backup"})
@@ -175,6 +179,7 @@ class SitingRun:
     rows: IntArray
     stats: dict[str, float] = field(default_factory=dict)
     zones: Any = None  # the search_zones layer (GeoDataFrame), firecover.site.zones
+    figures: dict[str, Any] | None = None  # incidents / busy / population, site.demand_figures
 
     @property
     def uncoverable_km2(self) -> float:
@@ -332,6 +337,7 @@ def check_p(model: str, p: int | None) -> None:
 def solve_problem(
     problem: SiteProblem, model: str, p: int | None = None, *, time_limit: float | None = None,
     split: bool = False, tie_break: str | None = None, requirements: Sequence[Any] = (),
+    busy_fraction: float | None = None, mexclp_variant: str = "independent",
 ) -> tuple[siting.SitingResult, IntArray]:  # fmt: skip
     """Solve ``model`` on ``problem`` with the existing stations fixed.
 
@@ -366,6 +372,12 @@ def solve_problem(
                            **tie), rows  # fmt: skip
     if model == "backup":
         return siting.backup_coverage(cov, w, int(p or 0), fixed=fixed, **tie), rows
+    if model == "mexclp":
+        if busy_fraction is None:
+            raise DataFormatError("model mexclp needs the busy fraction: give --busy-fraction Q "
+                                  "or --incidents FILE")  # fmt: skip
+        return siting.mexclp(cov, w, int(p or 0), busy_fraction, fixed=fixed,
+                             time_limit=time_limit, variant=mexclp_variant), rows  # fmt: skip
     if model == "area":
         zones = None if problem.zones is None else (problem.zones[0][rows], problem.zones[1])
         res = siting.area_limited(cov, problem.area[rows], problem.limits, p=p, fixed=fixed,
@@ -425,6 +437,8 @@ def site_stations(
     tie_break: str | None = None,
     zone_loss: float | None = None,
     requirements: Callable[[SiteProblem], Sequence[Any]] | None = None,
+    busy_fraction: float | None = None,
+    mexclp_variant: str = "independent",
 ) -> SitingRun:
     """Pick new station sites on the network and analyse the resulting station set.
 
@@ -444,6 +458,8 @@ def site_stations(
         ``requirements(problem)`` → hard rows (:class:`firecover.siting.requirements.Requirement`)
         for ``lscp`` / ``mclp`` (:func:`firecover.site.risk_site.requirement_builder`); no
         search zones and no tie-break then.
+    busy_fraction, mexclp_variant : float, str
+        MEXCLP: the system busy fraction ``q`` and ``"independent"`` or ``"hypercube"``.
     Other parameters are as in :func:`build_problem` and :func:`firecover.analysis.analyse`.
 
     Raises
@@ -463,7 +479,8 @@ def site_stations(
     )  # fmt: skip
     reqs = requirements(problem) if requirements is not None else []  # site --risk --require
     result, rows = solve_problem(problem, model, p, time_limit=time_limit, split=split,
-                                 tie_break=tie, requirements=reqs)  # fmt: skip
+                                 tie_break=tie, requirements=reqs, busy_fraction=busy_fraction,
+                                 mexclp_variant=mexclp_variant)  # fmt: skip
     if result.status == "infeasible":
         raise InfeasibleModelError(
             f"the {model} model has no solution with these candidates; add candidate sites, "
@@ -479,7 +496,8 @@ def site_stations(
     log.info("%s: %d new station(s), objective %.6g (%s)", model, len(chosen), result.objective,
              result.status)  # fmt: skip
     zones = None
-    if model != "pcenter" and result.new_sites.size and not reqs:  # zones ignore requirements
+    # zones ignore requirements; mexclp: no zones yet
+    if model not in ("pcenter", "mexclp") and result.new_sites.size and not reqs:
         from firecover.site.zones import site_zones, zone_layer
 
         zones = zone_layer(problem, site_zones(problem, "area" if model == "area" else model,

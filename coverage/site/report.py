@@ -29,6 +29,7 @@ _OBJECTIVE = {
     "pmedian": "weighted total driving seconds 加权总行车时间 (s)",
     "pcenter": "largest driving time 最大行车时间 (s)",
     "area": "new stations 新增站数 (or assigned area 分配面积 km² with --p)",
+    "mexclp": "expected covered weight 期望覆盖权重 (a busy station's cover discounted)",
 }
 
 
@@ -121,8 +122,33 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
             res.stats, "time" if "weighted_time_s" in res.stats else None
         ),
         "search_zones": zones_summary(srun.zones),
+        **_demand_keys(srun),
         "firecover_version": __version__,
     }
+
+
+def _demand_keys(srun: SitingRun) -> dict[str, Any]:
+    """``incidents`` / ``busy`` / ``population`` (:mod:`firecover.site.demand_figures`) and,
+    for MEXCLP, the busy fraction and variant it used."""
+    keys = dict(srun.figures or {})
+    if srun.model == "mexclp":
+        st = srun.result.stats
+        keys["mexclp"] = {"busy_fraction": st.get("q"),
+                          "variant": "hypercube" if st.get("hypercube") else "independent",
+                          "covered_weight": st.get("covered_weight")}  # fmt: skip
+    return keys
+
+
+def _mexclp_line(d: dict[str, Any]) -> list[str]:
+    m = d.get("mexclp")
+    if not m:
+        return []
+    how = ("hypercube-corrected 超立方修正 (Batta, Dolan & Krishnamurthy 1989)"
+           if m["variant"] == "hypercube" else
+           "stations busy independently 各站忙碌相互独立 (Daskin 1983)")  # fmt: skip
+    return [f"- Expected coverage 期望覆盖 (MEXCLP): busy fraction 忙碌率 q = "
+            f"{m['busy_fraction']:.3f}, {how}; plain cover 不计忙碌的覆盖权重 "
+            f"{m['covered_weight']:.6g}"]  # fmt: skip
 
 
 def summary_json(srun: SitingRun) -> str:
@@ -180,6 +206,7 @@ def _site_markdown(srun: SitingRun, *, title: str) -> str:
         f"候选; {d['cells']} demand cells 需求单元 over {d['area_km2']} km²",
         "- Unreachable by any site within budget 任何站点都无法按时到达: "
         f"{d['uncoverable_km2']} km²",
+        *_mexclp_line(d),
         "",
         *_site_rows(d),
         "",
@@ -207,6 +234,10 @@ def _site_markdown(srun: SitingRun, *, title: str) -> str:
     runs = [("Before 现状", srun.baseline)] if srun.baseline is not None else []
     runs.append(("After 新增后", srun.run))
     body = coverage_markdown(runs, title=f"{title}: coverage 覆盖")
+    from firecover.outputs.glossary import glossary
+    from firecover.site.demand_figures import demand_markdown
+
+    lines += demand_markdown(srun.figures, glossary("both"))
     return "\n".join(lines) + "\n#" + body
 
 

@@ -27,9 +27,19 @@ from .api import (
     pmedian,
 )
 from .area_api import area_limited, check_area_assignment, evaluate_area, restrict_to_zones
+from .mexclp import (
+    MEXCLP_VARIANTS,
+    evaluate_mexclp,
+    expected_cover,
+    expected_coverage,
+    hypercube_correction,
+    level_values,
+    mexclp,
+)
 from .requirements import Requirement, check_requirements, required_cover
 
 __all__ = [
+    "MEXCLP_VARIANTS",
     "Requirement",
     "SitingResult",
     "area_limited",
@@ -41,10 +51,16 @@ __all__ = [
     "evaluate_backup",
     "evaluate_lscp",
     "evaluate_mclp",
+    "evaluate_mexclp",
     "evaluate_pcenter",
     "evaluate_pmedian",
+    "expected_cover",
+    "expected_coverage",
+    "hypercube_correction",
+    "level_values",
     "lscp",
     "mclp",
+    "mexclp",
     "pcenter",
     "pmedian",
     "required_cover",

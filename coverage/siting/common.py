@@ -23,7 +23,7 @@ from firecover.siting.reduce import BoolArray, IntArray, as_coverage, describe_r
 log = logging.getLogger(__name__)
 
 OBJECTIVE_RTOL = 1e-6
-_MAXIMISE = frozenset({"mclp", "backup", "area_max"})
+_MAXIMISE = frozenset({"mclp", "backup", "area_max", "mexclp"})
 
 
 @dataclass(frozen=True)
