@@ -1,0 +1,433 @@
+"""One A3 page of the atlas: the overview map, or the map of one station district.
+
+Page layout (A3 landscape, 420 × 297 mm): the map on the left at a round scale 1:N
+(:func:`~firecover.outputs.scalebar.fit_view`), a column on the right with the title block,
+the legend and (district pages) a locator map. Map layers are drawn by the PNG map's layer
+code (:mod:`firecover.outputs.map_layers`); labels are placed by
+:func:`~firecover.outputs.atlas_labels.place_labels`. Area fills, roads, gaps and outlines
+(everything below ``zorder`` :data:`RASTER_BELOW`) are rasterised at the page's dpi; the
+boundary, stations, labels, scale bar and text stay vector, so they print sharp and the text
+layer holds every name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from firecover._display import at_most, pct
+from firecover._version import __version__
+from firecover.outputs.atlas_labels import place_labels
+from firecover.outputs.glossary import Glossary
+from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
+from firecover.outputs.map_layers import (
+    _HALO,
+    _at_budget,
+    _draw_barriers,
+    _draw_gaps,
+    _draw_jurisdictions,
+    _draw_roads,
+    _draw_stations,
+    _isna,
+    _Legend,
+)
+from firecover.outputs.maps import _north_arrow, station_colours
+from firecover.outputs.scalebar import (
+    draw_scale_bar,
+    fit_view,
+    metres_per_unit,
+    ratio_text,
+    view_ratio,
+)
+from firecover.outputs.text import wrap_display
+
+__all__ = ["A3_LANDSCAPE_IN", "RASTER_BELOW", "AtlasContext", "district_page", "overview_page"]
+
+#: A3 landscape in inches (420 × 297 mm).
+A3_LANDSCAPE_IN: tuple[float, float] = (420 / 25.4, 297 / 25.4)
+#: Artists below this zorder are rasterised in the PDF (fills, roads, outlines, gaps).
+RASTER_BELOW = 5.9
+_M, _COL_W = 0.45, 4.2  # page margin, right column width (inches)
+_FOCUS = "#0d47a1"
+_OWN_REACH = "#1b5e20"
+_COLUMN_CHARS = 44  # display width of a title-block line at 9 pt in the column
+
+
+@dataclass
+class AtlasContext:
+    """What every page of one atlas shares.
+
+    Attributes
+    ----------
+    layers : CoverageLayers
+    g : Glossary
+    bold : str
+        Font weight for bold text (``"normal"`` when the CJK family has no bold face).
+    plan : str
+        The plan's name for the title block.
+    total_pages : int
+    reasons : dict of str to list of str
+        Station → its check's reasons (``"中文 / English"`` each); without an entry the
+        layer's joined ``reasons`` string is shown.
+    colours : dict of str to str
+        Station → district colour (the PNG map's palette).
+    """
+
+    layers: CoverageLayers
+    g: Glossary
+    bold: str
+    plan: str
+    total_pages: int
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    colours: dict[str, str] = field(default_factory=dict)
+    _outline: Any = None
+
+    def __post_init__(self) -> None:
+        jur = self.layers.jurisdictions
+        names = jur["station"] if self.layers.has("jurisdictions") else self.layers.stations.get(
+            "name", [])  # fmt: skip
+        self.colours = station_colours(names)
+
+    @property
+    def mpu(self) -> float:
+        """Metres per CRS unit."""
+        return metres_per_unit(self.layers.crs)
+
+    @property
+    def budget(self) -> str:
+        """The response budget in minutes, as shown (``"5"``)."""
+        return f"{self.layers.meta.response_min:g}"
+
+    def outline(self) -> gpd.GeoDataFrame:
+        """The jurisdictions simplified for the locator maps (computed once)."""
+        if self._outline is None:
+            jur = self.layers.jurisdictions
+            minx, miny, maxx, maxy = self.layers.total_bounds()
+            tol = max(maxx - minx, maxy - miny) / 600.0
+            self._outline = jur.assign(geometry=jur.geometry.simplify(tol))
+        return self._outline
+
+
+def _page(ctx: AtlasContext) -> tuple[Figure, Axes, Axes]:
+    w, h = A3_LANDSCAPE_IN
+    fig = Figure(figsize=(w, h), facecolor="white")
+    map_w, map_h = w - 3 * _M - _COL_W, h - 2 * _M - 0.25
+    ax = fig.add_axes((_M / w, (_M + 0.25) / h, map_w / w, map_h / h))
+    col = fig.add_axes(((2 * _M + map_w) / w, (_M + 0.25) / h, _COL_W / w, map_h / h))
+    for a in (ax, col):
+        a.set_xticks([])
+        a.set_yticks([])
+    ax.set_facecolor("#fafafa")
+    col.axis("off")
+    ax.set_rasterization_zorder(RASTER_BELOW)
+    FigureCanvasAgg(fig)  # text extents for the label placement
+    return fig, ax, col
+
+
+def _clip(frame: gpd.GeoDataFrame | None, box: tuple[float, float, float, float]) -> Any:
+    """Rows of ``frame`` whose geometry meets the view box (spatial index)."""
+    if frame is None or not len(frame):
+        return frame
+    idx = frame.sindex.query(shapely.box(*box), predicate="intersects")
+    return frame.iloc[np.sort(idx)]
+
+
+def _view(ax: Axes) -> tuple[float, float, float, float]:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return x0, y0, x1, y1
+
+
+def _base(ax: Axes, ctx: AtlasContext, legend: _Legend) -> None:
+    """Districts, barriers, roads, gaps and the boundary inside the view."""
+    layers, box = ctx.layers, _view(ax)
+    if layers.has("jurisdictions"):
+        _draw_jurisdictions(ax, _clip(layers.jurisdictions, box), ctx.colours, legend, None,
+                            labels=False)  # fmt: skip
+    if layers.barriers is not None:
+        bar = _clip(layers.barriers, box)
+        if len(bar):
+            _draw_barriers(ax, bar, legend)
+    if layers.has("roads"):
+        roads = _clip(layers.roads, box)
+        if len(roads):
+            _draw_roads(ax, roads, legend)
+    if layers.has("gaps"):
+        gaps = _clip(layers.gaps, box)
+        if len(gaps):
+            _draw_gaps(ax, gaps, ctx.budget, legend)
+    if layers.boundary is not None:
+        layers.boundary.boundary.plot(ax=ax, color="black", linewidth=1.8,
+                                      linestyle=(0, (8, 3, 2, 3)), zorder=6)  # fmt: skip
+        legend.add(Line2D([], [], color="black", lw=1.8, ls=(0, (8, 3, 2, 3))), "boundary")
+
+
+def _stations_in(ctx: AtlasContext, box: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    st = ctx.layers.stations
+    if not ctx.layers.has("stations"):
+        return st
+    x0, y0, x1, y1 = box
+    inside = st.geometry.x.between(x0, x1) & st.geometry.y.between(y0, y1)
+    return st[inside.to_numpy()]
+
+
+def _frame_text(fig: Figure, ax: Axes, ctx: AtlasContext, n: int, legend: _Legend) -> None:
+    """Scale bar, north arrow, synthetic stamp and the page footer."""
+    g, meta = ctx.g, ctx.layers.meta
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ratio = view_ratio(ax, ctx.mpu)
+    draw_scale_bar(ax, ctx.mpu, caption=g("atlas_scale", ratio=ratio_text(ratio)))
+    _north_arrow(ax, ctx.bold)
+    if meta.synthetic:
+        stamp = SYNTHETIC_LABEL if g.chinese else SYNTHETIC_LABEL.split(" — ")[0]
+        ax.text(0.5, 0.985, stamp, transform=ax.transAxes, ha="center", va="top", fontsize=12,
+                fontweight=ctx.bold, color="#b71c1c", zorder=12,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "alpha": 0.9,
+                      "edgecolor": "#b71c1c", "linewidth": 1.5})  # fmt: skip
+    w, h = fig.get_size_inches()
+    fig.text(_M / w, 0.22 / h, g("footer", crs=meta.crs, version=__version__), fontsize=7,
+             color="#616161", ha="left", va="bottom")  # fmt: skip
+    fig.text(1 - _M / w, 0.22 / h, g("atlas_pages", n=n, total=ctx.total_pages), fontsize=8,
+             color="#212121", ha="right", va="bottom")  # fmt: skip
+
+
+def _block(col: Axes, title: str, rows: list[tuple[str, str]], ctx: AtlasContext,
+           top: float = 1.0) -> float:  # fmt: skip
+    """The title block: a bold title, then ``label: value`` rows; returns the y below it."""
+    col.text(0.0, top, title, transform=col.transAxes, ha="left", va="top", fontsize=15,
+             fontweight=ctx.bold)  # fmt: skip
+    y = top - 0.055
+    for label, value in rows:
+        lines = wrap_display(f"{label}：{value}" if ctx.g.chinese else f"{label}: {value}",
+                             _COLUMN_CHARS)  # fmt: skip
+        red = value.startswith(ctx.g("fail"))
+        col.text(0.0, y, "\n".join(lines), transform=col.transAxes, ha="left", va="top",
+                 fontsize=9, linespacing=1.45, color="#b71c1c" if red else "#212121",
+                 fontweight=ctx.bold if red else "normal")  # fmt: skip
+        y -= 0.026 * len(lines) + 0.008
+    col.plot([0, 1], [y + 0.004, y + 0.004], transform=col.transAxes, color="#9e9e9e", lw=0.6)
+    return y - 0.012
+
+
+def _legend(col: Axes, legend: _Legend, top: float) -> None:
+    seen: dict[str, Any] = {}
+    for handle, text in legend.items:
+        seen.setdefault(text, handle)
+    col.legend(list(seen.values()), list(seen.keys()), loc="upper left", ncol=2,
+               bbox_to_anchor=(0.0, top), frameon=False, fontsize=8, title=legend.text("legend"),
+               title_fontsize=10, alignment="left", borderaxespad=0.0, labelspacing=0.55,
+               handlelength=2.0, columnspacing=1.0)  # fmt: skip
+
+
+def _common_rows(ctx: AtlasContext) -> list[tuple[str, str]]:
+    g, meta = ctx.g, ctx.layers.meta
+    budget = g("budget_short", total=meta.response_min, turnout=meta.turnout_min,
+               driving=meta.driving_min)  # fmt: skip
+    title = meta.title_zh if g.lang == "zh" and meta.title_zh else (
+        meta.title if g.lang == "en" else meta.display_title())  # fmt: skip
+    rows = [(g("cover_district"), title), (g("cover_plan"), ctx.plan)]
+    if meta.year is not None:
+        rows.append((g("atlas_year"), str(meta.year)))
+    rows.append((g("response_budget"), budget))
+    return rows
+
+
+def _station_labels(ax: Axes, ctx: AtlasContext, stations: gpd.GeoDataFrame,
+                    focus: str | None, extra: list[tuple[float, float, str]],
+                    markers: list[Any]) -> None:  # fmt: skip
+    """Station names (the focus station first and larger) and ``extra`` district names."""
+    xs = list(stations.geometry.x)
+    ys = list(stations.geometry.y)
+    names = list(stations["name"].astype(str))
+    prio = [2.0 if n == focus else 1.0 for n in names]
+    sizes = [11.0 if n == focus else 8.5 for n in names]
+    for x, y, text in extra:
+        xs.append(x)
+        ys.append(y)
+        names.append(text)
+        prio.append(0.0)
+        sizes.append(7.5)
+    place_labels(ax, xs, ys, names, priority=prio, sizes=sizes, colour="#b71c1c",
+                 marker_pt=6.0 if markers else 0.0, offset_pt=12.0, fontweight=ctx.bold, zorder=9,
+                 path_effects=_HALO)  # fmt: skip
+
+
+def _markers(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> list[Any]:
+    """Draw the station markers (the PNG map's symbols); return their collections."""
+    before = len(ax.collections)
+    _draw_stations(ax, stations, legend, labels=False)
+    return list(ax.collections[before:])
+
+
+def overview_page(ctx: AtlasContext, index: list[tuple[int, str]]) -> Figure:
+    """Page 1: the whole planning area, every district and station, and the page index."""
+    fig, ax, col = _page(ctx)
+    layers, g = ctx.layers, ctx.g
+    legend = _Legend(g, ctx.bold)
+    minx, miny, maxx, maxy = layers.total_bounds()
+    pad = 0.01 * max(maxx - minx, maxy - miny, 1.0)
+    fit_view(ax, (minx - pad, miny - pad, maxx + pad, maxy + pad), ctx.mpu)
+    _base(ax, ctx, legend)
+    areas = layers.service_areas
+    if layers.has("service_areas"):
+        union = _at_budget(areas, layers.meta.response_min)
+        union = union[union["station"].astype(str) == "(all)"]
+        if len(union):
+            union.boundary.plot(ax=ax, color=_OWN_REACH, linewidth=1.4, zorder=4.5)
+            legend.add(Line2D([], [], color=_OWN_REACH, lw=1.4), "reached", budget=ctx.budget)
+    stations = _stations_in(ctx, _view(ax))
+    if len(stations):
+        _station_labels(ax, ctx, stations, None, [], _markers(ax, stations, legend))
+    _frame_text(fig, ax, ctx, 1, legend)
+    rows = _common_rows(ctx)
+    if layers.has("jurisdictions"):
+        ok = int(layers.jurisdictions["compliant"].fillna(False).astype(bool).sum())
+        rows.append((g("compliant_districts"), f"{ok} / {len(layers.jurisdictions)}"))
+    if layers.has("gaps"):
+        gap = float(layers.gaps["area_km2"].astype(float).sum())
+        rows.append((g("map_gaps"), g("gap_parts", km2=gap, n=len(layers.gaps))))
+    y = _block(col, g("atlas_title") + " · " + g("overview"), rows, ctx)
+    _legend(col, legend, y)
+    _index(col, index, ctx)
+    return fig
+
+
+def _index(col: Axes, index: list[tuple[int, str]], ctx: AtlasContext) -> None:
+    """The page index at the bottom of the column, in two columns when long."""
+    if not index:
+        return
+    per = 26 if len(index) > 26 else len(index)
+    fs = 8.0 if len(index) <= 52 else 6.5
+    chunks = [index[i : i + per] for i in range(0, len(index), per)][:3]
+    col.text(0.0, 0.43, ctx.g("atlas_index"), transform=col.transAxes, ha="left", va="top",
+             fontsize=10, fontweight=ctx.bold)  # fmt: skip
+    for k, chunk in enumerate(chunks):
+        text = "\n".join(f"{n:>3}  {name}" for n, name in chunk)
+        col.text(k / max(len(chunks), 2), 0.405, text, transform=col.transAxes, ha="left",
+                 va="top", fontsize=fs, linespacing=1.35)  # fmt: skip
+
+
+def _district_rows(ctx: AtlasContext, row: Any, station: Any) -> list[tuple[str, str]]:
+    g = ctx.g
+    rows = _common_rows(ctx)
+    name = str(row["station"])
+    rows.append((g("atlas_station"), name))
+    rows.append((g("atlas_class"), g.value(str(row["class_key"]))))
+    if station is not None:
+        status = g.value(str(station["status"]))
+        year = station.get("year")
+        rows.append((g("atlas_status"), status if _isna(year) else
+                     g("atlas_built", status=status, year=int(year))))  # fmt: skip
+    limit = None if _isna(row["limit_km2"]) else float(row["limit_km2"])
+    area = float(row["area_km2"])
+    rows.append((g("atlas_area"), g("atlas_area_value", area=at_most(area, limit),
+                                    limit=g("atlas_no_limit") if limit is None
+                                    else f"{limit:g}")))  # fmt: skip
+    slowest = float(row["max_arrival_min"]) if not _isna(row["max_arrival_min"]) else None
+    rows.append((g("atlas_slowest"), g("atlas_minutes", min=at_most(
+        slowest, ctx.layers.meta.response_min))))  # fmt: skip
+    share = float(row["reached_share"]) if not _isna(row["reached_share"]) else float("nan")
+    rows.append((g("atlas_reached", budget=ctx.budget), pct(share)))
+    ok = bool(row["compliant"]) if not _isna(row["compliant"]) else True
+    rows.append((g("atlas_verdict"), g("pass") if ok else g("fail")))
+    given = ctx.reasons.get(name)
+    if given is None:  # the layer's one "; "-joined string
+        given = [] if _isna(row["reasons"]) or not str(row["reasons"]) else [str(row["reasons"])]
+    if not ok and given:
+        rows.append((g("atlas_reasons"), "; ".join(g.message(r) for r in given)))
+    return rows
+
+
+def _veil(ax: Axes, geom: Any) -> None:
+    """Whiten everything outside the focus district a little (neighbours stay readable)."""
+    outside = shapely.box(*_view(ax)).difference(geom)
+    if not outside.is_empty:
+        gpd.GeoSeries([outside]).plot(ax=ax, facecolor="white", edgecolor="none", alpha=0.45,
+                                      zorder=1.2)  # fmt: skip
+
+
+def _neighbour_labels(ctx: AtlasContext, ax: Axes, focus: str,
+                      shown: set[str]) -> list[tuple[float, float, str]]:  # fmt: skip
+    """Labels for neighbouring districts whose station is off the page."""
+    view = shapely.box(*_view(ax))
+    out = []
+    for _, r in _clip(ctx.layers.jurisdictions, _view(ax)).iterrows():
+        name = str(r["station"])
+        if name == focus or name in shown:
+            continue
+        part = r.geometry.intersection(view)
+        if part.is_empty or part.area < 0.002 * view.area:
+            continue
+        p = part.representative_point()
+        out.append((p.x, p.y, ctx.g("atlas_towards", station=name)))
+    return out
+
+
+def _locator(fig: Figure, col: Axes, ctx: AtlasContext, focus: str) -> None:
+    box = col.get_position()
+    loc = fig.add_axes((box.x0, box.y0, box.width, box.height * 0.26))
+    loc.set_xticks([])
+    loc.set_yticks([])
+    loc.set_rasterization_zorder(RASTER_BELOW)
+    out = ctx.outline()
+    out.plot(ax=loc, facecolor="#eceff1", edgecolor="#90a4ae", linewidth=0.3, zorder=1)
+    out[out["station"].astype(str) == focus].plot(ax=loc, facecolor=_FOCUS, edgecolor=_FOCUS,
+                                                  linewidth=0.6, zorder=2)  # fmt: skip
+    if ctx.layers.boundary is not None:
+        ctx.layers.boundary.boundary.plot(ax=loc, color="black", linewidth=0.6, zorder=3)
+    loc.set_aspect("equal", adjustable="datalim")
+    loc.set_xlabel("")
+    loc.set_ylabel("")
+    loc.set_title(ctx.g("atlas_locator"), fontsize=8.5, loc="left")
+
+
+def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
+    """Page ``n``: the district of the jurisdictions row ``row`` and its surroundings."""
+    fig, ax, col = _page(ctx)
+    layers, g = ctx.layers, ctx.g
+    focus = str(row["station"])
+    legend = _Legend(g, ctx.bold)
+    minx, miny, maxx, maxy = row.geometry.bounds
+    span = max(maxx - minx, maxy - miny, 1500.0 / ctx.mpu)
+    pad = 0.18 * span
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half = span / 2 + pad
+    fit_view(ax, (min(minx, cx - half) - pad / 4, min(miny, cy - half) - pad / 4,
+                  max(maxx, cx + half) + pad / 4, max(maxy, cy + half) + pad / 4),
+             ctx.mpu)  # fmt: skip
+    _base(ax, ctx, legend)
+    _veil(ax, row.geometry)
+    gpd.GeoSeries([row.geometry]).boundary.plot(ax=ax, color=_FOCUS, linewidth=2.6, zorder=5.0)
+    legend.items.insert(0, (Patch(facecolor="none", edgecolor=_FOCUS, lw=2.6), g("atlas_focus")))
+    if layers.has("service_areas"):
+        areas = _at_budget(layers.service_areas, layers.meta.response_min)
+        own = areas[areas["station"].astype(str) == focus]
+        if len(own):
+            own.boundary.plot(ax=ax, color=_OWN_REACH, linewidth=1.6, linestyle="--", zorder=4.6)
+            legend.add(Line2D([], [], color=_OWN_REACH, lw=1.6, ls="--"), "atlas_own_reach",
+                       budget=ctx.budget)  # fmt: skip
+    stations = _stations_in(ctx, _view(ax))
+    own_station, markers = None, []
+    if len(stations):
+        markers = _markers(ax, stations, legend)
+        mine = stations[stations["name"].astype(str) == focus]
+        own_station = mine.iloc[0] if len(mine) else None
+    shown = set(stations["name"].astype(str)) if len(stations) else set()
+    _station_labels(ax, ctx, stations, focus, _neighbour_labels(ctx, ax, focus, shown),
+                    markers)  # fmt: skip
+    _frame_text(fig, ax, ctx, n, legend)
+    y = _block(col, g("district_page", station=focus), _district_rows(ctx, row, own_station), ctx)
+    _legend(col, legend, y)
+    if layers.has("jurisdictions"):
+        _locator(fig, col, ctx, focus)
+    return fig
+
