@@ -3,7 +3,7 @@
 Pages (A3 landscape, :mod:`firecover.outputs.atlas_page`): page 1 is the whole planning area
 with every district, station, gap and barrier and a page index; then one page per row of the
 ``jurisdictions`` layer (its station's district, that station's own 5-minute reach, gaps,
-neighbouring stations and districts, barriers), ordered by station name. Every page has a
+neighbouring stations and districts, barriers), in the order of the stations in the run. Every page has a
 title block, a scale bar at a round scale 1:N and a north arrow; labels are placed by
 adjustText and never overlap (:mod:`firecover.outputs.atlas_labels`).
 
@@ -55,6 +55,7 @@ def render_atlas(
     dpi: int = ATLAS_DPI,
     inputs: Iterable[str | os.PathLike[str]] = (),
     reasons: Mapping[str, Sequence[str]] | None = None,
+    note: str = "",
 ) -> Path:
     """Write the atlas of ``layers`` to a multi-page PDF, atomically.
 
@@ -74,6 +75,8 @@ def render_atlas(
         Input files; writing over one of them is refused.
     reasons : mapping of str to sequence of str, optional
         Each station's check reasons (``"中文 / English"``); default the layer's joined string.
+    note : str
+        A line for the overview page's title block (e.g. which plan year is drawn).
 
     Returns
     -------
@@ -90,15 +93,14 @@ def render_atlas(
                           "pdf.fonttype": 42, "pdf.compression": 9,
                           "agg.path.chunksize": 20000}  # fmt: skip
     jur = layers.jurisdictions
-    rows = (jur.assign(_key=jur["station"].astype(str)).sort_values("_key", kind="stable")
-            if layers.has("jurisdictions") else jur)  # fmt: skip
+    rows = jur  # the stations' own order (the scenario's, as in the report's tables)
     total = atlas_pages(layers)
     start = time.perf_counter()
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         ctx = AtlasContext(layers, g, _fonts.bold_weight(), plan, total,
-                           {k: list(v) for k, v in (reasons or {}).items()})
+                           {k: list(v) for k, v in (reasons or {}).items()}, note)
         index = [(i + 2, str(r["station"])) for i, (_, r) in enumerate(rows.iterrows())]
         with atomic_path(dest) as tmp:
             with PdfPages(tmp, metadata=_metadata(layers, g("atlas_title"), plan)) as pdf:

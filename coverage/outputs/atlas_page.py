@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -30,7 +29,6 @@ from firecover.outputs.atlas_labels import place_labels
 from firecover.outputs.glossary import Glossary
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers
 from firecover.outputs.map_layers import (
-    _HALO,
     _at_budget,
     _draw_barriers,
     _draw_gaps,
@@ -40,8 +38,9 @@ from firecover.outputs.map_layers import (
     _isna,
     _Legend,
 )
-from firecover.outputs.maps import _north_arrow, station_colours
+from firecover.outputs.maps import station_colours
 from firecover.outputs.scalebar import (
+    draw_north_arrow,
     draw_scale_bar,
     fit_view,
     metres_per_unit,
@@ -59,6 +58,10 @@ RASTER_BELOW = 5.9
 _M, _COL_W = 0.45, 4.2  # page margin, right column width (inches)
 _FOCUS = "#0d47a1"
 _OWN_REACH = "#1b5e20"
+#: A white box behind labels instead of the PNG's stroke halo: matplotlib draws text with
+#: path effects as outlines, which would leave the names out of the PDF's text layer.
+_LABEL_BOX: dict[str, Any] = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.8,
+                              "edgecolor": "none"}  # fmt: skip
 _COLUMN_CHARS = 44  # display width of a title-block line at 9 pt in the column
 
 
@@ -78,6 +81,8 @@ class AtlasContext:
     reasons : dict of str to list of str
         Station → its check's reasons (``"中文 / English"`` each); without an entry the
         layer's joined ``reasons`` string is shown.
+    note : str
+        A line for the overview's title block.
     colours : dict of str to str
         Station → district colour (the PNG map's palette).
     """
@@ -88,6 +93,7 @@ class AtlasContext:
     plan: str
     total_pages: int
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    note: str = ""
     colours: dict[str, str] = field(default_factory=dict)
     _outline: Any = None
 
@@ -129,7 +135,6 @@ def _page(ctx: AtlasContext) -> tuple[Figure, Axes, Axes]:
     ax.set_facecolor("#fafafa")
     col.axis("off")
     ax.set_rasterization_zorder(RASTER_BELOW)
-    FigureCanvasAgg(fig)  # text extents for the label placement
     return fig, ax, col
 
 
@@ -186,7 +191,7 @@ def _frame_text(fig: Figure, ax: Axes, ctx: AtlasContext, n: int, legend: _Legen
     ax.set_ylabel("")
     ratio = view_ratio(ax, ctx.mpu)
     draw_scale_bar(ax, ctx.mpu, caption=g("atlas_scale", ratio=ratio_text(ratio)))
-    _north_arrow(ax, ctx.bold)
+    draw_north_arrow(ax, ctx.bold)
     if meta.synthetic:
         stamp = SYNTHETIC_LABEL if g.chinese else SYNTHETIC_LABEL.split(" — ")[0]
         ax.text(0.5, 0.985, stamp, transform=ax.transAxes, ha="center", va="top", fontsize=12,
@@ -258,7 +263,7 @@ def _station_labels(ax: Axes, ctx: AtlasContext, stations: gpd.GeoDataFrame,
         sizes.append(7.5)
     place_labels(ax, xs, ys, names, priority=prio, sizes=sizes, colour="#b71c1c",
                  marker_pt=6.0 if markers else 0.0, offset_pt=12.0, fontweight=ctx.bold, zorder=9,
-                 path_effects=_HALO)  # fmt: skip
+                 bbox=_LABEL_BOX)  # fmt: skip
 
 
 def _markers(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> list[Any]:
@@ -285,8 +290,7 @@ def overview_page(ctx: AtlasContext, index: list[tuple[int, str]]) -> Figure:
             union.boundary.plot(ax=ax, color=_OWN_REACH, linewidth=1.4, zorder=4.5)
             legend.add(Line2D([], [], color=_OWN_REACH, lw=1.4), "reached", budget=ctx.budget)
     stations = _stations_in(ctx, _view(ax))
-    if len(stations):
-        _station_labels(ax, ctx, stations, None, [], _markers(ax, stations, legend))
+    markers = _markers(ax, stations, legend) if len(stations) else []
     _frame_text(fig, ax, ctx, 1, legend)
     rows = _common_rows(ctx)
     if layers.has("jurisdictions"):
@@ -295,9 +299,13 @@ def overview_page(ctx: AtlasContext, index: list[tuple[int, str]]) -> Figure:
     if layers.has("gaps"):
         gap = float(layers.gaps["area_km2"].astype(float).sum())
         rows.append((g("map_gaps"), g("gap_parts", km2=gap, n=len(layers.gaps))))
+    if ctx.note:
+        rows.append((g("notes_heading"), ctx.note))
     y = _block(col, g("atlas_title") + " · " + g("overview"), rows, ctx)
     _legend(col, legend, y)
     _index(col, index, ctx)
+    if len(stations):  # last (see district_page)
+        _station_labels(ax, ctx, stations, None, [], markers)
     return fig
 
 
@@ -421,13 +429,15 @@ def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
         markers = _markers(ax, stations, legend)
         mine = stations[stations["name"].astype(str) == focus]
         own_station = mine.iloc[0] if len(mine) else None
-    shown = set(stations["name"].astype(str)) if len(stations) else set()
-    _station_labels(ax, ctx, stations, focus, _neighbour_labels(ctx, ax, focus, shown),
-                    markers)  # fmt: skip
     _frame_text(fig, ax, ctx, n, legend)
     y = _block(col, g("district_page", station=focus), _district_rows(ctx, row, own_station), ctx)
     _legend(col, legend, y)
     if layers.has("jurisdictions"):
         _locator(fig, col, ctx, focus)
+    # last: the placement measures text on an Agg canvas, and geopandas redraws a figure
+    # with a real canvas after every layer it plots
+    shown = set(stations["name"].astype(str)) if len(stations) else set()
+    _station_labels(ax, ctx, stations, focus, _neighbour_labels(ctx, ax, focus, shown),
+                    markers)  # fmt: skip
     return fig
 

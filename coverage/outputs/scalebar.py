@@ -28,6 +28,7 @@ __all__ = [
     "INCH_M",
     "ScaleBar",
     "axes_size_in",
+    "draw_north_arrow",
     "draw_scale_bar",
     "fit_view",
     "metres_per_unit",
@@ -153,3 +154,15 @@ def draw_scale_bar(ax: Axes, mpu: float = 1.0, *, caption: str | None = None,
         ax.text(left, bottom + 2.2 * h, caption, ha="left", va="bottom", fontsize=fontsize,
                 zorder=11)  # fmt: skip
     return ScaleBar(length_m, length, view_ratio(ax, mpu), label)
+
+
+def draw_north_arrow(ax: Axes, bold: str = "bold") -> None:
+    """A north arrow in the upper right of ``ax`` (the CRS's grid north is up) with an "N"
+    written as text (no path effects: it stays in the PDF's text layer)."""
+    ax.annotate("", xy=(0.955, 0.95), xytext=(0.955, 0.87), xycoords="axes fraction",
+                arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9", "lw": 1.8,
+                            "color": "black"}, zorder=11)  # fmt: skip
+    ax.text(0.955, 0.86, "N", transform=ax.transAxes, ha="center", va="top", fontsize=11,
+            fontweight=bold, zorder=11,
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "alpha": 0.8,
+                  "edgecolor": "none"})  # fmt: skip
