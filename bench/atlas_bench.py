@@ -53,12 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     atlas_s = time.perf_counter() - t
     pages = atlas_pages(layers)
     mb = pdf.stat().st_size / 1e6
-    print(f"atlas ({args.case}, {len(layers.stations)} stations, {len(layers.roads):,} roads, "
-          f"{len(layers.gaps)} gaps; year {ev.final.year}); evaluation {eval_s:.1f} s")
-    print(f"  atlas.pdf: {pages} pages in {atlas_s:.1f} s = {atlas_s / pages:.2f} s/page; "
-          f"{mb:.1f} MB = {mb / pages * 1000:.0f} kB/page")
-    print(f"  side by side: map.png (one page of the same layers) {png_s:.1f} s, "
-          f"{(out / 'map.png').stat().st_size / 1e6:.1f} MB")
+    print(
+        f"atlas ({args.case}, {len(layers.stations)} stations, {len(layers.roads):,} roads, "
+        f"{len(layers.gaps)} gaps; year {ev.final.year}); evaluation {eval_s:.1f} s"
+    )
+    print(
+        f"  atlas.pdf: {pages} pages in {atlas_s:.1f} s = {atlas_s / pages:.2f} s/page; "
+        f"{mb:.1f} MB = {mb / pages * 1000:.0f} kB/page"
+    )
+    print(
+        f"  side by side: map.png (one page of the same layers) {png_s:.1f} s, "
+        f"{(out / 'map.png').stat().st_size / 1e6:.1f} MB"
+    )
     if args.pages is not None and shutil.which("pdftoppm"):
         args.pages.mkdir(parents=True, exist_ok=True)
         subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "3", "-png", str(pdf),

@@ -61,8 +61,8 @@ def map_lang_option(f: Any) -> Any:
     )(f)  # fmt: skip
 
 
-def chosen_deliverables(value: str | None, *, no_docx: bool = False,
-                        no_xlsx: bool = False, no_atlas: bool = False) -> tuple[str, ...]:  # fmt: skip
+def chosen_deliverables(value: str | None, *, no_docx: bool = False, no_xlsx: bool = False,
+                        no_atlas: bool = False) -> tuple[str, ...]:  # fmt: skip
     """``--deliverables`` minus the ``--no-…`` switches."""
     which = parse_deliverables(value)
     drop = {name for name, off in (("docx", no_docx), ("xlsx", no_xlsx), ("atlas", no_atlas))

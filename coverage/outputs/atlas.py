@@ -2,8 +2,9 @@
 
 Pages (A3 landscape, :mod:`firecover.outputs.atlas_page`): page 1 is the whole planning area
 with every district, station, gap and barrier and a page index; then one page per row of the
-``jurisdictions`` layer (its station's district, that station's own 5-minute reach, gaps,
-neighbouring stations and districts, barriers), in the order of the stations in the run. Every page has a
+``jurisdictions`` layer (its station's district, that station's own 5-minute reach,
+gaps, neighbouring stations and districts, barriers), in the order of the stations in
+the run. Every page has a
 title block, a scale bar at a round scale 1:N and a north arrow; labels are placed by
 adjustText and never overlap (:mod:`firecover.outputs.atlas_labels`).
 
@@ -99,15 +100,22 @@ def render_atlas(
     with matplotlib.rc_context(cast(Any, rc)), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        ctx = AtlasContext(layers, g, _fonts.bold_weight(), plan, total,
-                           {k: list(v) for k, v in (reasons or {}).items()}, note)
+        ctx = AtlasContext(
+            layers,
+            g,
+            _fonts.bold_weight(),
+            plan,
+            total,
+            {k: list(v) for k, v in (reasons or {}).items()},
+            note,
+        )
         index = [(i + 2, str(r["station"])) for i, (_, r) in enumerate(rows.iterrows())]
-        with atomic_path(dest) as tmp:
-            with PdfPages(tmp, metadata=_metadata(layers, g("atlas_title"), plan)) as pdf:
-                pdf.savefig(overview_page(ctx, index), dpi=dpi, facecolor="white")
-                for n, (_, row) in enumerate(rows.iterrows(), start=2):
-                    pdf.savefig(district_page(ctx, row, n), dpi=dpi, facecolor="white")
-                    logger.debug("atlas page %d / %d: %s", n, total, row["station"])
+        meta = _metadata(layers, g("atlas_title"), plan)
+        with atomic_path(dest) as tmp, PdfPages(tmp, metadata=meta) as pdf:
+            pdf.savefig(overview_page(ctx, index), dpi=dpi, facecolor="white")
+            for n, (_, row) in enumerate(rows.iterrows(), start=2):
+                pdf.savefig(district_page(ctx, row, n), dpi=dpi, facecolor="white")
+                logger.debug("atlas page %d / %d: %s", n, total, row["station"])
     logger.info("wrote atlas %s (%d pages, %.1f s)", dest, total, time.perf_counter() - start)
     return dest
 

@@ -67,9 +67,10 @@ def _leaders(ax: Axes, texts: Sequence[Text], xs: Sequence[float], ys: Sequence[
         (ax_, ay_), (bx, by) = to_px((tx, ty)), to_px((x, y))
         if np.hypot(ax_ - bx, ay_ - by) * scale < min_pt:
             continue
-        ax.add_patch(FancyArrowPatch(posA=(tx, ty), posB=(x, y), patchA=t, arrowstyle="-",
-                                     color=colour, lw=0.5, shrinkA=1, shrinkB=3,
-                                     zorder=t.get_zorder() - 0.1))  # fmt: skip
+        line = FancyArrowPatch(posA=(tx, ty), posB=(x, y), patchA=t.get_bbox_patch(),
+                               arrowstyle="-", color=colour, lw=0.5, shrinkA=1, shrinkB=3,
+                               zorder=t.get_zorder() - 0.1)  # fmt: skip
+        ax.add_patch(line)
 
 
 def _marker_boxes(ax: Axes, xs: Sequence[float], ys: Sequence[float],
@@ -102,7 +103,7 @@ def overlapping_pairs(texts: Sequence[Text], renderer: Any,
     if not boxes:
         return []
     ext = np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes])
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for a in range(len(shown)):
         hit = ((ext[a + 1 :, 0] < ext[a, 2]) & (ext[a + 1 :, 2] > ext[a, 0])
                & (ext[a + 1 :, 1] < ext[a, 3]) & (ext[a + 1 :, 3] > ext[a, 1]))  # fmt: skip

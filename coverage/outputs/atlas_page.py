@@ -440,4 +440,3 @@ def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
     _station_labels(ax, ctx, stations, focus, _neighbour_labels(ctx, ax, focus, shown),
                     markers)  # fmt: skip
     return fig
-

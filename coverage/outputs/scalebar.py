@@ -6,10 +6,11 @@ A printed map at scale 1:N shows N metres of ground per metre of paper. For an a
 
     N = Δx · k / (w · 0.0254).
 
-:func:`round_ratio` picks the smallest round N (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10^j) that fits a region on
-the axes; :func:`fit_view` centres the view on the region at exactly that N. The scale bar
-(:func:`draw_scale_bar`) is :func:`~firecover.outputs.maps.nice_scale_length` metres long,
-drawn ``length_m / k`` CRS units wide, so on paper it is ``length_m / N`` metres.
+:func:`round_ratio` picks the smallest round N (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10^j)
+that fits a region on the axes; :func:`fit_view` centres the view on the region at exactly
+that N. The scale bar (:func:`draw_scale_bar`) is
+:func:`~firecover.outputs.maps.nice_scale_length` metres long, drawn ``length_m / k`` CRS
+units wide, so on paper it is ``length_m / N`` metres.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from pyproj import CRS
 
@@ -75,8 +77,8 @@ def metres_per_unit(crs: Any) -> float:
 
 def axes_size_in(ax: Axes) -> tuple[float, float]:
     """Width and height of ``ax`` on the page, inches."""
-    fig = ax.get_figure()
-    assert fig is not None
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
     box = ax.get_position()
     w_in, h_in = fig.get_size_inches()
     return float(box.width * w_in), float(box.height * h_in)

@@ -23,13 +23,16 @@ from tests.layer_data import NAMES, make_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 A3_PT = (420 / 25.4 * 72, 297 / 25.4 * 72)
-poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
-                             reason="poppler-utils (pdftotext, pdfinfo) not installed")  # fmt: skip
+poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+    reason="poppler-utils (pdftotext, pdfinfo) not installed",
+)
 
 
 def _info(pdf: Path) -> dict[str, str]:
     out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    return {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.stdout.splitlines())}
+    lines = (ln.partition(":") for ln in out.stdout.splitlines())
+    return {k.strip(): v.strip() for k, _, v in lines}
 
 
 def _page_text(pdf: Path, n: int) -> str:
@@ -65,13 +68,19 @@ def check_atlas(pdf: Path, stations: list[str], districts: int) -> None:
 def test_page_count_and_size_constants() -> None:
     layers = make_layers()
     assert atlas_pages(layers) == 1 + len(layers.jurisdictions) == 3
-    assert A3_LANDSCAPE_IN == pytest.approx((16.535, 11.693), abs=1e-3)
+    assert pytest.approx((16.535, 11.693), abs=1e-3) == A3_LANDSCAPE_IN
 
 
 def test_title_block_rows_in_one_language() -> None:
     layers = make_layers()
-    ctx = AtlasContext(layers, glossary("zh"), "bold", "测试规划", 3,
-                       {NAMES[1]: ["边缘到达 8.7 分钟 > 5 分钟 / slowest 8.7 min > 5 min"]})
+    ctx = AtlasContext(
+        layers,
+        glossary("zh"),
+        "bold",
+        "测试规划",
+        3,
+        {NAMES[1]: ["边缘到达 8.7 分钟 > 5 分钟 / slowest 8.7 min > 5 min"]},
+    )
     row = layers.jurisdictions.iloc[1]
     rows = dict(_district_rows(ctx, row, layers.stations.iloc[1]))
     assert rows["消防站"] == NAMES[1]

@@ -8,7 +8,6 @@ written at their anchors overlap.
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Iterator
 
 import matplotlib
@@ -91,5 +90,5 @@ def test_labels_that_left_their_anchor_get_a_leader_line() -> None:
 
 
 def test_nothing_to_place() -> None:
-    fig, ax, _, _ = _crowd()
+    _, ax, _, _ = _crowd()
     assert place_labels(ax, [], [], []).texts == []  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ def test_ratio_text() -> None:
 
 
 def test_fit_view_in_metres_by_hand() -> None:
-    fig, ax = _axes(10.0, 8.0)
+    _, ax = _axes(10.0, 8.0)
     # 3 km × 2 km region on 10 × 8 inches: needs 3000 / 0.254 = 11 811 → 1:15 000
     ratio = fit_view(ax, (500_000.0, 4_000_000.0, 503_000.0, 4_002_000.0), 1.0)  # type: ignore[arg-type]
     assert ratio == 15_000
