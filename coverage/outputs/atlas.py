@@ -91,7 +91,7 @@ def render_atlas(
     g = glossary(lang if font is not None else "en")
     rc: dict[str, Any] = {"font.family": _fonts.font_families(), "axes.unicode_minus": False,
                           "hatch.linewidth": 0.6, "text.parse_math": False,
-                          "pdf.fonttype": 42, "pdf.compression": 9,
+                          "pdf.fonttype": 42,
                           "agg.path.chunksize": 20000}  # fmt: skip
     jur = layers.jurisdictions
     rows = jur  # the stations' own order (the scenario's, as in the report's tables)

@@ -123,7 +123,7 @@ def place_labels(
     marker_pt: float = 0.0,
     offset_pt: float = 0.0,
     colour: str = "#212121",
-    time_lim: float = 1.5,
+    time_lim: float = 1.0,
     **text_kw: Any,
 ) -> Placement:
     """Write ``labels`` at ``(xs, ys)`` (data coordinates) and move them apart.

@@ -4,10 +4,11 @@ Page layout (A3 landscape, 420 × 297 mm): the map on the left at a round scale 
 (:func:`~firecover.outputs.scalebar.fit_view`), a column on the right with the title block,
 the legend and (district pages) a locator map. Map layers are drawn by the PNG map's layer
 code (:mod:`firecover.outputs.map_layers`); labels are placed by
-:func:`~firecover.outputs.atlas_labels.place_labels`. Area fills, roads, gaps and outlines
-(everything below ``zorder`` :data:`RASTER_BELOW`) are rasterised at the page's dpi; the
-boundary, stations, labels, scale bar and text stay vector, so they print sharp and the text
-layer holds every name.
+:func:`~firecover.outputs.atlas_labels.place_labels`. Area fills, roads and district outlines
+(everything below ``zorder`` :data:`RASTER_BELOW`) are rasterised at the page's dpi; gaps
+(hatched: a vector pattern is a few bytes, a rasterised one compresses badly), service areas,
+the district's outline, the boundary, stations, labels, scale bar and text stay vector, cut
+to the page's view, so they print sharp and the text layer holds every name.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ __all__ = ["A3_LANDSCAPE_IN", "RASTER_BELOW", "AtlasContext", "district_page", "
 #: A3 landscape in inches (420 × 297 mm).
 A3_LANDSCAPE_IN: tuple[float, float] = (420 / 25.4, 297 / 25.4)
 #: Artists below this zorder are rasterised in the PDF (fills, roads, outlines, gaps).
-RASTER_BELOW = 5.9
+RASTER_BELOW = 3.9
 _M, _COL_W = 0.45, 4.2  # page margin, right column width (inches)
 _FOCUS = "#0d47a1"
 _OWN_REACH = "#1b5e20"
@@ -146,6 +147,17 @@ def _clip(frame: gpd.GeoDataFrame | None, box: tuple[float, float, float, float]
     return frame.iloc[np.sort(idx)]
 
 
+def _cut(frame: gpd.GeoDataFrame, box: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` in the view, geometries cut to it (grown by 2 %, so the cut
+    edges fall outside the page): vector layers carry only what the page shows."""
+    part = _clip(frame, box)
+    x0, y0, x1, y1 = box
+    gx, gy = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
+    cut = part.geometry.clip_by_rect(x0 - gx, y0 - gy, x1 + gx, y1 + gy)
+    keep = ~cut.is_empty & cut.geom_type.isin(["Polygon", "MultiPolygon"])
+    return part.assign(geometry=cut)[keep.to_numpy()]
+
+
 def _view(ax: Axes) -> tuple[float, float, float, float]:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     return x0, y0, x1, y1
@@ -166,7 +178,7 @@ def _base(ax: Axes, ctx: AtlasContext, legend: _Legend) -> None:
         if len(roads):
             _draw_roads(ax, roads, legend)
     if layers.has("gaps"):
-        gaps = _clip(layers.gaps, box)
+        gaps = _cut(layers.gaps, box)
         if len(gaps):
             _draw_gaps(ax, gaps, ctx.budget, legend)
     if layers.boundary is not None:
@@ -286,6 +298,7 @@ def overview_page(ctx: AtlasContext, index: list[tuple[int, str]]) -> Figure:
     if layers.has("service_areas"):
         union = _at_budget(areas, layers.meta.response_min)
         union = union[union["station"].astype(str) == "(all)"]
+        union = _cut(union, _view(ax)) if len(union) else union
         if len(union):
             union.boundary.plot(ax=ax, color=_OWN_REACH, linewidth=1.4, zorder=4.5)
             legend.add(Line2D([], [], color=_OWN_REACH, lw=1.4), "reached", budget=ctx.budget)
@@ -418,7 +431,7 @@ def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
     legend.items.insert(0, (Patch(facecolor="none", edgecolor=_FOCUS, lw=2.6), g("atlas_focus")))
     if layers.has("service_areas"):
         areas = _at_budget(layers.service_areas, layers.meta.response_min)
-        own = areas[areas["station"].astype(str) == focus]
+        own = _cut(areas[areas["station"].astype(str) == focus], _view(ax))
         if len(own):
             own.boundary.plot(ax=ax, color=_OWN_REACH, linewidth=1.6, linestyle="--", zorder=4.6)
             legend.add(Line2D([], [], color=_OWN_REACH, lw=1.6, ls="--"), "atlas_own_reach",
