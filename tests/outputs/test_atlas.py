@@ -13,12 +13,20 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import matplotlib
 import pytest
 
+import firecover.outputs.fonts as fonts
 from firecover._errors import OutputError
 from firecover.outputs.atlas import atlas_pages, render_atlas
-from firecover.outputs.atlas_page import A3_LANDSCAPE_IN, AtlasContext, _district_rows
+from firecover.outputs.atlas_page import (
+    A3_LANDSCAPE_IN,
+    AtlasContext,
+    _district_rows,
+    district_page,
+)
 from firecover.outputs.glossary import glossary
+from firecover.outputs.scalebar import ratio_text, round_ratio, view_ratio
 from tests.layer_data import NAMES, make_layers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,3 +121,22 @@ def test_atlas_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         render_atlas(make_layers(), given, inputs=[given])
     assert given.read_bytes() == b"%PDF-1.4 user data"
+
+
+def test_district_page_shows_its_district_at_a_round_scale() -> None:
+    layers = make_layers()
+    ctx = AtlasContext(layers, glossary("en"), "bold", "p", 3)
+    row = layers.jurisdictions.iloc[1]
+    with matplotlib.rc_context({"font.family": fonts.font_families(), "text.parse_math": False}):
+        fig = district_page(ctx, row, 3)
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    minx, miny, maxx, maxy = row.geometry.bounds
+    assert x0 < minx and maxx < x1 and y0 < miny and maxy < y1  # the whole district, padded
+    ratio = view_ratio(ax, 1.0)
+    assert ratio == pytest.approx(round_ratio(ratio * (1 - 1e-9)))  # a round 1:N, as titled
+    w_in = ax.get_position().width * fig.get_size_inches()[0]
+    assert (x1 - x0) == pytest.approx(ratio * w_in * 0.0254)  # by hand: N × paper width
+    assert fig.get_size_inches() == pytest.approx(A3_LANDSCAPE_IN)
+    texts = [t.get_text() for t in ax.texts if t.get_visible()]
+    assert NAMES[1] in texts and "Scale " + ratio_text(ratio) in texts and "N" in texts
