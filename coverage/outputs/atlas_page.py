@@ -48,7 +48,7 @@ from firecover.outputs.scalebar import (
     ratio_text,
     view_ratio,
 )
-from firecover.outputs.text import wrap_display
+from firecover.outputs.text import display_width, wrap_display
 
 __all__ = ["A3_LANDSCAPE_IN", "RASTER_BELOW", "AtlasContext", "district_page", "overview_page"]
 
@@ -217,15 +217,31 @@ def _frame_text(fig: Figure, ax: Axes, ctx: AtlasContext, n: int, legend: _Legen
              color="#212121", ha="right", va="bottom")  # fmt: skip
 
 
+def _wrap(text: str, width: float, indent: str = "  ") -> list[str]:
+    """Lines of at most ``width`` display cells: broken at spaces, and a longer run (Chinese
+    has no spaces) broken between characters."""
+    out: list[str] = []
+    for line in wrap_display(text, width, indent):
+        current = ""
+        for ch in line:
+            if current and display_width(current + ch) > width:
+                out.append(current)
+                current = indent
+            current += ch
+        out.append(current)
+    return out
+
+
 def _block(col: Axes, title: str, rows: list[tuple[str, str]], ctx: AtlasContext,
            top: float = 1.0) -> float:  # fmt: skip
     """The title block: a bold title, then ``label: value`` rows; returns the y below it."""
-    col.text(0.0, top, title, transform=col.transAxes, ha="left", va="top", fontsize=15,
-             fontweight=ctx.bold)  # fmt: skip
-    y = top - 0.055
+    heads = _wrap(title, _COLUMN_CHARS * 9 / 15, indent="")  # 15 pt in the column
+    col.text(0.0, top, "\n".join(heads), transform=col.transAxes, ha="left", va="top",
+             fontsize=15, fontweight=ctx.bold, linespacing=1.2)  # fmt: skip
+    y = top - 0.055 - 0.03 * (len(heads) - 1)
     for label, value in rows:
-        lines = wrap_display(f"{label}：{value}" if ctx.g.chinese else f"{label}: {value}",
-                             _COLUMN_CHARS)  # fmt: skip
+        lines = _wrap(f"{label}：{value}" if ctx.g.chinese else f"{label}: {value}",
+                      _COLUMN_CHARS)  # fmt: skip
         red = value.startswith(ctx.g("fail"))
         col.text(0.0, y, "\n".join(lines), transform=col.transAxes, ha="left", va="top",
                  fontsize=9, linespacing=1.45, color="#b71c1c" if red else "#212121",
@@ -235,14 +251,22 @@ def _block(col: Axes, title: str, rows: list[tuple[str, str]], ctx: AtlasContext
     return y - 0.012
 
 
-def _legend(col: Axes, legend: _Legend, top: float) -> None:
+def _legend(col: Axes, legend: _Legend, top: float) -> float:
+    """The legend below ``top``; returns an estimate of its bottom (axes fraction)."""
     seen: dict[str, Any] = {}
     for handle, text in legend.items:
         seen.setdefault(text, handle)
-    col.legend(list(seen.values()), list(seen.keys()), loc="upper left", ncol=2,
+    # two columns when the labels fit in half the column (display width at 8 pt)
+    ncol = 2 if max((display_width(t) for t in seen), default=0) <= 26 else 1
+    col.legend(list(seen.values()), list(seen.keys()), loc="upper left", ncol=ncol,
                bbox_to_anchor=(0.0, top), frameon=False, fontsize=8, title=legend.text("legend"),
                title_fontsize=10, alignment="left", borderaxespad=0.0, labelspacing=0.55,
                handlelength=2.0, columnspacing=1.0)  # fmt: skip
+    fig = col.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    col_h_pt = col.get_position().height * fig.get_size_inches()[1] * 72.0
+    rows = -(-len(seen) // ncol)
+    return top - (16.0 + rows * 8.0 * 1.75) / col_h_pt  # title + rows of 8 pt at 0.55 spacing
 
 
 def _common_rows(ctx: AtlasContext) -> list[tuple[str, str]]:
@@ -393,9 +417,14 @@ def _neighbour_labels(ctx: AtlasContext, ax: Axes, focus: str,
     return out
 
 
-def _locator(fig: Figure, col: Axes, ctx: AtlasContext, focus: str) -> None:
+def _locator(fig: Figure, col: Axes, ctx: AtlasContext, focus: str, top: float) -> None:
+    """The locator map at the foot of the column, below ``top`` (axes fraction); left out
+    when the title block and legend leave too little room."""
     box = col.get_position()
-    loc = fig.add_axes((box.x0, box.y0, box.width, box.height * 0.26))
+    height = min(0.26, top - 0.04)
+    if height < 0.10:
+        return
+    loc = fig.add_axes((box.x0, box.y0, box.width, box.height * height))
     loc.set_xticks([])
     loc.set_yticks([])
     loc.set_rasterization_zorder(RASTER_BELOW)
@@ -444,9 +473,9 @@ def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
         own_station = mine.iloc[0] if len(mine) else None
     _frame_text(fig, ax, ctx, n, legend)
     y = _block(col, g("district_page", station=focus), _district_rows(ctx, row, own_station), ctx)
-    _legend(col, legend, y)
+    bottom = _legend(col, legend, y)
     if layers.has("jurisdictions"):
-        _locator(fig, col, ctx, focus)
+        _locator(fig, col, ctx, focus, bottom)
     # last: the placement measures text on an Agg canvas, and geopandas redraws a figure
     # with a real canvas after every layer it plots
     shown = set(stations["name"].astype(str)) if len(stations) else set()
