@@ -120,6 +120,7 @@ class AtlasContext:
             jur = self.layers.jurisdictions
             minx, miny, maxx, maxy = self.layers.total_bounds()
             tol = max(maxx - minx, maxy - miny) / 600.0
+            jur = jur[~jur.geometry.is_empty]
             self._outline = jur.assign(geometry=jur.geometry.simplify(tol))
         return self._outline
 
@@ -430,8 +431,9 @@ def _locator(fig: Figure, col: Axes, ctx: AtlasContext, focus: str, top: float) 
     loc.set_rasterization_zorder(RASTER_BELOW)
     out = ctx.outline()
     out.plot(ax=loc, facecolor="#eceff1", edgecolor="#90a4ae", linewidth=0.3, zorder=1)
-    out[out["station"].astype(str) == focus].plot(ax=loc, facecolor=_FOCUS, edgecolor=_FOCUS,
-                                                  linewidth=0.6, zorder=2)  # fmt: skip
+    mine = out[(out["station"].astype(str) == focus).to_numpy() & ~out.geometry.is_empty]
+    if len(mine):
+        mine.plot(ax=loc, facecolor=_FOCUS, edgecolor=_FOCUS, linewidth=0.6, zorder=2)
     if ctx.layers.boundary is not None:
         ctx.layers.boundary.boundary.plot(ax=loc, color="black", linewidth=0.6, zorder=3)
     loc.set_aspect("equal", adjustable="datalim")
@@ -440,13 +442,28 @@ def _locator(fig: Figure, col: Axes, ctx: AtlasContext, focus: str, top: float) 
     loc.set_title(ctx.g("atlas_locator"), fontsize=8.5, loc="left")
 
 
+def _focus_bounds(ctx: AtlasContext, row: Any) -> tuple[float, float, float, float]:
+    """The district's bounds; for an empty one (a station outside the planning area) its
+    station's position, else the whole area."""
+    geom = row.geometry
+    if geom is not None and not geom.is_empty:
+        return tuple(float(v) for v in geom.bounds)  # type: ignore[return-value]
+    st = ctx.layers.stations
+    if ctx.layers.has("stations"):
+        own = st[st["name"].astype(str) == str(row["station"])]
+        if len(own):
+            p = own.geometry.iloc[0]
+            return p.x, p.y, p.x, p.y
+    return ctx.layers.total_bounds()
+
+
 def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
     """Page ``n``: the district of the jurisdictions row ``row`` and its surroundings."""
     fig, ax, col = _page(ctx)
     layers, g = ctx.layers, ctx.g
     focus = str(row["station"])
     legend = _Legend(g, ctx.bold)
-    minx, miny, maxx, maxy = row.geometry.bounds
+    minx, miny, maxx, maxy = _focus_bounds(ctx, row)
     span = max(maxx - minx, maxy - miny, 1500.0 / ctx.mpu)
     pad = 0.18 * span
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
@@ -455,8 +472,10 @@ def district_page(ctx: AtlasContext, row: Any, n: int) -> Figure:
                   max(maxx, cx + half) + pad / 4, max(maxy, cy + half) + pad / 4),
              ctx.mpu)  # fmt: skip
     _base(ax, ctx, legend)
-    _veil(ax, row.geometry)
-    gpd.GeoSeries([row.geometry]).boundary.plot(ax=ax, color=_FOCUS, linewidth=2.6, zorder=5.0)
+    if row.geometry is not None and not row.geometry.is_empty:
+        _veil(ax, row.geometry)
+        gpd.GeoSeries([row.geometry]).boundary.plot(ax=ax, color=_FOCUS, linewidth=2.6,
+                                                    zorder=5.0)  # fmt: skip
     legend.items.insert(0, (Patch(facecolor="none", edgecolor=_FOCUS, lw=2.6), g("atlas_focus")))
     if layers.has("service_areas"):
         areas = _at_budget(layers.service_areas, layers.meta.response_min)

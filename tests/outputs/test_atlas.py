@@ -140,3 +140,19 @@ def test_district_page_shows_its_district_at_a_round_scale() -> None:
     assert fig.get_size_inches() == pytest.approx(A3_LANDSCAPE_IN)
     texts = [t.get_text() for t in ax.texts if t.get_visible()]
     assert NAMES[1] in texts and "Scale " + ratio_text(ratio) in texts and "N" in texts
+
+
+def test_a_district_with_nothing_inside_the_area_still_gets_its_page() -> None:
+    """A station outside the planning area has an empty district: its page centres on it."""
+    from shapely.geometry import Polygon
+
+    layers = make_layers()
+    jur = layers.jurisdictions.copy()
+    jur.loc[1, "geometry"] = Polygon()
+    layers.jurisdictions = jur
+    ctx = AtlasContext(layers, glossary("en"), "bold", "p", 3)
+    with matplotlib.rc_context({"font.family": fonts.font_families(), "text.parse_math": False}):
+        fig = district_page(ctx, jur.iloc[1], 3)
+    (x0, x1), (y0, y1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+    own = layers.stations.geometry.iloc[1]
+    assert x0 < own.x < x1 and y0 < own.y < y1
