@@ -1,4 +1,5 @@
-"""The printable atlas (``firecover.outputs.atlas`` and its pages, ``atlas_page``).
+"""The printable atlas (``firecover.outputs.atlas``, its pages ``atlas_page`` and their title
+block ``atlas_block``).
 
 Oracles: the layers themselves (one page per jurisdictions row, every station name), the A3
 paper size in PostScript points (420 × 297 mm = 1190.55 × 841.89 pt) as poppler reads the
@@ -19,12 +20,8 @@ import pytest
 import firecover.outputs.fonts as fonts
 from firecover._errors import OutputError
 from firecover.outputs.atlas import atlas_pages, render_atlas
-from firecover.outputs.atlas_page import (
-    A3_LANDSCAPE_IN,
-    AtlasContext,
-    _district_rows,
-    district_page,
-)
+from firecover.outputs.atlas_block import AtlasContext, _district_rows
+from firecover.outputs.atlas_page import A3_LANDSCAPE_IN, district_page
 from firecover.outputs.glossary import glossary
 from firecover.outputs.scalebar import ratio_text, round_ratio, view_ratio
 from tests.layer_data import NAMES, make_layers
