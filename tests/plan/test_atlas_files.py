@@ -51,7 +51,7 @@ def test_demo_atlas(tmp_path: Path) -> None:
     districts = final.run.layers.jurisdictions
     check_atlas(pdf, [s.name for s in final.stations], len(districts))
     assert len(ev.years) > 1
-    first = _page_text(pdf, 1).replace(" ", "")
+    first = _page_text(pdf, 1).replace(" ", "").replace("\n", "")
     assert f"{final.year}年" in first and "各年的覆盖图见说明书" in first  # which year is drawn
     for n, (_, row) in enumerate(districts.iterrows(), start=2):
         page = _page_text(pdf, n).replace(" ", "").replace("\n", "")
