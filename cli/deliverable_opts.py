@@ -29,7 +29,9 @@ def lang_option(f: Any) -> Any:
 
 
 def deliverable_options(f: Any) -> Any:
-    """``--lang``, ``--output-datum``, ``--deliverables``, ``--no-docx``, ``--no-xlsx``."""
+    """``--lang``, ``--output-datum``, ``--deliverables``, ``--no-docx``, ``--no-xlsx``,
+    ``--no-atlas``."""
+    f = click.option("--no-atlas", is_flag=True, help="Skip atlas.pdf (the A3 district atlas).")(f)
     f = click.option("--no-xlsx", is_flag=True, help="Skip tables.xlsx.")(f)
     f = click.option("--no-docx", is_flag=True, help="Skip report.docx.")(f)
     f = click.option(
@@ -59,11 +61,12 @@ def map_lang_option(f: Any) -> Any:
     )(f)  # fmt: skip
 
 
-def chosen_deliverables(value: str | None, *, no_docx: bool = False,
-                        no_xlsx: bool = False) -> tuple[str, ...]:  # fmt: skip
+def chosen_deliverables(value: str | None, *, no_docx: bool = False, no_xlsx: bool = False,
+                        no_atlas: bool = False) -> tuple[str, ...]:  # fmt: skip
     """``--deliverables`` minus the ``--no-…`` switches."""
     which = parse_deliverables(value)
-    drop = {name for name, off in (("docx", no_docx), ("xlsx", no_xlsx)) if off}
+    drop = {name for name, off in (("docx", no_docx), ("xlsx", no_xlsx), ("atlas", no_atlas))
+            if off}  # fmt: skip
     return tuple(d for d in which if d not in drop)
 
 

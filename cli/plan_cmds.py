@@ -124,11 +124,13 @@ def evaluate(
     tiles: str | None,
     tiles_attribution: str | None,
     risk: str | None = None,
+    no_atlas: bool = False,
     **demand_opts: Any,
 ) -> None:
     """Evaluate a station plan year by year against GB 51080 / 建标152 and the optimum.
 
-    Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), layers.gpkg,
+    Writes OUT/report.json, report.md, report.docx (Word), tables.xlsx (Excel), atlas.pdf
+    (A3 atlas of the final year's districts), layers.gpkg,
     map.html (final year), map_<year>.png and layers_<year>.gpkg per year,
     optimum_sites.geojson and optimum_search_zones.geojson; with --risk also
     risk_objects.geojson, map_risk.png and map_reinforce.png (增援: third station's arrival).
@@ -149,7 +151,8 @@ def evaluate(
         optimum=not no_optimum, time_limit=time_limit, html=not no_html,
         progress=progress, optimum_time=optimum_time, barrier_rule=barrier_rule,
         lang=lang, output_datum=output_datum, datum_check=datum_check == "on",
-        deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx),
+        deliverables=chosen_deliverables(deliverables, no_docx=no_docx, no_xlsx=no_xlsx,
+                                        no_atlas=no_atlas),
         tiles=basemap,
         periods=periods,
         risk=risk,

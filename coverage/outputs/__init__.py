@@ -12,6 +12,7 @@ and the package root.
 
 from __future__ import annotations
 
+from .atlas import atlas_pages, render_atlas
 from .fonts import find_cjk_font
 from .layers import (
     GPKG_LAYER_NAMES,
@@ -34,9 +35,11 @@ __all__ = [
     "CoverageLayers",
     "CoverageMeta",
     "TileSource",
+    "atlas_pages",
     "check_tiles",
     "find_cjk_font",
     "read_geopackage",
+    "render_atlas",
     "render_map",
     "render_webmap",
     "risk_overlay",

@@ -148,12 +148,13 @@ def _draw_jurisdictions(
     legend: _Legend,
     stations: Any,
     fill: bool = True,
+    labels: bool = True,
 ) -> None:
     fills = [colours.get(str(s), "#9e9e9e") for s in gdf["station"]]
     if fill:  # not over the response-time colouring of the cells
         gdf.plot(ax=ax, color=fills, alpha=0.30, edgecolor="none", zorder=1.0)
     gdf.boundary.plot(ax=ax, color="#37474f", linewidth=0.9, zorder=3.5)
-    for _, row in gdf.iterrows():
+    for _, row in gdf.iterrows() if labels else ():  # the atlas places its own labels
         x, y, dy = _label_point(row.geometry, str(row["station"]), stations)
         text = f"{float(row['area_km2']):.1f} km²"
         ok = bool(row["compliant"]) if not _isna(row["compliant"]) else True
@@ -213,7 +214,8 @@ def _draw_cells(ax: Axes, cells: gpd.GeoDataFrame, response: float) -> Any:
     return mapped[0] if mapped else None
 
 
-def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> None:
+def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend,
+                   labels: bool = True) -> None:  # fmt: skip
     proposed = stations["status"].astype(str).str.lower().eq("proposed").to_numpy()
     xs, ys = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
     common: dict[str, Any] = {"marker": "s", "s": 70, "zorder": 8, "linewidths": 1.6}
@@ -226,7 +228,7 @@ def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend) -> Non
         legend.add(Line2D([], [], marker="s", ls="", mfc="white", mec=_STATION_RED, ms=8,
                           mew=1.6), "proposed_station")  # fmt: skip
     _draw_approximate(ax, stations, xs, ys, legend)
-    for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True):
+    for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True) if labels else ():
         ax.annotate(name, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8.5, fontweight=legend.bold, color="#b71c1c", zorder=9,
                     path_effects=_HALO)  # fmt: skip

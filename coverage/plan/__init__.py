@@ -11,6 +11,7 @@ May import: :mod:`firecover.site` and everything below it.
 
 from __future__ import annotations
 
+from .atlas_files import write_atlas
 from .batch import output_folders, run_batch
 from .batch_summary import BatchResult, ScenarioOutcome
 from .demo_run import run_demo
@@ -58,5 +59,6 @@ __all__ = [
     "plan_report",
     "run_batch",
     "run_demo",
+    "write_atlas",
     "write_evaluation",
 ]

@@ -1,4 +1,5 @@
-"""The planner's deliverables of a plan evaluation: ``report.docx``, ``tables.xlsx``.
+"""The planner's deliverables of a plan evaluation: ``report.docx``, ``tables.xlsx``,
+``atlas.pdf`` (the final year's districts, :mod:`firecover.plan.atlas_files`).
 
 :func:`plan_document` turns an evaluation (and its ``report.json`` dictionary,
 :func:`~firecover.plan.report.plan_report`) into the neutral
@@ -43,7 +44,7 @@ __all__ = ["DELIVERABLES", "OUTPUT_DATUMS", "check_output_datum", "parse_deliver
 log = logging.getLogger(__name__)
 
 #: Deliverables ``evaluate`` can write beside its reports (``--deliverables``).
-DELIVERABLES: tuple[str, ...] = ("docx", "xlsx")
+DELIVERABLES: tuple[str, ...] = ("docx", "xlsx", "atlas")
 
 
 def parse_deliverables(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -296,12 +297,17 @@ def write_deliverables(
     maps: Mapping[int, Path] | None = None,
     inputs: Iterable[Path] = (),
 ) -> dict[str, Path]:
-    """Write the chosen deliverables (``report.docx``, ``tables.xlsx``) into ``out_dir``."""
+    """Write the chosen deliverables (``report.docx``, ``tables.xlsx``, ``atlas.pdf``) into
+    ``out_dir``."""
     from firecover.outputs.docx_report import write_docx
     from firecover.outputs.xlsx_tables import write_xlsx
 
     paths: dict[str, Path] = {}
-    if not which:
+    if "atlas" in which:
+        from firecover.plan.atlas_files import write_atlas
+
+        paths["atlas"] = write_atlas(ev, out_dir / "atlas.pdf", lang=lang, inputs=inputs)
+    if not {"docx", "xlsx"} & set(which):
         return paths
     report = plan_document(ev, lang=lang, datum=datum, maps=maps)
     inputs = tuple(inputs)

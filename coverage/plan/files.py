@@ -35,7 +35,7 @@ __all__ = ["check_scenario", "evaluate_scenario", "write_evaluation"]
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
-_DELIVERABLE_FILES = {"docx": "report.docx", "xlsx": "tables.xlsx"}
+_DELIVERABLE_FILES = {"docx": "report.docx", "xlsx": "tables.xlsx", "atlas": "atlas.pdf"}
 
 
 def _boundary(scenario: Scenario, boundary: PathLike | None, graph_given: bool

@@ -124,7 +124,8 @@ def test_switches(evaluated: tuple[PlanEvaluation, Path], tmp_path: Path) -> Non
     assert list(write_deliverables(ev, tmp_path, which=("xlsx",))) == ["xlsx"]
     assert not (tmp_path / "report.docx").exists()
     assert parse_deliverables("docx, XLSX") == ("docx", "xlsx")
-    assert parse_deliverables("none") == () and parse_deliverables(None) == ("docx", "xlsx")
+    assert parse_deliverables("none") == ()
+    assert parse_deliverables(None) == ("docx", "xlsx", "atlas")
     with pytest.raises(DataFormatError, match="--deliverables"):
         parse_deliverables("docx,pdf")
     with pytest.raises(DataFormatError, match="--output-datum"):
