@@ -53,6 +53,7 @@ from firecover.analysis.station_spec import StationSpec
 from firecover.network.snapping import Snapped
 from firecover.settings import resolve
 from firecover.site.candidates import Candidates
+from firecover.site.proposed import proposed_specs
 from firecover.standards.check import area_limit, station_class
 from firecover.traveltime.search import CSRNetwork, bounded_matrix, covered
 
@@ -391,28 +392,6 @@ def solve_problem(
     return siting.pcenter(times, int(p or 0), fixed=fixed, time_limit=time_limit), rows
 
 
-def _chosen_specs(problem: SiteProblem, new_sites: IntArray,
-                  model: str) -> list[StationSpec]:  # fmt: skip
-    idx = np.asarray(new_sites, dtype=np.int64) - problem.n_fixed
-    cand = problem.candidates
-    zh = station_class(problem.new_class).zh_short
-    lon, lat = problem.candidate_lonlat(new_sites)
-    return [
-        StationSpec(
-            name=str(cand.name[i]),
-            class_name=zh,
-            class_key=problem.new_class,
-            status="proposed",
-            lon=round(float(lo), 7),
-            lat=round(float(la), 7),
-            source=f"firecover site --model {model}: candidate {cand.name[i]} "
-            f"({cand.origin[i]}, on a {cand.road_class[i]} road)",
-            build_type="new",
-        )
-        for i, lo, la in zip(idx, np.atleast_1d(lon), np.atleast_1d(lat), strict=True)
-    ]
-
-
 def site_stations(
     net: CSRNetwork,
     demand: DemandSurface,
@@ -486,7 +465,7 @@ def site_stations(
             f"the {model} model has no solution with these candidates; add candidate sites, "
             "relax the area limits or raise --p"
         )
-    chosen = _chosen_specs(problem, result.new_sites, model)
+    chosen = proposed_specs(problem, result.new_sites, model)
     m = {**(meta or {}), "synthetic": bool((meta or {}).get("synthetic", False))}
     kw: dict[str, Any] = {"turnout_min": problem.turnout_min, "driving_min": problem.driving_min,
                           "barriers": barriers, "standards": standards, "limits": limits,

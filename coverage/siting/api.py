@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+import firecover.siting.backup as backup
 import firecover.siting.cost as cost_models
 import firecover.siting.models as models
 import firecover.siting.pcenter as pcenter_search
@@ -295,7 +296,7 @@ def backup_coverage(
     """
     started = time.perf_counter()
     mat, w, fix, p = _cover_inputs(coverage, weights, fixed, p)
-    out = models.solve_backup(mat, w, p, fix, time_limit)
+    out = backup.solve_backup(mat, w, p, fix, time_limit)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     sites = np.union1d(fix, new)
     single = evaluate_mclp(mat, w, sites)
