@@ -19,7 +19,7 @@ __all__ = ["ROUTING_COMMANDS", "add_travel_flags"]
 #: Commands whose results depend on travel times (``firecover <name>``).
 ROUTING_COMMANDS = frozenset({
     "service-area", "jurisdictions", "gaps", "site", "evaluate", "check", "demo", "quota",
-    "audit", "hydrants", "sequence", "calibrate",
+    "audit", "hydrants", "sequence", "calibrate", "batch", "serve",
 })  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from firecover.network.turns import TURN_MODES, use_turns
 __all__ = ["NO_TURNS_OPTION", "add_turns_option"]
 
 #: Command names that do not route (they get no ``--turns``).
-NO_TURNS_OPTION = frozenset({"graph", "hydrants", "quota", "batch"})
+NO_TURNS_OPTION = frozenset({"graph", "hydrants", "quota"})
 
 
 def _turns_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

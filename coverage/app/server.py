@@ -163,6 +163,7 @@ class PlanningApp:
             "bounds": self.ws.bounds_wgs84(),
             "classes": classes,
             "boundary_note": self.ws.boundary_note,
+            "travel_model": self.ws.travel_model,
             "scenario_path": None if self.scenario_path is None else str(self.scenario_path),
         }
 

@@ -35,6 +35,7 @@ from firecover.analysis.run import CoverageRun, analyse
 from firecover.analysis.service_area import ServiceAreaCache, service_areas
 from firecover.analysis.station_spec import StationSpec
 from firecover.app.geojson import to_geojson
+from firecover.network.travel_scope import TravelScope
 from firecover.plan.scenario import Scenario
 from firecover.settings import resolve
 
@@ -109,6 +110,9 @@ class Workspace:
         plan is saved).
     boundary_note : str
         Where the planning boundary came from.
+    travel : TravelScope, optional
+        Speed profile, period and turn mode the network was loaded under; re-entered in every
+        evaluation (the server's threads do not inherit the CLI's context).
     """
 
     def __init__(
@@ -119,6 +123,7 @@ class Workspace:
         graph_file: Path | None = None,
         boundary_file: Path | None = None,
         boundary_note: str = "",
+        travel: TravelScope | None = None,
     ) -> None:
         self.scenario = scenario
         self.inputs = inputs
@@ -127,6 +132,9 @@ class Workspace:
         self.graph_file = graph_file
         self.boundary_file = boundary_file
         self.boundary_note = boundary_note
+        self.travel = travel or TravelScope()
+        #: The travel-time model line (profile, period, turns, calibration) of the network.
+        self.travel_model = inputs.net.travel_model
         self._to_wgs = Transformer.from_crs(self.net.crs, "EPSG:4326", always_xy=True)
         self._lock = threading.Lock()
         self._evaluations: OrderedDict[Any, Evaluation] = OrderedDict()
@@ -143,18 +151,26 @@ class Workspace:
         graph: str | Path | None = None,
         boundary: str | Path | None = None,
         cell_size_m: float | None = None,
+        speeds: str | None = None,
+        period: str | None = None,
+        turns: str | None = None,
     ) -> Workspace:
         """Load a scenario's district like ``firecover evaluate`` does (graph through the cache;
-        ``graph`` / ``boundary`` files override the scenario's sources for offline use)."""
+        ``graph`` / ``boundary`` files override the scenario's sources for offline use;
+        ``speeds`` / ``period`` / ``turns`` as ``--speeds`` / ``--period`` / ``--turns``,
+        default the choice in force, else the scenario's ``[scenario.graph] period``)."""
         from firecover.plan.files import _prepare
 
-        scenario, inputs, note, _ = _prepare(path, graph, boundary, cell_size_m)
+        travel = TravelScope.current(speeds, period, turns)
+        with travel.applied():
+            scenario, inputs, note, _ = _prepare(path, graph, boundary, cell_size_m)
         return cls(
             scenario,
             inputs,
             graph_file=None if graph is None else Path(graph).resolve(),
             boundary_file=None if boundary is None else Path(boundary).resolve(),
             boundary_note=note,
+            travel=travel,
         )
 
     # ----------------------------------------------------------------- geometry helpers
@@ -194,7 +210,8 @@ class Workspace:
                     break
             pending.wait()
         try:
-            ev = self._evaluate(list(stations), float(turnout_min), float(driving_min))
+            with self.travel.applied():
+                ev = self._evaluate(list(stations), float(turnout_min), float(driving_min))
             with self._lock:
                 self._evaluations[key] = ev
                 while len(self._evaluations) > EVALUATION_CACHE:

@@ -32,6 +32,7 @@ from .prepare import PrepareOptions, prepare_graph
 from .road_class import CANONICAL_CLASSES, CLASS_ALIASES, canonical_class, parse_maxspeed
 from .snapping import Snapped, canonical_position, snap_points, snap_stations
 from .speeds import SpeedProfile, SpeedSummary, add_edge_speeds, available_profiles, load_profile
+from .travel_scope import TravelScope
 from .turn_graph import TurnGraph, build_turn_graph
 from .turns import (
     TURN_MODES,
@@ -55,6 +56,7 @@ __all__ = [
     "Snapped",
     "SpeedProfile",
     "SpeedSummary",
+    "TravelScope",
     "TurnGraph",
     "TurnProfile",
     "TurnRestriction",

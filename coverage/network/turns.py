@@ -55,6 +55,7 @@ __all__ = [
     "TurnProfile",
     "TurnRestriction",
     "add_restrictions",
+    "current_turn_mode",
     "graph_restrictions",
     "graph_turn_profile",
     "has_turn_data",
@@ -327,6 +328,11 @@ def use_turns(mode: str | None) -> Iterator[None]:
         yield
     finally:
         _mode.reset(token)
+
+
+def current_turn_mode() -> str | None:
+    """The mode :func:`use_turns` set for this context (``None``: not chosen)."""
+    return _mode.get()
 
 
 def resolve_turn_mode(turns: str | bool | None, graph: nx.MultiDiGraph) -> bool:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from firecover._errors import BatchError, FirecoverError, ScenarioError
-from firecover._schema import check_value
+from firecover._schema import check_period, check_value
 from firecover.outputs.run_folder import RunFolder
 from firecover.outputs.webmap_tiles import TileSource
 from firecover.plan.batch_summary import BatchResult, ScenarioOutcome
@@ -69,17 +69,23 @@ def _failure(path: str, out: str, exc: BaseException, seconds: float,
                            seconds=seconds)  # fmt: skip
 
 
-def run_scenario_task(path: str, out: str, options: dict[str, Any]) -> ScenarioOutcome:
+def run_scenario_task(
+    path: str, out: str, options: dict[str, Any], travel: dict[str, Any] | None = None
+) -> ScenarioOutcome:
     """Evaluate one scenario into ``out`` (the Dask task; runs on a worker).
 
-    ``options`` are keyword arguments of :func:`~firecover.plan.files.evaluate_scenario`.
+    ``options`` are keyword arguments of :func:`~firecover.plan.files.evaluate_scenario`;
+    ``travel`` is a :meth:`~firecover.network.travel_scope.TravelScope.as_dict` (speeds, period,
+    turns), applied here because context variables do not cross into worker processes.
     Every exception is caught and returned as a failed :class:`ScenarioOutcome`.
     """
     start = time.perf_counter()
     try:
+        from firecover.network.travel_scope import TravelScope
         from firecover.plan.files import evaluate_scenario
 
-        ev, _ = evaluate_scenario(path, out, **options)
+        with TravelScope(**(travel or {})).applied():
+            ev, _ = evaluate_scenario(path, out, **options)
     except Exception as exc:
         log.debug("scenario %s failed", path, exc_info=True)
         return _failure(path, out, exc, time.perf_counter() - start)
@@ -172,6 +178,9 @@ def run_batch(
     html: bool = True,
     progress: Progress | None = None,
     tiles: TileSource | None = None,
+    speeds: str | None = None,
+    period: str | None = None,
+    turns: str | None = None,
 ) -> BatchResult:
     """Evaluate several scenario files in parallel on Dask and write a summary across them.
 
@@ -193,6 +202,11 @@ def run_batch(
         As for ``firecover evaluate`` (``tiles``: the HTML maps' basemap, default none).
     progress : callable, optional
         Called with a one-line message as each scenario finishes.
+    speeds, period, turns : str, optional
+        Speed profile, time-of-day period and turn mode (``auto|on|off``) for every scenario,
+        as ``--speeds`` / ``--period`` / ``--turns``; default: the choice in force
+        (:func:`~firecover.network.periods.use_travel`, :func:`~firecover.network.turns.
+        use_turns`), else each scenario's own (``[scenario.graph] period``).
 
     Returns
     -------
@@ -206,6 +220,7 @@ def run_batch(
     BatchError
         The scheduler cannot be reached.
     """
+    from firecover.network.travel_scope import TravelScope
     from firecover.plan.batch_summary import write_summary
 
     paths = [Path(p).resolve() for p in scenarios]
@@ -214,6 +229,9 @@ def run_batch(
     out = Path(out_dir).resolve()
     check_value(time_limit, "positive_seconds", "time_limit")
     check_value(cell_size_m, "positive_metres", "cell_size_m")
+    if period is not None:
+        check_period(period, "period")
+    travel = TravelScope.current(speeds, period, turns).as_dict()
     inputs = [*paths] + ([] if graph is None else [Path(graph)])
     # the per-scenario folders are built inside the batch's own staging folder and swapped in
     # with it: OUT is the previous complete batch or this one
@@ -227,7 +245,7 @@ def run_batch(
         start = time.perf_counter()
         with _client(scheduler, max(1, n)) as (client, where):
             log.info("batch of %d scenarios on %s", len(tasks), where)
-            futures = [client.submit(run_scenario_task, p, f, options, pure=False,
+            futures = [client.submit(run_scenario_task, p, f, options, travel, pure=False,
                                      key=f"firecover-{Path(f).name}-{uuid.uuid4().hex[:8]}")
                        for p, f in tasks]  # fmt: skip
             outcomes = _collect(client, futures, tasks, progress)

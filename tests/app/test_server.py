@@ -62,6 +62,8 @@ def test_meta_and_base(client: TestClient, workspace: Workspace) -> None:
     assert meta["synthetic"] is True and meta["years"] == workspace.scenario.years
     assert {c["key"] for c in meta["classes"]} >= {"level1", "level2", "small"}
     assert "logistics" not in {c["key"] for c in meta["classes"]}
+    assert meta["travel_model"] == workspace.net.travel_model
+    assert "travel-time model" in meta["travel_model"]
     w, s, e, n = meta["bounds"]
     assert w < e and s < n
     base = client.get("/api/base").json()

@@ -19,7 +19,8 @@ def test_every_routing_command_has_both_options():
         cmd = cli.commands[name]
         opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
         assert {"--speeds", "--period"} <= opts, name
-    assert "--period" not in {o for p in cli.commands["serve"].params for o in p.opts}
+    assert "--turns" in {o for p in cli.commands["batch"].params for o in p.opts}
+    assert "--period" not in {o for p in cli.commands["graph"].params for o in p.opts}
 
 
 def _stations(tmp_path: Path) -> Path:

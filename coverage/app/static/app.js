@@ -244,6 +244,7 @@ async function start() {
   document.getElementById("title").textContent = (m.name_zh || m.name) + " · 推演 what-if";
   document.getElementById("synthetic").hidden = !m.synthetic;
   document.getElementById("boundary-note").textContent = "规划区 planning area: " + m.boundary_note;
+  document.getElementById("travel-model").textContent = m.travel_model || "";
   const year = document.getElementById("year");
   for (let y = m.first_year; m.first_year !== null && y <= m.last_year; y++) {
     year.append(el("option", { value: String(y) }, String(y)));
