@@ -205,8 +205,9 @@ def run_batch(
     speeds, period, turns : str, optional
         Speed profile, time-of-day period and turn mode (``auto|on|off``) for every scenario,
         as ``--speeds`` / ``--period`` / ``--turns``; default: the choice in force
-        (:func:`~firecover.network.periods.use_travel`, :func:`~firecover.network.turns.
-        use_turns`), else each scenario's own (``[scenario.graph] period``).
+        (:func:`~firecover.network.periods.use_travel`,
+        :func:`~firecover.network.turns.use_turns`), else each scenario's own
+        (``[scenario.graph] period``).
 
     Returns
     -------
