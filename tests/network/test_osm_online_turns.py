@@ -58,12 +58,15 @@ RELATIONS = {
         ),
         _rel(  # the motorcar tag wins over the general one
             902,
-            {"type": "restriction", "restriction": "no_right_turn",
-             "restriction:motorcar": "only_straight_on"},
+            {
+                "type": "restriction",
+                "restriction": "no_right_turn",
+                "restriction:motorcar": "only_straight_on",
+            },
             ("way", 104, "from"),
             ("node", 5, "via"),
             ("way", 102, "to"),
-        ),  # fmt: skip
+        ),
         _rel(  # fire engines are exempt: not kept
             903,
             {"type": "restriction", "restriction": "no_right_turn", "except": "psv;fire"},
@@ -230,8 +233,9 @@ def test_failed_query_warns_and_keeps_roads(
 def test_malformed_answer_warns(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bad = {"elements": [{"type": "relation", "id": 1, "tags": {"type": "restriction",
-            "restriction": "no_left_turn"}, "members": [{"type": "node", "role": "via"}]}]}  # fmt: skip
+    tags = {"type": "restriction", "restriction": "no_left_turn"}
+    no_ref = [{"type": "node", "role": "via"}]  # a member without its id
+    bad = {"elements": [{"type": "relation", "id": 1, "tags": tags, "members": no_ref}]}
     _fake(monkeypatch, bad)
     with caplog.at_level(logging.WARNING):
         g = network.graph_from_bbox(*BBOX)
