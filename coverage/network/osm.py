@@ -40,7 +40,8 @@ from firecover._errors import (
     UnsupportedCRSError,
 )
 from firecover._io import require_file
-from firecover.network.osm_turns import attach_turn_data, read_turn_data
+from firecover.network.osm_online_turns import ONLINE_NOTE_KEY, fetch_turn_data
+from firecover.network.osm_turns import OsmTurnData, attach_turn_data, read_turn_data
 from firecover.network.turns import mark_junction_controls
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,15 @@ def simplify(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     )
 
 
+def _with_online_turns(raw: nx.MultiDiGraph, area: Polygon | MultiPolygon) -> nx.MultiDiGraph:
+    """Attach the area's OSM restriction relations (one Overpass query), then simplify."""
+    data = fetch_turn_data(area)
+    if data is None:
+        raw.graph[ONLINE_NOTE_KEY] = "online restriction query failed"
+    attach_turn_data(raw, data or OsmTurnData())
+    return simplify(raw)
+
+
 def fetch_place(name: str) -> nx.MultiDiGraph:
     """Download the drive network inside a geocoded place (osmnx, with its HTTP cache).
 
@@ -143,7 +153,8 @@ def fetch_place(name: str) -> nx.MultiDiGraph:
     if not name.strip():
         raise DataFormatError("place name is empty; give e.g. --place 'Heping District, Tianjin'")
     with _online(f"place {name!r}"):
-        graph = simplify(ox.graph_from_place(name, **_download_kwargs()))
+        area = ox.geocode_to_gdf(name).union_all()
+        graph = _with_online_turns(ox.graph_from_polygon(area, **_download_kwargs()), area)
     graph.graph["source"] = f"OpenStreetMap (Overpass) place {name!r}"
     return graph
 
@@ -163,7 +174,7 @@ def fetch_polygon(polygon: Polygon | MultiPolygon) -> nx.MultiDiGraph:
     """
     check_lonlat_polygon(polygon)
     with _online("the polygon"):
-        graph = simplify(ox.graph_from_polygon(polygon, **_download_kwargs()))
+        graph = _with_online_turns(ox.graph_from_polygon(polygon, **_download_kwargs()), polygon)
     w, s, e, n = polygon.bounds
     graph.graph["source"] = (
         f"OpenStreetMap (Overpass) polygon within {w:.5f},{s:.5f},{e:.5f},{n:.5f}"
@@ -186,7 +197,8 @@ def fetch_bbox(west: float, south: float, east: float, north: float) -> nx.Multi
     """
     check_bbox(west, south, east, north)
     with _online(f"bbox {west},{south},{east},{north}"):
-        graph = simplify(ox.graph_from_bbox((west, south, east, north), **_download_kwargs()))
+        raw = ox.graph_from_bbox((west, south, east, north), **_download_kwargs())
+        graph = _with_online_turns(raw, box(west, south, east, north))
     graph.graph["source"] = f"OpenStreetMap (Overpass) bbox {west},{south},{east},{north}"
     return graph
 

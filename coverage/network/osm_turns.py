@@ -20,7 +20,7 @@ import osmium
 
 from firecover.network.turns import CONTROLS, TurnRestriction, add_restrictions, osm_restriction
 
-__all__ = ["OsmTurnData", "attach_turn_data", "read_turn_data"]
+__all__ = ["OsmTurnData", "add_relation", "attach_turn_data", "read_turn_data"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +50,33 @@ class _TurnCollector(osmium.SimpleHandler):
         tags = {t.k: t.v for t in r.tags}
         if tags.get("type") != "restriction":
             return
-        self.data.relations += 1
-        found = osm_restriction(tags)
-        if found is None:
-            self.data.exempt += 1
-            return
-        roles: dict[str, list[tuple[str, int]]] = {}
-        for m in r.members:
-            roles.setdefault(m.role, []).append((m.type, int(m.ref)))
-        via, frm, to = roles.get("via", []), roles.get("from", []), roles.get("to", [])
-        if len(via) != 1 or via[0][0] != "n" or not frm or not to:
-            self.data.via_way += 1
-            return
-        kind, value = found
-        for _, f in frm:
-            for _, t in to:
-                self.data.restrictions.append(TurnRestriction(kind, via[0][1], f, t, "way", value))
+        add_relation(self.data, tags, [(m.role, m.type, int(m.ref)) for m in r.members])
+
+
+def add_relation(
+    data: OsmTurnData, tags: dict[str, str], members: list[tuple[str, str, int]]
+) -> None:
+    """Count one ``type=restriction`` relation into ``data`` and keep its records if usable.
+
+    ``members`` are ``(role, type, ref)`` with type ``"n"`` / ``"w"`` / ``"r"`` (pyosmium's
+    letters); shared by the file reader and the online (Overpass) reader.
+    """
+    data.relations += 1
+    found = osm_restriction(tags)
+    if found is None:
+        data.exempt += 1
+        return
+    roles: dict[str, list[tuple[str, int]]] = {}
+    for role, kind_, ref in members:
+        roles.setdefault(role, []).append((kind_, ref))
+    via, frm, to = roles.get("via", []), roles.get("from", []), roles.get("to", [])
+    if len(via) != 1 or via[0][0] != "n" or not frm or not to:
+        data.via_way += 1
+        return
+    kind, value = found
+    for _, f in frm:
+        for _, t in to:
+            data.restrictions.append(TurnRestriction(kind, via[0][1], f, t, "way", value))
 
 
 def read_turn_data(path: Path) -> OsmTurnData:

@@ -32,6 +32,7 @@ def turn_summary(graph: nx.MultiDiGraph) -> dict[str, Any]:
     stats = build_turn_graph(graph, net, prof).stats
     stats["relations_skipped"] = int(graph.graph.get("turn_relations_skipped", 0) or 0)
     stats["auto"] = "on" if has_turn_data(graph) else "off"
+    stats["restrictions_note"] = str(graph.graph.get("turn_restrictions_note", "") or "")
     stats["junction_delay_s"] = dict(prof.junction_delay_s)
     stats["turn_penalty_s"] = {
         "straight": prof.straight_s,
@@ -60,4 +61,8 @@ def turn_text(s: dict[str, Any]) -> list[str]:
         f"left {p['left']:g} s, U {p['u_turn']:g} s (U-turns {s['u_turns']}, dead end "
         f"{p['dead_end_u_turn']:g} s)",
         f"turn model   --turns auto → {s['auto']} for this graph",
-    ]
+    ] + (
+        [f"note         {s['restrictions_note']}: the graph carries no OSM restrictions"]
+        if s.get("restrictions_note")
+        else []
+    )
