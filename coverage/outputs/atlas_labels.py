@@ -119,6 +119,7 @@ def place_labels(
     *,
     priority: Sequence[float] | None = None,
     sizes: Sequence[float] | None = None,
+    weights: Sequence[str] | None = None,
     avoid: tuple[Sequence[float], Sequence[float]] | None = None,
     marker_pt: float = 0.0,
     offset_pt: float = 0.0,
@@ -138,6 +139,8 @@ def place_labels(
         Higher wins when two labels still overlap after adjustText (default: earlier wins).
     sizes : sequence of float, optional
         Font size of each label in points (default ``text_kw["fontsize"]`` or 8.5).
+    weights : sequence of str, optional
+        Font weight of each label (default ``text_kw["fontweight"]``).
     avoid : (xs, ys), optional
         Further points labels keep clear of (other markers); the anchors are always avoided.
     marker_pt : float
@@ -157,6 +160,8 @@ def place_labels(
         return Placement([], 0)
     size = text_kw.pop("fontsize", 8.5)
     fs = list(sizes) if sizes is not None else [size] * n
+    if weights is not None:
+        text_kw.pop("fontweight", None)
     fig = ax.get_figure()
     assert fig is not None
     lift = 0.0
@@ -167,6 +172,8 @@ def place_labels(
     texts = [ax.text(float(x), float(y) + lift, str(s), ha="center", va="center", color=colour,
                      fontsize=f, **text_kw)
              for x, y, s, f in zip(xs, ys, labels, fs, strict=True)]  # fmt: skip
+    for t, w in zip(texts, weights or (), strict=False):
+        t.set_fontweight(w)
     px, py = list(map(float, xs)), list(map(float, ys))
     if avoid is not None:
         px += list(map(float, avoid[0]))
