@@ -125,6 +125,7 @@ def place_labels(
     offset_pt: float = 0.0,
     colour: str = "#212121",
     time_lim: float = 1.0,
+    keep_if_clear: bool = False,
     **text_kw: Any,
 ) -> Placement:
     """Write ``labels`` at ``(xs, ys)`` (data coordinates) and move them apart.
@@ -152,6 +153,9 @@ def place_labels(
         Text and leader-line colour.
     time_lim : float
         Seconds adjustText may iterate at most.
+    keep_if_clear : bool
+        Leave every label where it was written when no two of them overlap there (the PNG
+        map keeps its look where nothing collides); adjustText runs only otherwise.
     **text_kw
         Passed to :meth:`Axes.text` (``fontsize``, ``fontweight``, ``path_effects``, …).
     """
@@ -178,7 +182,8 @@ def place_labels(
     if avoid is not None:
         px += list(map(float, avoid[0]))
         py += list(map(float, avoid[1]))
-    if n > 1 or avoid is not None or marker_pt:
+    clear = keep_if_clear and not overlapping_pairs(texts, _renderer(ax), pad=1.0)
+    if not clear and (n > 1 or avoid is not None or marker_pt):
         adjust_text(texts, x=px, y=py, objects=_marker_boxes(ax, px, py, marker_pt), ax=ax,
                     time_lim=time_lim, expand=(1.15, 1.35), ensure_inside_axes=True)  # fmt: skip
     rank = list(priority) if priority is not None else [-float(i) for i in range(n)]

@@ -7,7 +7,8 @@ then a display-space pairwise check that hides, of each pair still overlapping, 
 lower priority). Priorities: a non-compliant district's label first, then station names, then
 the other district labels, so a failing station's verdict is the last label to go. Each label
 starts where the map drew it before (a station name just above its marker, a district's area
-just below its station), so a map where nothing overlapped looks as it did.
+just below its station), and where no two labels overlap there, none is moved, so such a map
+looks as it did.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def draw_map_labels(
     placed = place_labels(
         ax, [lab.x for lab in labels], ys, [lab.text for lab in labels],
         priority=[lab.priority for lab in labels], sizes=[lab.size for lab in labels],
-        weights=[lab.weight for lab in labels], avoid=avoid, **text_kw,
+        weights=[lab.weight for lab in labels], avoid=avoid, keep_if_clear=True, **text_kw,
     )  # fmt: skip
     for t, lab in zip(placed.texts, labels, strict=True):
         t.set_color(lab.colour)

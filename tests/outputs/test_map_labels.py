@@ -116,3 +116,20 @@ def test_lone_label_stays_where_the_map_put_it() -> None:
     assert x == pytest.approx(500)
     assert y == pytest.approx(expect, rel=1e-6)
     assert t.get_visible() and placed.hidden == 0
+
+
+def test_labels_that_do_not_collide_are_not_moved() -> None:
+    fig = Figure(figsize=(6, 6))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1000)
+    labels = [MapLabel(200, 200, "文化路消防救援站", dy_pt=8.0),
+              MapLabel(800, 800, "兴业路消防救援站", dy_pt=8.0),
+              MapLabel(200, 200, "1.2 km²", dy_pt=-11.0)]  # fmt: skip
+    placed = draw_map_labels(ax, labels, avoid=([200, 800], [200, 800]))
+    per_pt = fig.dpi / 72.0 * (1000 / ax.bbox.height)
+    for t, lab in zip(placed.texts, labels, strict=True):
+        half = 0.5 * 1.2 * lab.size
+        dy = lab.dy_pt + half if lab.dy_pt > 0 else lab.dy_pt - half
+        assert t.get_position() == pytest.approx((lab.x, lab.y + dy * per_pt))
+    assert placed.hidden == 0
