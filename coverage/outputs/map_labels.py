@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.axes import Axes
 
@@ -80,7 +81,7 @@ def draw_map_labels(
     labels: Sequence[MapLabel],
     *,
     avoid: tuple[Sequence[float], Sequence[float]] | None = None,
-    **text_kw: object,
+    **text_kw: Any,
 ) -> Placement:
     """Place ``labels`` on ``ax`` so that no two shown labels overlap.
 

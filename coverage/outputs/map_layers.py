@@ -18,7 +18,12 @@ from matplotlib.patches import Circle, Patch
 from shapely.ops import polylabel
 
 from firecover.outputs.glossary import Glossary, glossary
-from firecover.outputs.map_labels import PRIORITY_FAILING, PRIORITY_OTHER, PRIORITY_STATION, MapLabel
+from firecover.outputs.map_labels import (
+    PRIORITY_FAILING,
+    PRIORITY_OTHER,
+    PRIORITY_STATION,
+    MapLabel,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -282,7 +282,7 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary,
         overlay(ax, legend)
     if "stations" in show and layers.has("stations"):
         _draw_stations(ax, layers.stations, legend)
-    marks = (layers.stations.geometry.x, layers.stations.geometry.y) if stations is not None else None
+    marks = None if stations is None else (stations.x, stations.y)
     draw_map_labels(ax, legend.labels, avoid=marks, zorder=9, path_effects=_HALO)
     ax.set_xlabel("")
     ax.set_ylabel("")

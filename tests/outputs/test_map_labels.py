@@ -96,9 +96,10 @@ def test_crowded_case_overlaps_without_placement() -> None:
     fig = maps._draw(layers, "拥挤区", {"stations", "jurisdictions"}, glossary("zh"))
     r = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     ax = fig.axes[0]
+    st = layers.stations
     raw = [ax.annotate(n, (p.x, p.y), xytext=(0, 8), textcoords="offset points", ha="center",
                        va="bottom", fontsize=8.5)
-           for n, p in zip(layers.stations["name"], layers.stations.geometry, strict=True)]  # fmt: skip
+           for n, p in zip(st["name"], st.geometry, strict=True)]  # fmt: skip
     assert len(_overlaps(list(raw), r)) >= 5
 
 
