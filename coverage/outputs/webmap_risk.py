@@ -39,39 +39,50 @@ def _class_text(row: Any, g: Glossary) -> str:
     return g.join(zh, en) if zh else en
 
 
-def _popup(row: Any, g: Glossary) -> str:
-    import html
-
+def _popup_rows(row: Any, g: Glossary) -> list[tuple[str, str]]:
     rows = [(g("risk_object"), str(row.get("name", "") or "—")),
             (g("risk_class"), _class_text(row, g)),
             (g("risk_required"), _minutes(row.get("required_min"))),
             (g("risk_first"), f"{row.get('first_station') or '—'} "
                               f"{_minutes(row.get('first_min'))}")]  # fmt: skip
-    if "on_time" in row and not bool(row["on_time"]):
-        rows.append((g("risk_late"), g("wm_risk_late")))
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<table>{body}</table>"
+    if "on_time" in row:
+        rows.append((g("risk_late"), g("wm_risk_late") if not bool(row["on_time"]) else "—"))
+    return rows
 
 
 def risk_drawer(g: Glossary) -> Callable[[Any, gpd.GeoDataFrame], None]:
     """The drawer of the ``risk_objects`` theme (``objects`` in WGS-84, ``group`` a folium
-    ``FeatureGroup``)."""
+    ``FeatureGroup``): one GeoJSON layer of circle markers with a popup table per object
+    (folium's ``GeoJsonPopup``, which needs no script library, so the page stays offline)."""
 
     def draw(group: Any, objects: gpd.GeoDataFrame) -> None:
         import folium
 
+        rows = [row for _, row in objects.iterrows()]
+        table = [_popup_rows(r, g) for r in rows]
+        aliases = [k for k, _ in table[0]]
+        props: dict[str, list[str]] = {f"p{i}": [t[i][1] for t in table]
+                                       for i in range(len(aliases))}  # fmt: skip
+        props["_tip"] = [_class_text(r, g) for r in rows]
         pts = shapely.point_on_surface(objects.geometry.to_numpy())
-        for (_, row), pt in zip(objects.iterrows(), pts, strict=True):
-            if pt is None or pt.is_empty:
-                continue
-            colour = CLASS_STYLE.get(str(row["risk_class"]), CLASS_STYLE["_user"])[1]
-            late = "on_time" in row and not bool(row["on_time"])
-            folium.CircleMarker(
-                location=[pt.y, pt.x], radius=6 if late else 5, weight=3 if late else 1,
-                color=LATE_RED if late else "#ffffff", fill=True, fill_color=colour,
-                fill_opacity=0.9, popup=folium.Popup(_popup(row, g), max_width=320),
-                tooltip=_class_text(row, g),
-            ).add_to(group)  # fmt: skip
+        frame = gpd.GeoDataFrame(props, geometry=pts, crs=objects.crs).reset_index(drop=True)
+        styles = []
+        for r in rows:
+            late = "on_time" in r and not bool(r["on_time"])
+            colour = CLASS_STYLE.get(str(r["risk_class"]), CLASS_STYLE["_user"])[1]
+            styles.append({"fillColor": colour, "color": LATE_RED if late else "#ffffff",
+                           "weight": 3 if late else 1, "radius": 6 if late else 5})  # fmt: skip
+        layer = folium.GeoJson(
+            frame.to_json(),
+            marker=folium.CircleMarker(
+                radius=5, weight=1, color="#ffffff", fill=True, fill_opacity=0.9
+            ),  # fmt: skip
+            style_function=lambda feature: styles[int(feature["id"])],
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
+        )
+        folium.GeoJsonPopup(fields=list(props)[: len(aliases)], aliases=aliases,
+                            localize=False).add_to(layer)  # fmt: skip
+        layer.add_to(group)
 
     return draw
 

@@ -41,6 +41,7 @@ def test_webmap_has_the_risk_layer(tmp_path: Path, lang: str, words: tuple[str, 
         assert w in page, w
     assert "兴业路消防救援站 7.4 min" in page and "5.0 min" in page
     assert page.count(f'"color": "{LATE_RED}"') == 1  # the late object only
+    assert "$(`" not in page  # no jQuery popup (not inlined: the offline page would break)
 
 
 def test_without_risk_objects_no_layer(tmp_path: Path) -> None:
