@@ -76,7 +76,7 @@ def risk_drawer(g: Glossary) -> Callable[[Any, gpd.GeoDataFrame], None]:
             frame.to_json(),
             marker=folium.CircleMarker(
                 radius=5, weight=1, color="#ffffff", fill=True, fill_opacity=0.9
-            ),  # fmt: skip
+            ),
             style_function=lambda feature: styles[int(feature["id"])],
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
         )
