@@ -119,11 +119,13 @@ def place_labels(
     *,
     priority: Sequence[float] | None = None,
     sizes: Sequence[float] | None = None,
+    weights: Sequence[str] | None = None,
     avoid: tuple[Sequence[float], Sequence[float]] | None = None,
     marker_pt: float = 0.0,
     offset_pt: float = 0.0,
     colour: str = "#212121",
     time_lim: float = 1.0,
+    keep_if_clear: bool = False,
     **text_kw: Any,
 ) -> Placement:
     """Write ``labels`` at ``(xs, ys)`` (data coordinates) and move them apart.
@@ -138,6 +140,8 @@ def place_labels(
         Higher wins when two labels still overlap after adjustText (default: earlier wins).
     sizes : sequence of float, optional
         Font size of each label in points (default ``text_kw["fontsize"]`` or 8.5).
+    weights : sequence of str, optional
+        Font weight of each label (default ``text_kw["fontweight"]``).
     avoid : (xs, ys), optional
         Further points labels keep clear of (other markers); the anchors are always avoided.
     marker_pt : float
@@ -149,6 +153,9 @@ def place_labels(
         Text and leader-line colour.
     time_lim : float
         Seconds adjustText may iterate at most.
+    keep_if_clear : bool
+        Leave every label where it was written when no two of them overlap there (the PNG
+        map keeps its look where nothing collides); adjustText runs only otherwise.
     **text_kw
         Passed to :meth:`Axes.text` (``fontsize``, ``fontweight``, ``path_effects``, …).
     """
@@ -157,6 +164,8 @@ def place_labels(
         return Placement([], 0)
     size = text_kw.pop("fontsize", 8.5)
     fs = list(sizes) if sizes is not None else [size] * n
+    if weights is not None:
+        text_kw.pop("fontweight", None)
     fig = ax.get_figure()
     assert fig is not None
     lift = 0.0
@@ -167,11 +176,14 @@ def place_labels(
     texts = [ax.text(float(x), float(y) + lift, str(s), ha="center", va="center", color=colour,
                      fontsize=f, **text_kw)
              for x, y, s, f in zip(xs, ys, labels, fs, strict=True)]  # fmt: skip
+    for t, w in zip(texts, weights or (), strict=False):
+        t.set_fontweight(w)
     px, py = list(map(float, xs)), list(map(float, ys))
     if avoid is not None:
         px += list(map(float, avoid[0]))
         py += list(map(float, avoid[1]))
-    if n > 1 or avoid is not None or marker_pt:
+    clear = keep_if_clear and not overlapping_pairs(texts, _renderer(ax), pad=1.0)
+    if not clear and (n > 1 or avoid is not None or marker_pt):
         adjust_text(texts, x=px, y=py, objects=_marker_boxes(ax, px, py, marker_pt), ax=ax,
                     time_lim=time_lim, expand=(1.15, 1.35), ensure_inside_axes=True)  # fmt: skip
     rank = list(priority) if priority is not None else [-float(i) for i in range(n)]

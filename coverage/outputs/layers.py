@@ -243,6 +243,8 @@ class CoverageLayers:
     search_zones: gpd.GeoDataFrame = field(default_factory=_empty)
     #: Incident points drawn as a density on the PNG maps (not a GeoPackage layer; issue 17).
     incidents: gpd.GeoDataFrame | None = None
+    #: Timed risk objects on the HTML map (``evaluate --risk``; not a GeoPackage layer).
+    risk_objects: gpd.GeoDataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, CoverageMeta):

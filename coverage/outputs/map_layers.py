@@ -18,6 +18,12 @@ from matplotlib.patches import Circle, Patch
 from shapely.ops import polylabel
 
 from firecover.outputs.glossary import Glossary, glossary
+from firecover.outputs.map_labels import (
+    PRIORITY_FAILING,
+    PRIORITY_OTHER,
+    PRIORITY_STATION,
+    MapLabel,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +64,8 @@ class _Legend:
         self.cjk = self.g.chinese
         self.bold = bold
         self.items: list[tuple[Any, str]] = []
+        #: labels queued by the layers, placed together by ``map_labels.draw_map_labels``
+        self.labels: list[MapLabel] = []
 
     def text(self, key: str, **fields: Any) -> str:
         return self.g(key, **fields)
@@ -160,12 +168,10 @@ def _draw_jurisdictions(
         ok = bool(row["compliant"]) if not _isna(row["compliant"]) else True
         if not ok:
             text += "\n" + legend.text("not_compliant")
-        ax.annotate(
-            text, (x, y), xytext=(0, dy), textcoords="offset points", ha="center",
-            va="top" if dy else "center", fontsize=7.5, zorder=7,
-            color="#212121" if ok else "#b71c1c", fontweight="normal" if ok else legend.bold,
-            path_effects=_HALO,
-        )  # fmt: skip
+        legend.labels.append(MapLabel(
+            x, y, text, dy_pt=dy, priority=PRIORITY_OTHER if ok else PRIORITY_FAILING, size=7.5,
+            colour="#212121" if ok else "#b71c1c", weight="normal" if ok else legend.bold,
+        ))  # fmt: skip
     face = "#90a4ae" if fill else "none"
     legend.add(Patch(facecolor=face, alpha=0.45 if fill else 1.0, edgecolor="#37474f"),
                "district")  # fmt: skip
@@ -229,9 +235,9 @@ def _draw_stations(ax: Axes, stations: gpd.GeoDataFrame, legend: _Legend,
                           mew=1.6), "proposed_station")  # fmt: skip
     _draw_approximate(ax, stations, xs, ys, legend)
     for x, y, name in zip(xs, ys, stations["name"].astype(str), strict=True) if labels else ():
-        ax.annotate(name, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=8.5, fontweight=legend.bold, color="#b71c1c", zorder=9,
-                    path_effects=_HALO)  # fmt: skip
+        legend.labels.append(MapLabel(float(x), float(y), name, dy_pt=8.0,
+                                      priority=PRIORITY_STATION, colour="#b71c1c",
+                                      weight=legend.bold))  # fmt: skip
 
 
 def _draw_approximate(ax: Axes, stations: gpd.GeoDataFrame, xs: Any, ys: Any,

@@ -30,6 +30,7 @@ from firecover._version import __version__
 from firecover.outputs.glossary import Glossary, check_lang, glossary
 from firecover.outputs.incident_draw import draw_incident_density
 from firecover.outputs.layers import SYNTHETIC_LABEL, CoverageLayers, CoverageMeta
+from firecover.outputs.map_labels import draw_map_labels
 from firecover.outputs.map_layers import (
     _HALO,
     _draw_barriers,
@@ -281,6 +282,8 @@ def _draw(layers: CoverageLayers, title: str, show: set[str], g: Glossary,
         overlay(ax, legend)
     if "stations" in show and layers.has("stations"):
         _draw_stations(ax, layers.stations, legend)
+    marks = None if stations is None else (stations.x, stations.y)
+    draw_map_labels(ax, legend.labels, avoid=marks, zorder=9, path_effects=_HALO)
     ax.set_xlabel("")
     ax.set_ylabel("")
     _scale_bar(ax, _metres_per_unit(layers))

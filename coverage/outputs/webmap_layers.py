@@ -40,6 +40,7 @@ from firecover.outputs.webmap_popups import (
     _text,
     _zone_rows,
 )
+from firecover.outputs.webmap_risk import risk_drawer, risk_legend
 from firecover.outputs.zones_draw import ZONE_COLOUR, zone_style
 
 __all__ = ["Theme", "legend_entries", "shared_themes", "year_themes"]
@@ -291,6 +292,7 @@ def year_themes(years: Sequence[CoverageLayers], g: Glossary, cells: bool) -> li
               _polygons(lambda r: _zone_rows(r, g), zone_style)),
         Theme("incidents", g("wm_incidents"), True, lambda lay: lay.incidents,
               add_incident_markers),
+        Theme("risk_objects", g("risk_layer"), True, lambda lay: lay.risk_objects, risk_drawer(g)),
         Theme("stations", g("map_stations"), True, lambda lay: lay.stations, _stations(g)),
     ]  # fmt: skip
     present = [t for t in themes if any(_has(lay, t) for lay in years)]
@@ -354,6 +356,8 @@ def legend_entries(
                for lay in years):  # fmt: skip
             out.append(LegendEntry("point", g("wm_approx_legend"), "none", STATION_RED, 1.5,
                                    dash="4 3", size=9))  # fmt: skip
+    if "risk_objects" in keys:
+        out += risk_legend(years, g)
     if "jurisdictions" in keys:
         out.append(LegendEntry("patch", g("compliant_districts"), "#90caf9", "#37474f", 1.2,
                                opacity=0.5))  # fmt: skip

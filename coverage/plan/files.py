@@ -352,8 +352,10 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
     if html:
         if progress is not None:
             progress("web map")
-        render_webmap([yr.run.layers for yr in ev.years], paths["html"], inputs=inputs,
-                      lang=lang, tiles=tiles)  # fmt: skip
+        web = [yr.run.layers for yr in ev.years]
+        if ev.risk:  # the timed risk objects on the last year (firecover.outputs.webmap_risk)
+            web[-1] = dataclasses.replace(web[-1], risk_objects=ev.risk["_layer"])
+        render_webmap(web, paths["html"], inputs=inputs, lang=lang, tiles=tiles)
     frame = _optimum_frame(ev, datum)
     if frame is not None:
         paths["optimum"] = out / "optimum_sites.geojson"
