@@ -19,6 +19,17 @@ monotonicity; second: submodularity; third: ``|S* \\ S| <= p``). Every set the g
 swaps visit gives such a bound; the smallest is reported. ``ρ`` for all columns is one sparse
 product ``subᵀ (w ∘ a_{n+1})``.
 
+Lagrangian bound (relaxing each row's link ``Σ_k y_ik <= f_i + Σ_{j∈N_i} x_j`` of the MILP in
+:mod:`firecover.siting.mexclp` with ``λ_i >= 0``, ``K_i`` its levels)::
+
+    L(λ) = Σ_i [λ_i f_i + Σ_{k <= K_i} (w_i a_k − λ_i)⁺] + (sum of the p largest Σ_{i∈N_j} λ_i)
+
+For feasible ``(x, y)``: ``Σ w_i a_k y_ik = Σ (w_i a_k − λ_i) y_ik + Σ λ_i Σ_k y_ik <= Σ (w_i
+a_k − λ_i)⁺ + Σ λ_i (f_i + Σ_{j∈N_i} x_j)``, and ``Σ_j x_j = p`` gives the last term, so
+``L(λ) >= F(S*)`` for every ``λ >= 0``. Started at ``λ_i = w_i a_{n_i(S)+1}`` (``S`` the
+incumbent) it equals ``F(S) + top_p(ρ) − Σ_{j∈S} ρ_j(S)``, never above the submodular bound;
+subgradient steps (Polyak, target the incumbent) then lower it.
+
 Incumbent: greedy on ``ρ`` (``p`` steps), then first-improvement swaps: drop an open column
 ``r``, add the best ``j`` for ``S − r``, keep the swap when it gains; until no swap gains or
 the time is up. Its value is recomputed from the counts, so it equals :func:`evaluate_mexclp`
@@ -36,7 +47,7 @@ import scipy.sparse as sp
 
 from firecover.siting.reduce import FloatArray, IntArray
 
-__all__ = ["MexclpHeuristic", "mexclp_greedy_bound", "submodular_bound"]
+__all__ = ["MexclpHeuristic", "lagrangian_bound", "mexclp_greedy_bound", "submodular_bound"]
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +153,58 @@ def mexclp_greedy_bound(
                 value = _value(w, n, cum)
                 bound = min(bound, submodular_bound(_gains(at, w, n, step), is_open, value, p))
     value = _value(w, n, cum)
+    lam0 = w * step[np.minimum(n, step.size - 1)]
+    spent = time.perf_counter() - started
+    budget = None if time_limit is None else max(time_limit - spent, 0.0)
+    bound = min(bound, lagrangian_bound(sub, w, f, p, a, lam0, value, time_limit=budget))
     seconds = time.perf_counter() - started
     log.info("mexclp greedy+swap: %d swaps, value %.6g, bound %.6g", swaps, value, bound)
     return MexclpHeuristic(np.flatnonzero(is_open).astype(np.int64), value, bound, swaps, seconds)
+
+
+def lagrangian_bound(
+    sub: sp.csr_array,
+    w: FloatArray,
+    f: FloatArray,
+    p: int,
+    a: FloatArray,
+    lam0: FloatArray,
+    target: float,
+    iterations: int = 300,
+    time_limit: float | None = None,
+) -> float:
+    """Smallest ``L(λ)`` (module notes) over subgradient steps from ``lam0``.
+
+    ``target`` is a known objective value (the incumbent's) for the Polyak step size.
+    """
+    started = time.perf_counter()
+    at = sp.csr_array(sub.T, dtype=np.float64)
+    fi = f.astype(np.int64)
+    n_levels = np.minimum(np.minimum(np.diff(sub.indptr), p) + fi, a.size)
+    live = np.arange(a.size)[None, :] < n_levels[:, None]
+    wa = np.where(live, w[:, None] * a[None, :], 0.0)
+    lam = np.maximum(np.asarray(lam0, dtype=np.float64), 0.0)
+    k = min(p, sub.shape[1])
+    best = np.inf
+    theta, stall = 1.0, 0
+    for _ in range(iterations):
+        excess = wa - lam[:, None]
+        col = np.asarray(at @ lam).ravel()
+        top = np.argpartition(col, col.size - k)[col.size - k :]
+        value = float(lam @ f + np.maximum(excess, 0.0).sum() + col[top].sum())
+        if value < best - 1e-12 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta, stall = theta / 2.0, 0
+        chosen = np.zeros(sub.shape[1])
+        chosen[top] = 1.0
+        grad = f + np.asarray(sub @ chosen).ravel() - (excess > 0).sum(axis=1)
+        norm = float(grad @ grad)
+        if norm == 0.0 or best - target <= 1e-9 * max(1.0, abs(target)) or theta < 1e-4:
+            break
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            break
+        lam = np.maximum(lam - theta * (value - target) / norm * grad, 0.0)
+    return best

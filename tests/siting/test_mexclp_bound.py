@@ -101,3 +101,20 @@ def test_large_model_skips_milp_and_ends_in_time() -> None:
     assert res.objective == pytest.approx(siting.evaluate_mexclp(cover, w, res.sites, 0.2))
     assert res.stats.get("bound", res.objective) >= res.objective - 1e-9
     assert 0.0 <= res.mip_gap < 0.5
+
+
+@FAST
+@given(instances(), st.integers(0, 2**31 - 1))
+def test_lagrangian_bound_is_valid_for_any_multipliers(inst: dict[str, Any], seed: int) -> None:
+    from firecover.siting.mexclp_bound import lagrangian_bound
+
+    cover, w, fixed, p, q = inst["cover"], inst["w"], inst["fixed"], inst["p"], inst["q"]
+    n_open = len(fixed) + p
+    a = siting.level_values(q, n_open, inst["variant"], n_open)
+    free = [j for j in range(cover.shape[1]) if j not in fixed]
+    sub = sp.csr_array(cover[:, free].astype(np.int8))
+    f = cover[:, fixed].sum(axis=1).astype(float)
+    lam = np.random.default_rng(seed).random(len(w)) * 10
+    # one step: L at the given multipliers; more steps: the best of them
+    assert lagrangian_bound(sub, w, f, p, a, lam, 0.0, iterations=1) >= _brute(inst) - 1e-9
+    assert lagrangian_bound(sub, w, f, p, a, lam, 0.0) >= _brute(inst) - 1e-9
