@@ -31,7 +31,10 @@ min(m_i, p), N)`` levels)::
           x_j ∈ {0, 1},  0 <= y_ik <= 1
 
 Because ``a_1 >= a_2 >= …`` (checked), for integral ``x`` the best ``y`` fills the first
-``min(n_i, K_i)`` levels, so ``y`` may stay continuous and the optimum is exact. The checker
+``min(n_i, K_i)`` levels, so ``y`` may stay continuous and the optimum is exact.
+Before the MILP, a greedy + swap incumbent and a certified upper bound
+(:mod:`firecover.siting.mexclp_bound`) are computed; above ``milp_max_levels`` level
+variables they are the answer. The checker
 :func:`evaluate_mexclp` recomputes ``Σ_i w_i Σ_{k<=n_i} a_k`` from the open sites alone.
 """
 
@@ -240,8 +243,8 @@ def greedy_expected(
     sub: sp.csr_array, w: FloatArray, f: FloatArray, p: int, a: FloatArray
 ) -> IntArray:
     """Greedy on the expected cover: ``p`` times, open the free column whose rows gain most
-    (``Σ_{i∈N_j} w_i a_{n_i+1}``, ``n_i`` the stations reaching ``i`` so far). The fallback when
-    HiGHS finds no solution in time; a lower bound on the optimum, not a certified answer."""
+    (``Σ_{i∈N_j} w_i a_{n_i+1}``, ``n_i`` the stations reaching ``i`` so far); a lower bound on
+    the optimum. The solver's incumbent now comes from :mod:`firecover.siting.mexclp_bound`."""
     at = sp.csr_array(sub.T, dtype=np.float64)
     n = f.astype(np.int64).copy()
     step = np.concatenate([a, [0.0]])
@@ -262,7 +265,7 @@ def _solve(
     fixed: IntArray,
     a: FloatArray,
     time_limit: float | None,
-    milp_max_levels: int = 200_000,
+    milp_max_levels: int = MILP_MAX_LEVELS,
 ) -> ModelOutcome:
     cum = np.concatenate([[0.0], np.cumsum(a)])
     f_all = (
@@ -347,8 +350,8 @@ def mexclp(
     milp_max_levels : int
         Above this many level variables the MILP is not built (HiGHS's presolve overruns any
         time limit at Binhai scale) and the answer is the greedy + swap incumbent with its
-        submodular bound (:mod:`firecover.siting.mexclp_bound`); below it that incumbent and
-        bound come first and HiGHS gets the time left.
+        submodular / Lagrangian bound (:mod:`firecover.siting.mexclp_bound`); below it that
+        incumbent and bound come first and HiGHS gets the time left.
 
     Returns
     -------
