@@ -104,6 +104,7 @@ def site_summary(srun: SitingRun) -> dict[str, Any]:
         "objective_meaning": _OBJECTIVE[srun.model],
         "status": res.status,
         "mip_gap": _r(res.mip_gap, 6),
+        "bound": _r(res.stats.get("bound", math.nan), 6),
         "solve_seconds": round(res.solve_seconds, 3),
         "matrix_seconds": round(srun.stats.get("matrix_seconds", 0.0), 3),
         "synthetic": srun.run.layers.meta.synthetic,
@@ -202,6 +203,11 @@ def _site_markdown(srun: SitingRun, *, title: str) -> str:
         f"- Model 模型: `{d['model']}`, objective 目标值 {d['objective']} "
         f"({d['objective_meaning']}); solver status {d['status']}, gap {d['mip_gap']}, "
         f"{d['solve_seconds']} s (matrices {d['matrix_seconds']} s)",
+        *(
+            [f"- Upper bound 目标上界 ≤ {d['bound']} (gap {d['mip_gap']})"]
+            if d["bound"] is not None
+            else []
+        ),
         f"- Sites 站点: {len(d['existing'])} existing (fixed 固定) + {d['candidates']} candidates "
         f"候选; {d['cells']} demand cells 需求单元 over {d['area_km2']} km²",
         "- Unreachable by any site within budget 任何站点都无法按时到达: "

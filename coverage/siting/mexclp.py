@@ -31,7 +31,10 @@ min(m_i, p), N)`` levels)::
           x_j ∈ {0, 1},  0 <= y_ik <= 1
 
 Because ``a_1 >= a_2 >= …`` (checked), for integral ``x`` the best ``y`` fills the first
-``min(n_i, K_i)`` levels, so ``y`` may stay continuous and the optimum is exact. The checker
+``min(n_i, K_i)`` levels, so ``y`` may stay continuous and the optimum is exact.
+Before the MILP, a greedy + swap incumbent and a certified upper bound
+(:mod:`firecover.siting.mexclp_bound`) are computed; above ``milp_max_levels`` level
+variables they are the answer. The checker
 :func:`evaluate_mexclp` recomputes ``Σ_i w_i Σ_{k<=n_i} a_k`` from the open sites alone.
 """
 
@@ -48,6 +51,7 @@ import scipy.sparse as sp
 
 from firecover._errors import DataFormatError, InfeasibleModelError
 from firecover.siting.common import SitingResult, _cover_count, _finish, _pad
+from firecover.siting.mexclp_bound import mexclp_greedy_bound
 from firecover.siting.milp import MilpProblem, solve_milp
 from firecover.siting.models import ModelOutcome
 from firecover.siting.reduce import (
@@ -72,6 +76,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Level variables above which the MILP is skipped (the quick bench, 47,400, takes ~30 s).
+MILP_MAX_LEVELS = 200_000
 
 #: The two ways of counting a busy station (see the module notes).
 MEXCLP_VARIANTS = ("independent", "hypercube")
@@ -236,8 +243,8 @@ def greedy_expected(
     sub: sp.csr_array, w: FloatArray, f: FloatArray, p: int, a: FloatArray
 ) -> IntArray:
     """Greedy on the expected cover: ``p`` times, open the free column whose rows gain most
-    (``Σ_{i∈N_j} w_i a_{n_i+1}``, ``n_i`` the stations reaching ``i`` so far). The fallback when
-    HiGHS finds no solution in time; a lower bound on the optimum, not a certified answer."""
+    (``Σ_{i∈N_j} w_i a_{n_i+1}``, ``n_i`` the stations reaching ``i`` so far); a lower bound on
+    the optimum. The solver's incumbent now comes from :mod:`firecover.siting.mexclp_bound`."""
     at = sp.csr_array(sub.T, dtype=np.float64)
     n = f.astype(np.int64).copy()
     step = np.concatenate([a, [0.0]])
@@ -258,6 +265,7 @@ def _solve(
     fixed: IntArray,
     a: FloatArray,
     time_limit: float | None,
+    milp_max_levels: int = MILP_MAX_LEVELS,
 ) -> ModelOutcome:
     cum = np.concatenate([[0.0], np.cumsum(a)])
     f_all = (
@@ -274,35 +282,38 @@ def _solve(
         return ModelOutcome(np.zeros(0, dtype=np.int64), stats=stats)
     if p >= free.size:
         return ModelOutcome(free.copy(), stats=stats)
-    problem, levels, _ = _problem(sub, wg, f, p, a)
+    levels = np.minimum(np.minimum(np.diff(sub.indptr), p) + f.astype(np.int64), a.size)
     stats["y_variables"] = float(levels.sum())
-    sol = solve_milp(problem, time_limit)
-    stats["milp_seconds"] = sol.seconds
-    if sol.x is None:
-        if sol.status == "infeasible":
-            return ModelOutcome(
-                np.zeros(0, dtype=np.int64), "infeasible", math.nan, math.inf, sol.seconds, stats
-            )
-        local = greedy_expected(sub, wg, f, p, a)
-        stats["greedy_fallback"] = 1.0
+    heur = mexclp_greedy_bound(sub, wg, f, p, a, None if time_limit is None else 0.25 * time_limit)
+    h_sites = np.sort(free[heur.columns]).astype(np.int64)
+    h_bound = base + heur.bound
+    stats.update(heuristic_value=base + heur.value, heuristic_bound=h_bound)
+    stats.update(heuristic_seconds=heur.seconds, heuristic_swaps=float(heur.swaps))
+    h_gap = max(0.0, heur.bound - heur.value) / max(abs(base + heur.value), 1e-12)
+    if heur.bound - heur.value <= 1e-9 * max(1.0, abs(h_bound)):
         return ModelOutcome(
-            np.sort(free[local]),
-            "time_limit",
-            None,
-            math.inf,
-            sol.seconds,
-            stats,
-            base + sol.dual_bound,
+            h_sites, "optimal", base + heur.value, 0.0, heur.seconds, stats, h_bound
         )
+    if levels.sum() > milp_max_levels:
+        stats["milp_skipped"] = 1.0
+        return ModelOutcome(
+            h_sites, "time_limit", base + heur.value, h_gap, heur.seconds, stats, h_bound
+        )
+    problem, _, _ = _problem(sub, wg, f, p, a)
+    left = None if time_limit is None else max(time_limit - heur.seconds, 1e-3)
+    sol = solve_milp(problem, left)
+    stats["milp_seconds"] = sol.seconds
+    seconds = heur.seconds + sol.seconds
+    if sol.status == "infeasible":
+        return ModelOutcome(
+            np.zeros(0, dtype=np.int64), "infeasible", math.nan, math.inf, seconds, stats
+        )
+    bound = min(h_bound, base + sol.dual_bound) if math.isfinite(sol.dual_bound) else h_bound
+    if sol.x is None or (sol.status != "optimal" and sol.objective <= heur.value):
+        return ModelOutcome(h_sites, "time_limit", base + heur.value, h_gap, seconds, stats, bound)
     chosen = np.sort(free[sol.x[: free.size] > 0.5]).astype(np.int64)
     return ModelOutcome(
-        chosen,
-        sol.status,
-        base + sol.objective,
-        sol.mip_gap,
-        sol.seconds,
-        stats,
-        base + sol.dual_bound,
+        chosen, sol.status, base + sol.objective, sol.mip_gap, seconds, stats, bound
     )
 
 
@@ -315,6 +326,7 @@ def mexclp(
     time_limit: float | None = None,
     *,
     variant: str = "independent",
+    milp_max_levels: int = MILP_MAX_LEVELS,
 ) -> SitingResult:
     """Maximum expected covering location (Daskin 1983), exact by MILP (module notes).
 
@@ -335,6 +347,11 @@ def mexclp(
     variant : {"independent", "hypercube"}
         Daskin's independence assumption, or the hypercube-corrected terms (Batta, Dolan &
         Krishnamurthy 1989) with ``N = len(fixed) + p`` stations.
+    milp_max_levels : int
+        Above this many level variables the MILP is not built (HiGHS's presolve overruns any
+        time limit at Binhai scale) and the answer is the greedy + swap incumbent with its
+        submodular / Lagrangian bound (:mod:`firecover.siting.mexclp_bound`); below it that
+        incumbent and bound come first and HiGHS gets the time left.
 
     Returns
     -------
@@ -354,7 +371,7 @@ def mexclp(
         raise InfeasibleModelError("MEXCLP with no station to open; give --p 1 or more")
     levels = min(n_open, int(np.diff(mat.indptr).max()) if mat.shape[0] else 0)
     a = level_values(q, max(levels, 1), variant, n_open)
-    out = _solve(mat, w, p, fix, a, time_limit)
+    out = _solve(mat, w, p, fix, a, time_limit, milp_max_levels)
     new = _pad(out.new_sites, p, mat.shape[1], fix)
     sites = np.union1d(fix, new)
     counts = _cover_count(mat, sites)
