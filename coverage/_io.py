@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from firecover._errors import FirecoverError, InputFileError, OutputError
+from firecover._errors import DataFormatError, FirecoverError, InputFileError, OutputError
 
 __all__ = [
     "FAULT_ENV",
@@ -27,6 +27,7 @@ __all__ = [
     "check_not_input",
     "fault_point",
     "output_error",
+    "read_text_utf8_or_gbk",
     "require_file",
     "write_text_atomic",
 ]
@@ -145,3 +146,15 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_text_utf8_or_gbk(path: str | os.PathLike[str]) -> str:
+    """A planner's text file as UTF-8 (with or without BOM) or, failing that, GBK; raises
+    :class:`DataFormatError` naming the file when it is neither."""
+    raw = Path(path).read_bytes()
+    for enc in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataFormatError(f"{path}: text is neither UTF-8 nor GBK; save it as UTF-8")

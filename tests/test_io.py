@@ -44,3 +44,16 @@ def test_require_file(tmp_path: Path) -> None:
         require_file(tmp_path / "missing.osm")
     with pytest.raises(InputFileError, match="directory"):
         require_file(tmp_path)
+
+
+def test_read_text_utf8_or_gbk(tmp_path: Path) -> None:
+    from firecover._errors import DataFormatError
+    from firecover._io import read_text_utf8_or_gbk
+
+    (tmp_path / "u.csv").write_bytes("\ufeff站名,经度\n".encode())
+    (tmp_path / "g.csv").write_bytes("站名,经度\n".encode("gbk"))
+    (tmp_path / "bad.csv").write_bytes(b"\xff\xfe\x00\xd8")
+    assert read_text_utf8_or_gbk(tmp_path / "u.csv") == "站名,经度\n"
+    assert read_text_utf8_or_gbk(tmp_path / "g.csv") == "站名,经度\n"
+    with pytest.raises(DataFormatError, match="neither UTF-8 nor GBK"):
+        read_text_utf8_or_gbk(tmp_path / "bad.csv")

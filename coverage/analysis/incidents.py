@@ -38,11 +38,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from firecover._errors import DataFormatError
-from firecover._io import require_file
+from firecover._io import read_text_utf8_or_gbk, require_file
 from firecover._schema import fold
 from firecover.analysis.demand import DemandSurface
 from firecover.analysis.grid import points_in_polygons
-from firecover.network.coords import project_points
+from firecover.network.coords import datum_word, project_points
 from firecover.network.snapping import Snapped, snap_points
 from firecover.traveltime.search import CSRNetwork, k_nearest_times
 
@@ -73,14 +73,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("type", "kind", "category", "类型", "警情类型", "事故类型", "灾害类型"),
     "datum": ("datum", "坐标系"),
     "job_min": ("job_min", "duration_min", "出动时长", "处置时长", "出警时长"),
-}
-_DATUMS = {
-    "wgs84": "wgs84",
-    "epsg:4326": "wgs84",
-    "gcj02": "gcj02",
-    "bd09": "bd09",
-    "cgcs2000": "cgcs2000",
-    "epsg:4490": "cgcs2000",
 }
 _UNTYPED = "未分类"
 
@@ -132,18 +124,8 @@ class IncidentRecords:
         return float(days * 24)
 
 
-def _read_text(p: Path) -> str:
-    raw = p.read_bytes()
-    for enc in ("utf-8-sig", "gbk"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataFormatError(f"{p}: text is neither UTF-8 nor GBK; save it as UTF-8")
-
-
 def _rows(p: Path) -> list[dict[str, Any]]:
-    text = _read_text(p)
+    text = read_text_utf8_or_gbk(p)
     if p.suffix.lower() == ".csv":
         return [dict(r) for r in csv.DictReader(text.splitlines())]
     if p.suffix.lower() in {".geojson", ".json"}:
@@ -214,12 +196,13 @@ def read_incidents(
     datums = []
     for i, r in enumerate(rows):
         raw = str(r.get(cols.get("datum", ""), "") or "wgs84")
-        if fold(raw) not in _DATUMS:
+        datum = datum_word(raw)
+        if datum is None:
             raise DataFormatError(
                 f"{p}: incident {i + 1} datum {raw!r} unknown; use one of "
                 "wgs84, gcj02, bd09, cgcs2000"
             )
-        datums.append(_DATUMS[fold(raw)])
+        datums.append(datum)
     x, y = np.empty(lon.size), np.empty(lon.size)
     for datum in sorted(set(datums)):
         idx = np.array([i for i, d in enumerate(datums) if d == datum])

@@ -50,14 +50,6 @@ RISK_COLUMNS: dict[str, tuple[str, ...]] = {
     "datum": ("datum", "坐标系", "crs"),
     "required_min": ("required_min", "要求时间", "到场时间", "响应时间", "minutes"),
 }
-_DATUM_WORDS = {
-    "wgs84": "wgs84",
-    "epsg:4326": "wgs84",
-    "gcj02": "gcj02",
-    "bd09": "bd09",
-    "cgcs2000": "cgcs2000",
-    "epsg:4490": "cgcs2000",
-}
 _VECTOR = {".gpkg", ".shp", ".geojson", ".json", ".zip"}
 
 
@@ -75,7 +67,7 @@ def _find(columns: Any, key: str, *, required: bool, where: str) -> str | None:
 
 def _csv_points(p: Path, crs: str) -> gpd.GeoDataFrame:
     from firecover.analysis.stations import _csv_rows
-    from firecover.network.coords import project_points
+    from firecover.network.coords import datum_word, project_points
 
     _, rows = _csv_rows(p)
     if not rows:
@@ -100,9 +92,7 @@ def _csv_points(p: Path, crs: str) -> gpd.GeoDataFrame:
     x, y = np.empty(len(frame)), np.empty(len(frame))
     for label in sorted(set(labels)):
         idx = np.flatnonzero((labels == label).to_numpy())
-        word = _DATUM_WORDS.get(label.lower().replace("-", "").replace("_", "").replace(" ", ""))
-        if word is None:
-            word = _DATUM_WORDS.get(label.lower())
+        word = datum_word(label)
         if word is not None:
             x[idx], y[idx] = project_points(lon[idx], lat[idx], crs, datum=word)
         else:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from firecover._errors import DataFormatError, ScenarioError, UnsupportedCRSError
-from firecover._io import require_file
+from firecover._io import read_text_utf8_or_gbk, require_file
 from firecover._schema import Context, Table
 from firecover.analysis.station_spec import StationSpec, name_key, read_stations, station_keys
 
@@ -109,18 +109,8 @@ def _check_unique(rows: list[dict[str, Any]], p: Path) -> None:
         seen[key] = i
 
 
-def _read_text(p: Path) -> str:
-    raw = p.read_bytes()
-    for enc in ("utf-8-sig", "gbk"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataFormatError(f"{p}: text is neither UTF-8 nor GBK; save it as UTF-8")
-
-
 def _csv_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
-    text = _read_text(p)
+    text = read_text_utf8_or_gbk(p)
     reader = csv.DictReader(text.splitlines())
     rows: list[dict[str, Any]] = []
     for row in reader:
@@ -131,7 +121,7 @@ def _csv_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _geojson_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
-    text = _read_text(p)
+    text = read_text_utf8_or_gbk(p)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -163,7 +153,7 @@ def _geojson_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _toml_rows(p: Path) -> tuple[str, list[dict[str, Any]]]:
-    text = _read_text(p)
+    text = read_text_utf8_or_gbk(p)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -29,12 +29,14 @@ import numpy.typing as npt
 import pyproj
 
 from firecover._errors import CoordinateError, UnsupportedCRSError
+from firecover._schema import fold
 from firecover.settings import resolve
 
 __all__ = [
     "DATUMS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "datum_word",
     "from_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -52,6 +54,21 @@ ArrayLike = npt.ArrayLike
 
 #: Datum names accepted by :func:`to_wgs84`, :func:`from_wgs84` and :func:`project_points`.
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000")
+
+#: A datum column's words (folded: case, spaces, ``-`` and ``_`` ignored) → datum; the EPSG
+#: codes of the two geodetic datums are accepted as their names.
+_DATUM_WORDS: dict[str, str] = {
+    **{d: d for d in DATUMS},
+    "epsg:4326": "wgs84",
+    "epsg:4490": "cgcs2000",
+}
+
+
+def datum_word(label: str) -> str | None:
+    """The datum a file's datum column names (``"WGS-84"``, ``"GCJ02"``, ``"EPSG:4326"`` …), or
+    None when the label is no datum word (it may still be a CRS string)."""
+    return _DATUM_WORDS.get(fold(str(label)))
+
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, metres
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared

@@ -168,3 +168,12 @@ def test_input_crs_for_projected_points() -> None:
         project_points([500000.0], [4300000.0], UTM50, input_crs=UTM50, datum="gcj02")
     with pytest.raises(UnsupportedCRSError):
         project_points([117.0], [39.0], "EPSG:999999")
+
+
+def test_datum_word_folds_labels_and_accepts_epsg_codes() -> None:
+    from firecover.network.coords import datum_word
+
+    assert datum_word("WGS-84") == "wgs84" and datum_word(" gcj_02 ") == "gcj02"
+    assert datum_word("BD09") == "bd09" and datum_word("CGCS2000") == "cgcs2000"
+    assert datum_word("EPSG:4326") == "wgs84" and datum_word("epsg:4490") == "cgcs2000"
+    assert datum_word("EPSG:32650") is None and datum_word("mars") is None
