@@ -411,7 +411,7 @@ def _network_from_arrays(arrays: Mapping[str, np.ndarray],
     adj = _csr._min_adjacency(eu, ev, tt, x.size)
     _csr._readonly(ids, x, y, eu, ev, keys, tt, ln, geom, rev, cls)
     notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-    names = _csr._edge_names(graph)
+    names = _csr._edge_names([d for *_, d in data])  # the edge list read above
     _csr._readonly(names)
     net = CSRNetwork(ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls, crs, notes,
                      edge_name=names)  # fmt: skip

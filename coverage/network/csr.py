@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -143,12 +144,11 @@ def _name_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _edge_names(graph: nx.MultiDiGraph) -> ObjArray:
-    """Each edge's road ``name`` in edge order ("" when absent; osmnx's merged lists of
-    names joined with " / ")."""
-    out = np.empty(graph.number_of_edges(), dtype=object)
-    for i, (_u, _v, d) in enumerate(graph.edges(data=True)):
-        out[i] = _name_text(d.get("name"))
+def _edge_names(edge_data: Sequence[Mapping[str, Any]]) -> ObjArray:
+    """Each edge's road ``name`` from the edges' attribute dicts in edge order ("" when absent;
+    osmnx's merged lists of names joined with " / ")."""
+    out = np.empty(len(edge_data), dtype=object)
+    out[:] = [_name_text(d.get("name")) for d in edge_data]
     return out
 
 
@@ -344,7 +344,7 @@ class CSRNetwork:
             crs,
         )
         notes = tuple(str(n) for n in graph.graph.get("build_warnings", ()))
-        names = _edge_names(graph)
+        names = _edge_names([d for *_, d in graph.edges(data=True)])
         _readonly(names)
         net = cls(
             ids, x, y, adj, eu, ev, keys, tt, ln, geom, rev, cls_, crs, notes, edge_name=names
