@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from firecover.siting.milp import MIP_REL_GAP, MilpProblem, MilpSolution, highs_
 if TYPE_CHECKING:
     import highspy
 
-__all__ = ["solve_highs"]
+__all__ = ["LpSolution", "solve_highs", "solve_lp"]
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +167,51 @@ def solve_highs(
     if status == st.kInfeasible:
         return MilpSolution("infeasible", None, math.nan, math.inf, math.nan, seconds)
     raise SolverError(f"HiGHS failed ({h.modelStatusToString(status)}); check the model input")
+
+
+@dataclass(frozen=True)
+class LpSolution:
+    """An LP relaxation's optimum: ``objective``, the point ``x`` and the reduced costs
+    ``col_dual`` (``>= 0`` for a variable at its lower bound, ``<= 0`` at its upper bound, for a
+    minimisation)."""
+
+    objective: float
+    x: NDArray[np.float64]
+    col_dual: NDArray[np.float64]
+    seconds: float
+
+
+def solve_lp(
+    problem: MilpProblem, time_limit: float | None = None, solver: str = "ipm"
+) -> LpSolution | None:
+    """The LP relaxation of ``problem`` (integrality dropped) by highspy's HiGHS.
+
+    ``solver`` is HiGHS's ``solver`` option; the default interior point with crossover ends on
+    a basic optimum, so the reduced costs are those of a vertex (on the radius p-median LP of
+    pmed36, 7,898 rows, it takes 0.9 s against 4.5 s for the dual simplex from scratch).
+    Returns ``None`` when the LP does not finish optimal (time limit, infeasible).
+    """
+    h = _new_highs()
+    started = time.perf_counter()
+    with highs_log("highspy LP") as disp:
+        h.setOptionValue("output_flag", bool(disp))
+        h.setOptionValue("solver", solver)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+        lp = _model(problem)
+        lp.integrality_ = []
+        h.passModel(lp)
+        h.run()
+    seconds = time.perf_counter() - started
+    if h.getModelStatus() != _hs().HighsModelStatus.kOptimal:
+        log.debug("highspy LP: %s after %.2f s", h.modelStatusToString(h.getModelStatus()), seconds)
+        return None
+    sol = h.getSolution()
+    objective = float(h.getInfo().objective_function_value)
+    log.debug("highspy LP: optimal, objective %g, %.2f s", objective, seconds)
+    return LpSolution(
+        objective,
+        np.asarray(sol.col_value, dtype=np.float64),
+        np.asarray(sol.col_dual, dtype=np.float64),
+        seconds,
+    )
