@@ -107,6 +107,20 @@ def _model(problem: MilpProblem) -> highspy.HighsLp:
     return lp
 
 
+def _set_options(
+    h: highspy.Highs,
+    disp: bool,
+    time_limit: float | None,
+    options: Mapping[str, float | bool | str],
+) -> None:
+    """Log switch, time limit (at least 1 ms) and the other options by their HiGHS names."""
+    h.setOptionValue("output_flag", bool(disp))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    for key, value in options.items():
+        h.setOptionValue(key, value)
+
+
 def solve_highs(
     problem: MilpProblem,
     time_limit: float | None = None,
@@ -136,12 +150,7 @@ def solve_highs(
     h = _new_highs()
     started = time.perf_counter()
     with highs_log("highspy") as disp:
-        h.setOptionValue("output_flag", bool(disp))
-        h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
-        for key, value in (highs_options or {}).items():
-            h.setOptionValue(key, value)
+        _set_options(h, disp, time_limit, {"mip_rel_gap": MIP_REL_GAP, **(highs_options or {})})
         h.passModel(_model(problem))
         h.run()
     seconds = time.perf_counter() - started
@@ -194,10 +203,7 @@ def solve_lp(
     h = _new_highs()
     started = time.perf_counter()
     with highs_log("highspy LP") as disp:
-        h.setOptionValue("output_flag", bool(disp))
-        h.setOptionValue("solver", solver)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+        _set_options(h, disp, time_limit, {"solver": solver})
         lp = _model(problem)
         lp.integrality_ = []
         h.passModel(lp)
