@@ -100,6 +100,8 @@ def tie_break_summary(stats: Any, tie_break: str | None) -> dict[str, Any]:
         "mean_time_before_s": round(before / total, 1),
         "mean_time_s": round(after / total, 1),
         "optimal": bool(stats.get("tie_break_optimal", 0.0)),
+        "method": "milp" if stats.get("tie_break_milp", 1.0) else "swaps",
+        "swaps": int(stats.get("tie_break_swaps", 0)),
     }
 
 
@@ -132,7 +134,8 @@ def zones_markdown(
             f"- {g('ties')}: "
             + g("ties_rule", before=f"{tie['mean_time_before_s']:.0f}",
                 after=f"{tie['mean_time_s']:.0f}")
-            + ("" if tie.get("optimal") else g("ties_time_limit"))
+            + ("" if tie.get("optimal")
+               else g("ties_swap") if tie.get("method") == "swaps" else g("ties_time_limit"))
         )  # fmt: skip
     else:
         lines.append(f"- {g('ties')}: {g('ties_none')}")

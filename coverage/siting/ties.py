@@ -15,6 +15,12 @@ site reaches within the matrix counts that many seconds; default the largest sto
 Because the costs are non-negative and the ``z`` are free to move, the optimum gives each row
 its nearest open site, so the objective is exactly ``Σ w_i min_j t_ij``. The solution is
 verified independently (:func:`evaluate_time` and the model's own ``evaluate_*``).
+
+Two stages: first best-improvement one-site swaps that hold the primary objective
+(:func:`firecover.siting.tie_swap.swap_search`: a second or less and a few MB on a district),
+then, on models of at most :data:`MAX_TIE_MILP_PAIRS` weighted pairs and with time left, the
+MILP above, which proves the least time. Above that size the swaps' set stands and the result
+says it is a 1-swap local optimum (``tie_break_optimal`` 0, ``tie_break_milp`` 0).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from firecover.siting.common import SitingResult, _site_mask
 from firecover.siting.highs import solve_highs
 from firecover.siting.milp import MilpProblem
 from firecover.siting.reduce import FloatArray, as_costs, as_coverage, as_weights
+from firecover.siting.tie_swap import swap_search
 
 __all__ = ["TIE_BREAKS", "TIE_RTOL", "evaluate_time", "tie_break_time"]
 
@@ -42,8 +49,12 @@ TIE_BREAKS = ("time",)
 #: Relative tolerance on the primary objective while the secondary one is optimised.
 TIE_RTOL = 1e-6
 #: The tie-break MILP is not started with less time than this (seconds) left of its limit
-#: after the model is built (HiGHS overruns tiny limits; the first choice stands).
+#: after the swaps (HiGHS overruns tiny limits; the swaps' set stands).
 MIN_TIE_SECONDS = 2.0
+#: The exact MILP runs only up to this many weighted (row, site) pairs (one variable each);
+#: above it the one-site swaps (:mod:`.tie_swap`) stand. On the 146 km² bench district
+#: (194k pairs) HiGHS did not finish the MILP's root LP in 20 s and the process peaked at 1.2 GB.
+MAX_TIE_MILP_PAIRS = 50_000
 
 
 def _nearest_times(times: sp.csr_array, sites: Any, unreachable_s: float) -> FloatArray:
@@ -140,9 +151,8 @@ def tie_break_time(
     unreachable_s : float, optional
         Seconds counted for a row no open site reaches (default the largest stored time).
     time_limit : float, optional
-        Seconds for building the model and HiGHS together (highspy's, :mod:`.highs`: on the
-        146 km² bench district its 20 s limit ended after 25 s of wall time against 36 s in
-        scipy's copy, whose presolve does not watch the clock); on the limit the best set
+        Seconds for the swaps, building the MILP and HiGHS together (highspy's, :mod:`.highs`,
+        whose presolve watches the clock better than scipy's copy); on the limit the best set
         found so far is kept (or ``result``).
 
     Returns
@@ -150,7 +160,8 @@ def tie_break_time(
     SitingResult
         The same model and primary objective; ``stats`` gains ``weighted_time_s`` (after),
         ``weighted_time_before_s`` (the solver's first choice), ``time_weight`` (``Σ w``, so
-        ``weighted_time_s / time_weight`` is the mean time) and ``tie_break_optimal``.
+        ``weighted_time_s / time_weight`` is the mean time), ``tie_break_optimal`` (1: the
+        least time is proven), ``tie_break_milp`` (1: the MILP ran) and ``tie_break_swaps``.
 
     Raises
     ------
@@ -177,10 +188,73 @@ def tie_break_time(
     before = evaluate_time(tmat, w, result.sites, pen)
     fixed_mask = _site_mask(n_x, result.sites) & ~_site_mask(n_x, result.new_sites)
     site_cost = as_weights(cost, n_x, "cost")
-    extra = {"cost": site_cost, "fixed_mask": fixed_mask,
-             "single": result.stats.get("single_weight", 0.0)}  # fmt: skip
+    single = float(result.stats.get("single_weight", 0.0))
+    swap = swap_search(
+        model, cover, tmat, w, result.sites, fixed_mask, primary=result.objective,
+        single=single, cost=site_cost, unreachable_s=pen, rtol=TIE_RTOL,
+        time_limit=_left(time_limit, started),
+    )  # fmt: skip
+    sites, optimal, method = swap.sites, False, "swap"
+    after = evaluate_time(tmat, w, sites, pen)
+    n_pairs = int(np.count_nonzero(w[costs.row] > 0))
+    left = _left(time_limit, started)
+    if n_pairs > MAX_TIE_MILP_PAIRS:
+        log.info("tie break: %d pairs (more than %d): the one-site swaps stand", n_pairs,
+                 MAX_TIE_MILP_PAIRS)  # fmt: skip
+    elif left is not None and left < MIN_TIE_SECONDS:
+        log.info("tie break: %.1f s left after the swaps; they stand", left)
+    else:
+        problem = _tie_milp(model, cover, costs, w, pen, result, fixed_mask, site_cost, single)
+        sol = solve_highs(problem, _left(time_limit, started))
+        if sol.x is None:
+            log.warning("tie break: the MILP found no set in time; the one-site swaps stand")
+        else:
+            milp_sites = np.flatnonzero(sol.x[:n_x] > 0.5).astype(np.int64)
+            milp_after = evaluate_time(tmat, w, milp_sites, pen)
+            if abs(milp_after - sol.objective) > 1e-6 * max(1.0, abs(milp_after)):
+                raise SolverError(
+                    f"tie break: solver time {sol.objective!r} but the sites give "
+                    f"{milp_after!r}; report this as a bug"
+                )
+            optimal, method = sol.status == "optimal", "milp"
+            if milp_after < after - 1e-9 * max(1.0, after):
+                sites, after = milp_sites, milp_after
+    if after > before + 1e-9 * max(1.0, before) or np.array_equal(sites, result.sites):
+        return _with_stats(result, before, float(w.sum()), optimal, method, started)
+    value = _primary_value(model, cover, w, site_cost, fixed_mask, sites)
+    if _worse(model, value, result.objective):
+        raise SolverError(
+            f"tie break: primary objective moved from {result.objective!r} to {value!r}; "
+            "report this as a bug"
+        )
+    stats = {**result.stats, "weighted_time_s": after, "weighted_time_before_s": before,
+             "tie_break_optimal": float(optimal), "tie_break_swaps": float(swap.swaps),
+             "tie_break_milp": float(method == "milp"), "time_weight": float(w.sum())}  # fmt: skip
+    if model == "backup":
+        from firecover.siting.api import evaluate_mclp
+
+        stats["single_weight"] = evaluate_mclp(cover, w, sites)
+    log.info("tie break: weighted time %.6g -> %.6g s (%s)", before, after, method)
+    return SitingResult(
+        model, sites, np.setdiff1d(sites, np.flatnonzero(fixed_mask)).astype(np.int64), value,
+        result.status, result.mip_gap, result.solve_seconds + time.perf_counter() - started,
+        result.covered if model == "lscp" else _covered(cover, sites), result.assignment, stats,
+    )  # fmt: skip
+
+
+def _left(time_limit: float | None, started: float) -> float | None:
+    return None if time_limit is None else time_limit - (time.perf_counter() - started)
+
+
+def _tie_milp(
+    model: str, cover: sp.csr_array, costs: Any, w: FloatArray, pen: float,
+    result: SitingResult, fixed_mask: Any, site_cost: FloatArray, single: float,
+) -> MilpProblem:  # fmt: skip
+    """The exact tie-break MILP (module docstring) over ``x``, the model's own variables,
+    one assignment ``z`` per weighted reachable pair and one slack per weighted row."""
+    n_rows, n_x = cover.shape
+    extra = {"cost": site_cost, "fixed_mask": fixed_mask, "single": single}
     prim, plo, phi, n_aux = _primary_rows(model, cover, w, n_x, result.objective, extra)
-    # assignment variables z_e (one per weighted reachable pair) and slack s_i (unreached)
     active = w > 0
     e_keep = active[costs.row]
     er, ec, ev = costs.row[e_keep], costs.col[e_keep], np.minimum(costs.val[e_keep], pen)
@@ -206,12 +280,10 @@ def tie_break_time(
         ),
         shape=(n_e, n_var),
     )
-    free = ~fixed_mask
-    count = sp.csr_array(free.astype(float)[None, :])
-    blocks = [_pad_cols(b, n_var) for b in prim]
+    count = sp.csr_array((~fixed_mask).astype(float)[None, :])
     lo = [*plo, np.ones(n_s), np.full(n_e, -np.inf)]
     hi = [*phi, np.ones(n_s), np.zeros(n_e)]
-    mats = [*blocks, assign, link]
+    mats = [*(_pad_cols(b, n_var) for b in prim), assign, link]
     if model != "lscp":
         p = float(result.new_sites.size)
         mats.append(_pad_cols(count, n_var))
@@ -224,46 +296,9 @@ def tie_break_time(
     integral[:n_x] = True
     if model == "backup":
         integral[n_x : n_x + n_aux] = True
-    problem = MilpProblem(
+    return MilpProblem(
         c, sp.csr_array(sp.vstack(mats)), np.concatenate(lo), np.concatenate(hi), lb, ub, integral
     )
-    left = None if time_limit is None else time_limit - (time.perf_counter() - started)
-    if left is not None and left < MIN_TIE_SECONDS:
-        log.info("tie break: %.1f s left after building the model; keeping the first choice",
-                 left)  # fmt: skip
-        return _with_stats(result, before, float(w.sum()), False, started)
-    sol = solve_highs(problem, left)
-    if sol.x is None:
-        log.warning("tie break: no better set found in time; keeping the solver's first choice")
-        return _with_stats(result, before, float(w.sum()), False, started)
-    sites = np.flatnonzero(sol.x[:n_x] > 0.5).astype(np.int64)
-    after = evaluate_time(tmat, w, sites, pen)
-    if abs(after - sol.objective) > 1e-6 * max(1.0, abs(after)):
-        raise SolverError(
-            f"tie break: solver time {sol.objective!r} but the sites give {after!r}; "
-            "report this as a bug"
-        )
-    if after > before + 1e-9 * max(1.0, before):
-        return _with_stats(result, before, float(w.sum()), sol.status == "optimal", started)
-    value = _primary_value(model, cover, w, site_cost, fixed_mask, sites)
-    if _worse(model, value, result.objective):
-        raise SolverError(
-            f"tie break: primary objective moved from {result.objective!r} to {value!r}; "
-            "report this as a bug"
-        )
-    stats = {**result.stats, "weighted_time_s": after, "weighted_time_before_s": before,
-             "tie_break_optimal": float(sol.status == "optimal"),
-             "time_weight": float(w.sum())}  # fmt: skip
-    if model == "backup":
-        from firecover.siting.api import evaluate_mclp
-
-        stats["single_weight"] = evaluate_mclp(cover, w, sites)
-    log.info("tie break: weighted time %.6g -> %.6g s", before, after)
-    return SitingResult(
-        model, sites, np.setdiff1d(sites, np.flatnonzero(fixed_mask)).astype(np.int64), value,
-        result.status, result.mip_gap, result.solve_seconds + time.perf_counter() - started,
-        result.covered if model == "lscp" else _covered(cover, sites), result.assignment, stats,
-    )  # fmt: skip
 
 
 def _covered(cover: sp.csr_array, sites: Any) -> Any:
@@ -297,10 +332,12 @@ def _worse(model: str, value: float, best: float) -> bool:
 
 
 def _with_stats(
-    result: SitingResult, before: float, weight: float, optimal: bool, started: float
-) -> SitingResult:
+    result: SitingResult, before: float, weight: float, optimal: bool, method: str,
+    started: float,
+) -> SitingResult:  # fmt: skip
     stats = {**result.stats, "weighted_time_s": before, "weighted_time_before_s": before,
-             "tie_break_optimal": float(optimal), "time_weight": weight}  # fmt: skip
+             "tie_break_optimal": float(optimal), "tie_break_milp": float(method == "milp"),
+             "time_weight": weight}  # fmt: skip
     return SitingResult(
         result.model, result.sites, result.new_sites, result.objective, result.status,
         result.mip_gap, result.solve_seconds + time.perf_counter() - started, result.covered,

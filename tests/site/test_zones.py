@@ -68,3 +68,19 @@ def test_written_layer_and_report(srun, tmp_path: Path) -> None:  # type: ignore
     md = (tmp_path / "site.md").read_text(encoding="utf-8")
     assert "选址范围" in md and "并列最优 Ties" in md
     assert "选址范围 Search zones" in (tmp_path / "map.html").read_text(encoding="utf-8")
+
+
+def test_report_says_how_the_tie_was_broken() -> None:
+    from firecover.site.zones import tie_break_summary, zones_markdown
+
+    base = {"weighted_time_s": 90.0, "weighted_time_before_s": 120.0, "time_weight": 1.0}
+    proven = tie_break_summary({**base, "tie_break_optimal": 1.0, "tie_break_milp": 1.0}, "time")
+    swaps = tie_break_summary({**base, "tie_break_optimal": 0.0, "tie_break_milp": 0.0,
+                               "tie_break_swaps": 3.0}, "time")  # fmt: skip
+    cut = tie_break_summary({**base, "tie_break_optimal": 0.0, "tie_break_milp": 1.0}, "time")
+    assert (proven["method"], swaps["method"], swaps["swaps"]) == ("milp", "swaps", 3)
+    text = {k: "\n".join(zones_markdown(v, [])) for k, v in
+            {"proven": proven, "swaps": swaps, "cut": cut}.items()}  # fmt: skip
+    assert "120 s → 90 s" in text["proven"] and "not proven" not in text["proven"]
+    assert "one-site swaps" in text["swaps"] and "未证明为最短" in text["swaps"]
+    assert "time limit: best found" in text["cut"]
