@@ -11,7 +11,8 @@ adjustText and never overlap (:mod:`firecover.outputs.atlas_labels`).
 The PDF is written with matplotlib's :class:`~matplotlib.backends.backend_pdf.PdfPages`. Text
 uses the CJK family of :mod:`firecover.outputs.fonts` embedded as Type 42 / CID subsets
 (``pdf.fonttype = 42``), so it prints on a machine without the font and the text layer holds
-every name (``pdftotext``). Heavy layers are rasterised at ``dpi``; labels stay vector.
+every name (``pdftotext``). Heavy layers are rasterised at ``dpi`` into one 256-colour image
+per page (:mod:`firecover.outputs.atlas_raster`); labels stay vector.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from typing import Any, cast
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
 import firecover.outputs.fonts as _fonts
 from firecover._io import atomic_path, check_not_input
 from firecover._version import __version__
-from firecover.outputs.atlas_page import AtlasContext, district_page, overview_page
+from firecover.outputs.atlas_page import RASTER_BELOW, AtlasContext, district_page, overview_page
+from firecover.outputs.atlas_raster import flatten_below
 from firecover.outputs.glossary import check_lang, glossary
 from firecover.outputs.layers import CoverageLayers
 
@@ -112,12 +115,18 @@ def render_atlas(
         index = [(i + 2, str(r["station"])) for i, (_, r) in enumerate(rows.iterrows())]
         meta = _metadata(layers, g("atlas_title"), plan)
         with atomic_path(dest) as tmp, PdfPages(tmp, metadata=meta) as pdf:
-            pdf.savefig(overview_page(ctx, index), dpi=dpi, facecolor="white")
+            pdf.savefig(_flat(overview_page(ctx, index), dpi), dpi=dpi, facecolor="white")
             for n, (_, row) in enumerate(rows.iterrows(), start=2):
-                pdf.savefig(district_page(ctx, row, n), dpi=dpi, facecolor="white")
+                pdf.savefig(_flat(district_page(ctx, row, n), dpi), dpi=dpi, facecolor="white")
                 logger.debug("atlas page %d / %d: %s", n, total, row["station"])
     logger.info("wrote atlas %s (%d pages, %.1f s)", dest, total, time.perf_counter() - start)
     return dest
+
+
+def _flat(fig: Figure, dpi: int) -> Figure:
+    """The page with its map's raster layers as one palette image (:mod:`.atlas_raster`)."""
+    flatten_below(fig.axes[0], dpi, RASTER_BELOW)
+    return fig
 
 
 def _metadata(layers: CoverageLayers, title: str, plan: str) -> dict[str, Any]:

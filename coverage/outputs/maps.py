@@ -42,6 +42,7 @@ from firecover.outputs.map_layers import (
     _draw_stations,
     _Legend,
 )
+from firecover.outputs.png import save_png
 from firecover.outputs.text import wrap_display
 from firecover.outputs.zones_draw import draw_search_zones
 
@@ -348,6 +349,6 @@ def render_map(
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig = _draw(layers, text, wanted, g, overlay)
         with atomic_path(dest) as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
+            save_png(fig, tmp, dpi=dpi)
     logger.info("wrote map %s", dest)
     return dest

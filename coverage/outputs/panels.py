@@ -29,6 +29,7 @@ from firecover._version import __version__
 from firecover.outputs.layers import SYNTHETIC_LABEL
 from firecover.outputs.map_layers import _draw_roads, _Legend
 from firecover.outputs.maps import _north_arrow, _scale_bar
+from firecover.outputs.png import save_png
 
 __all__ = ["Overlay", "Panel", "render_panels"]
 
@@ -254,6 +255,6 @@ def render_panels(
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig = _figure(panels, roads, title, subtitle, synthetic, font is not None, crs)
         with atomic_path(dest) as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
+            save_png(fig, tmp, dpi=dpi)
     log.info("wrote map %s", dest)
     return dest

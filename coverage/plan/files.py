@@ -367,7 +367,9 @@ def write_evaluation(ev: PlanEvaluation, out_dir: PathLike, *, html: bool = True
         paths["optimum_zones"] = out / "optimum_search_zones.geojson"
         check_not_input(paths["optimum_zones"], inputs)
         with atomic_path(paths["optimum_zones"]) as tmp:
-            zones.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", layer="optimum_search_zones")
+            zones.to_crs("EPSG:4326").to_file(
+                tmp, driver="GeoJSON", layer="optimum_search_zones", COORDINATE_PRECISION=7
+            )  # 1 cm; GDAL writes 15
     lost = (ev.optimum or {}).get("_unreachable_layer")
     if lost is not None:
         paths["optimum_unreachable"] = out / "optimum_unreachable.geojson"

@@ -42,7 +42,8 @@ def _write_frame(frame: Any, path: Path, inputs: tuple[Path, ...]) -> Path:
         if path.suffix == ".csv":
             frame.drop(columns="geometry").to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
-            frame.to_file(tmp, driver="GeoJSON", layer=path.stem)  # not the temp name
+            # the layer is named as the file, not the temp name; 7 decimals of a degree = 1 cm
+            frame.to_file(tmp, driver="GeoJSON", layer=path.stem, COORDINATE_PRECISION=7)
     return path
 
 

@@ -7,6 +7,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import matplotlib.image
 import pandas as pd
@@ -187,8 +188,11 @@ def test_failed_render_leaves_existing_png(tmp_path: Path, monkeypatch: pytest.M
     dest = tmp_path / "m.png"
     dest.write_bytes(b"old map")
 
-    def half_then_crash(self: Figure, fname: Path, **kwargs: object) -> None:
-        Path(fname).write_bytes(b"\x89PNG half")
+    def half_then_crash(self: Figure, fname: Any, **kwargs: object) -> None:
+        if hasattr(fname, "write"):  # the palette writer renders into memory first
+            fname.write(b"\x89PNG half")
+        else:
+            Path(fname).write_bytes(b"\x89PNG half")
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(Figure, "savefig", half_then_crash)
