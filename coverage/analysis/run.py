@@ -123,12 +123,20 @@ def place_stations(
     return snap_stations(net, xs, ys, [s.name for s in stations], max_m=snap_max_m)
 
 
-def roads_layer(net: CSRNetwork) -> gpd.GeoDataFrame:
-    """The ``roads`` layer: one row per road (a two-way pair drawn once), with its class and
-    name (the graph's ``name``, "" when it has none)."""
+def roads_layer(net: CSRNetwork, *, merge: bool = True) -> gpd.GeoDataFrame:
+    """The ``roads`` layer: the roads with their class, direction and name (the graph's
+    ``name``, "" when it has none); a two-way pair is drawn once.
+
+    With ``merge`` (the default) consecutive edges of the same class, direction and name are
+    one line (:func:`shapely.line_merge`, directed for one-way roads, so an arrow style still
+    points the way): the layer is for drawing, and a row per graph edge only made it large —
+    on the Binhai-sized bench district 288,240 edges become 47,330 lines, the ``roads`` table
+    of ``layers.gpkg`` 12 MB instead of 50 MB with its spatial index, and every map draws
+    fewer paths. ``merge=False`` keeps one row per edge.
+    """
     keep = (net.edge_reverse < 0) | (np.arange(net.n_edges) < net.edge_reverse)
     names = net.edge_name if net.edge_name is not None else np.full(net.n_edges, "", object)
-    return gpd.GeoDataFrame(
+    frame = gpd.GeoDataFrame(
         {
             "road_class": net.edge_class[keep],
             "oneway": net.edge_reverse[keep] < 0,
@@ -137,6 +145,24 @@ def roads_layer(net: CSRNetwork) -> gpd.GeoDataFrame:
         geometry=np.asarray(net.edge_geom)[keep],
         crs=net.crs,
     )
+    return _merged_roads(frame) if merge and len(frame) else frame
+
+
+def _merged_roads(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame``'s lines merged per (class, direction, name), in first-seen order."""
+    cols = ["road_class", "oneway", "name"]
+    group = frame.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.DataFrame({"g": group}).drop_duplicates("g").index.to_numpy()
+    keys = frame.iloc[first][cols].reset_index(drop=True)  # row k = group k (first-seen)
+    order = np.argsort(group, kind="stable")
+    multi = shapely.multilinestrings(frame.geometry.to_numpy()[order], indices=group[order])
+    merged = np.empty(len(multi), dtype=object)
+    oneway = keys["oneway"].to_numpy(dtype=bool)
+    merged[oneway] = shapely.line_merge(multi[oneway], directed=True)
+    merged[~oneway] = shapely.line_merge(multi[~oneway])
+    parts, index = shapely.get_parts(merged, return_index=True)
+    out = keys.iloc[index].reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry=parts, crs=frame.crs)
 
 
 def _stations_layer(net: CSRNetwork, stations: Sequence[StationSpec], snapped: Snapped,

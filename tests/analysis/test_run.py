@@ -354,3 +354,46 @@ def test_roads_layer_carries_names_and_classes() -> None:
     assert sorted(roads["name"]) == ["", "和平路 / 大沽路", "解放路"]
     assert dict(zip(roads["name"], roads["road_class"], strict=True))["解放路"] == "primary"
     assert list(roads["oneway"]).count(True) == 1
+
+
+def _chain_graph():  # type: ignore[no-untyped-def]
+    from graphs import X0, Y0, add_road, empty_graph
+
+    g = empty_graph()
+    for n in range(7):
+        g.add_node(n, x=X0 + 300.0 * n, y=Y0 + (n % 2) * 50.0)
+    g.add_node(7, x=X0 + 600.0, y=Y0 + 400.0)
+    for u in range(3):  # 0-1-2-3: one named two-way street
+        add_road(g, u, u + 1, 30.0)
+    add_road(g, 3, 4, 30.0, oneway=True)  # 3→4→5→6: a one-way street
+    add_road(g, 4, 5, 30.0, oneway=True)
+    add_road(g, 5, 6, 30.0, oneway=True)
+    add_road(g, 2, 7, 50.0, road_class="primary")  # a side road of another class
+    names = {(0, 1): "解放路", (1, 2): "解放路", (2, 3): "解放路", (2, 7): "和平路"}
+    for u, v, d in g.edges(data=True):
+        d["name"] = names.get((u, v), names.get((v, u), "单行道"))
+    return g
+
+
+def test_roads_layer_merges_stretches_of_one_road() -> None:
+    import shapely
+
+    from firecover.analysis.run import roads_layer
+    from firecover.traveltime import CSRNetwork
+
+    net = CSRNetwork.from_graph(_chain_graph())
+    edges = roads_layer(net, merge=False)
+    merged = roads_layer(net)
+    assert len(edges) == 7
+    # oracle: one line per (class, direction, name) here, covering exactly its edges
+    assert sorted(merged["name"]) == ["单行道", "和平路", "解放路"]
+    assert merged.geom_type.eq("LineString").all()
+    for name, part in edges.groupby("name"):
+        line = merged.geometry[merged["name"] == name].iloc[0]
+        assert line.length == pytest.approx(part.length.sum())
+        assert shapely.equals(line, shapely.union_all(part.geometry.to_numpy()))
+    one = merged[merged["oneway"]]
+    assert list(one["name"]) == ["单行道"]
+    xs = [x for x, _ in one.geometry.iloc[0].coords]
+    assert xs == sorted(xs)  # still drawn 3 → 6, the way traffic goes
+    assert dict(zip(merged["name"], merged["road_class"], strict=True))["和平路"] == "primary"
