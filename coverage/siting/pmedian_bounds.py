@@ -265,20 +265,53 @@ class Lagrangian:
     choices: tuple[IntArray, ...] = ()
 
 
+class _Prefixes:
+    """Where each client's entries with ``w_i d_ij < λ_i`` are: the entries are sorted by
+    client then cost, so they are a prefix of the client's run, found for all clients at once
+    by one ``searchsorted`` on the key ``client · M + w_i d_ij``. Only those entries enter
+    ``ρ`` and the subgradient (on pmed36 a few percent of the 634k entries, so an iteration
+    costs 0.5 ms instead of 5.5 ms)."""
+
+    def __init__(self, d: MedianData, cw: FloatArray) -> None:
+        n = d.w.size
+        self.top = float(cw.max(initial=0.0)) + 1.0
+        self.span = 2.0 * self.top
+        self.key = d.r * self.span + cw
+        self.start = np.searchsorted(d.r, np.arange(n)).astype(np.int64)
+        self.rows = np.arange(n) * self.span
+        # the key rounds each cost by at most half a unit in its last place: searching a few
+        # units past λ keeps every entry below λ (those past it are cut exactly later)
+        self.slack = 4.0 * float(np.spacing(max(float(self.key.max(initial=0.0)), 1.0)))
+
+    def entries(self, lam: FloatArray) -> IntArray:
+        """Indices of the entries of each client with ``cw < λ`` (and possibly a few with
+        ``cw`` within rounding of ``λ``: callers clip at zero). λ is capped below ``top``, so a
+        search never runs into the next client's key range."""
+        probe = self.rows + np.minimum(lam, self.top) + self.slack
+        count = np.searchsorted(self.key, probe, side="left") - self.start
+        np.maximum(count, 0, out=count)
+        total = int(count.sum())
+        offsets = np.repeat(self.start - (np.cumsum(count) - count), count)
+        return np.arange(total, dtype=np.int64) + offsets
+
+
 def _relaxation(
     d: MedianData,
     p: int,
     lam: FloatArray,
     cw: FloatArray,
     fc: FloatArray,
-) -> tuple[float, FloatArray, IntArray]:
+    idx: IntArray,
+) -> tuple[float, FloatArray, IntArray, FloatArray]:
     """``L(λ) = Σ λ_i + Σ_i min(0, fc_i - λ_i) + (sum of the p smallest ρ_j)`` with
-    ``ρ_j = Σ_i min(0, w_i d_ij - λ_i)`` (fixed sites act as one always-open site)."""
-    red = np.minimum(0.0, cw - lam[d.r])
-    rho = _sum_by(d.c, red, d.cols.size)
+    ``ρ_j = Σ_i min(0, w_i d_ij - λ_i)`` (fixed sites act as one always-open site); ``idx``
+    the entries with ``w_i d_ij < λ_i`` (:class:`_Prefixes`), the only non-zero terms.
+    Also returns those terms (``min(0, w_i d_ij - λ_i)`` over ``idx``)."""
+    red = np.minimum(0.0, cw[idx] - lam[d.r[idx]])
+    rho = _sum_by(d.c[idx], red, d.cols.size)
     choice = np.argpartition(rho, p - 1)[:p].astype(np.int64)
     fixed_part = float(np.minimum(0.0, fc - lam)[np.isfinite(fc)].sum())
-    return float(lam.sum()) + fixed_part + float(rho[choice].sum()), rho, choice
+    return float(lam.sum()) + fixed_part + float(rho[choice].sum()), rho, choice, red
 
 
 def lagrangian(
@@ -289,12 +322,14 @@ def lagrangian(
     Every ``L(λ)`` is a lower bound on the p-median optimum; stops at ``target``."""
     cw = d.w[d.r] * d.v
     fc = d.w * d.fixed_cap
+    prefixes = _Prefixes(d, cw)
     lam = start.astype(np.float64).copy()
     best = Lagrangian(-math.inf, lam, np.zeros(d.cols.size), np.zeros(0, np.int64), 0)
     step, stall, it = 2.0, 0, 0
     choices: list[IntArray] = []
     for it in range(1, LAGRANGE_MAX_ITER + 1):
-        bound, rho, choice = _relaxation(d, p, lam, cw, fc)
+        idx = prefixes.entries(lam)
+        bound, rho, choice, red = _relaxation(d, p, lam, cw, fc, idx)
         if bound > best.bound:
             best = Lagrangian(bound, lam.copy(), rho, choice, it)
             stall = 0
@@ -311,9 +346,7 @@ def lagrangian(
             break
         is_open = np.zeros(d.cols.size, dtype=bool)
         is_open[choice] = True
-        served = np.bincount(
-            d.r, weights=(is_open[d.c] & (cw < lam[d.r])).astype(np.float64), minlength=d.w.size
-        )
+        served = np.bincount(d.r[idx[is_open[d.c[idx]] & (red < 0.0)]], minlength=d.w.size)
         g = 1.0 - served - (fc < lam)
         norm = float(g @ g)
         if norm == 0.0:  # the relaxation's solution is feasible, hence optimal

@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,29 @@ def test_improving_threshold_uses_integrality() -> None:
     assert improving_threshold(d, 7.0) == 6.0 + 1e-6
     frac = dict(ints, dense=ints["dense"] + 0.5)
     assert improving_threshold(data_of(frac), 7.0) == 7.0
+
+
+@FAST
+@given(instances(), st.integers(0, 2**31 - 1))
+def test_prefix_relaxation_equals_the_sum_over_every_entry(inst: dict[str, Any], seed: int) -> None:
+    # oracle: L(λ) and ρ written over all entries, as the formula reads, at random λ
+    # (negative, between costs, on a cost exactly, above every cost)
+    from firecover.siting.pmedian_bounds import _Prefixes, _relaxation
+
+    d = data_of(inst)
+    p = min(inst["p"], d.cols.size)
+    if d.r.size == 0 or p < 1:
+        return
+    rng = np.random.default_rng(seed)
+    cw = d.w[d.r] * d.v
+    fc = d.w * d.fixed_cap
+    pick = rng.integers(0, cw.size, d.w.size)
+    lam = np.where(
+        rng.random(d.w.size) < 0.3, cw[pick], rng.uniform(-5, 1.2 * cw.max() + 5, d.w.size)
+    )
+    bound, rho, _, _ = _relaxation(d, p, lam, cw, fc, _Prefixes(d, cw).entries(lam))
+    rho_all = np.bincount(d.c, weights=np.minimum(0.0, cw - lam[d.r]), minlength=d.cols.size)
+    fixed = float(np.minimum(0.0, fc - lam)[np.isfinite(fc)].sum())
+    expect = float(lam.sum()) + fixed + float(np.sort(rho_all)[:p].sum())
+    assert np.allclose(rho, rho_all, atol=1e-9)
+    assert bound == pytest.approx(expect, abs=1e-9)
