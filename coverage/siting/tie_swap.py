@@ -60,6 +60,30 @@ class SwapResult:
 
 
 @dataclass(frozen=True)
+class _Pairs:
+    """The stored pairs of a CSR matrix as flat arrays (row, site, value), built once: every
+    pass of the search reads them."""
+
+    rows: IntArray
+    cols: IntArray
+    vals: FloatArray
+    n_rows: int
+
+    @classmethod
+    def of(cls, mat: sp.csr_array) -> _Pairs:
+        rows = np.repeat(np.arange(mat.shape[0]), np.diff(mat.indptr))
+        return cls(rows, np.asarray(mat.indices, np.int64), mat.data, mat.shape[0])
+
+    @classmethod
+    def by_time(cls, tmat: sp.csr_array, pen: float) -> _Pairs:
+        """``tmat``'s pairs with each row's entries in time order, times capped at ``pen``."""
+        rows = np.repeat(np.arange(tmat.shape[0]), np.diff(tmat.indptr))
+        order = np.lexsort((tmat.data, rows))
+        return cls(rows[order], np.asarray(tmat.indices[order], np.int64),
+                   np.minimum(tmat.data[order], pen), tmat.shape[0])  # fmt: skip
+
+
+@dataclass(frozen=True)
 class _State:
     t1: FloatArray
     s1: IntArray
@@ -69,42 +93,32 @@ class _State:
     second: IntArray  # the second one, -1 if fewer than two
 
 
-def _state(tmat: sp.csr_array, cover: sp.csr_array, is_open: BoolArray, pen: float) -> _State:
-    n_rows = tmat.shape[0]
-    t1, t2 = np.full(n_rows, pen), np.full(n_rows, pen)
-    s1 = np.full(n_rows, -1, dtype=np.int64)
-    rows = np.repeat(np.arange(n_rows), np.diff(tmat.indptr))
-    keep = is_open[tmat.indices]
-    r, c, v = rows[keep], tmat.indices[keep], tmat.data[keep]
-    # entries of a row are in time order (_by_time): the first two are the nearest two
+def _first_two(r: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """For row-grouped entries ``r``: (rows, index of their first entry) and (rows, index of
+    their second entry) for the rows that have one."""
     start = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if r.size else np.zeros(0, np.int64)
-    t1[r[start]], s1[r[start]] = v[start], c[start]
     nxt = start + 1
     has2 = nxt < r.size
     has2[has2] &= r[nxt[has2]] == r[start[has2]]
-    t2[r[start[has2]]] = v[nxt[has2]]
-    crow = np.repeat(np.arange(n_rows), np.diff(cover.indptr))
-    ckeep = is_open[cover.indices]
-    cr, cc = crow[ckeep], cover.indices[ckeep]
+    return r[start], start, r[start[has2]], nxt[has2]
+
+
+def _state(times: _Pairs, cover: _Pairs, is_open: BoolArray, pen: float) -> _State:
+    n_rows = times.n_rows
+    t1, t2 = np.full(n_rows, pen), np.full(n_rows, pen)
+    s1 = np.full(n_rows, -1, dtype=np.int64)
+    keep = is_open[times.cols]
+    c, v = times.cols[keep], times.vals[keep]
+    # entries of a row are in time order (_Pairs.by_time): the first two are the nearest two
+    r1, i1, r2, i2 = _first_two(times.rows[keep])
+    t1[r1], s1[r1], t2[r2] = v[i1], c[i1], v[i2]
+    ckeep = is_open[cover.cols]
+    cr, cc = cover.rows[ckeep], cover.cols[ckeep]
     count = np.bincount(cr, minlength=n_rows).astype(np.int64)
     first, second = np.full(n_rows, -1, np.int64), np.full(n_rows, -1, np.int64)
-    cstart = np.flatnonzero(np.r_[True, cr[1:] != cr[:-1]]) if cr.size else np.zeros(0, np.int64)
-    first[cr[cstart]] = cc[cstart]
-    c2 = cstart + 1
-    ok = c2 < cr.size
-    ok[ok] &= cr[c2[ok]] == cr[cstart[ok]]
-    second[cr[cstart[ok]]] = cc[c2[ok]]
-    return _State(np.minimum(t1, pen), s1, np.minimum(t2, pen), count, first, second)
-
-
-def _by_time(tmat: sp.csr_array, pen: float) -> sp.csr_array:
-    """``tmat`` with each row's entries in time order, times capped at ``pen``."""
-    rows = np.repeat(np.arange(tmat.shape[0]), np.diff(tmat.indptr))
-    order = np.lexsort((tmat.data, rows))
-    return sp.csr_array(
-        (np.minimum(tmat.data[order], pen), tmat.indices[order], tmat.indptr.copy()),
-        shape=tmat.shape,
-    )
+    r1, i1, r2, i2 = _first_two(cr)
+    first[r1], second[r2] = cc[i1], cc[i2]
+    return _State(t1, s1, t2, count, first, second)
 
 
 def swap_search(
@@ -162,9 +176,10 @@ def swap_search(
     is_open = np.zeros(n_x, dtype=bool)
     is_open[np.asarray(sites, dtype=np.int64)] = True
     pen = float(unreachable_s)
-    tmat = _by_time(sp.csr_array(tmat), pen)
+    times = _Pairs.by_time(sp.csr_array(tmat), pen)
     cover = sp.csr_array(cover, dtype=bool)
     cover.sort_indices()
+    cov = _Pairs.of(cover)
     site_cost = np.ones(n_x) if cost is None else np.asarray(cost, dtype=np.float64)
     site_cost = np.where(fixed_mask, 0.0, site_cost)
     # the coverage weight: LSCP counts every coverable row, the others weigh by w
@@ -174,11 +189,11 @@ def swap_search(
     tol2 = rtol * max(1.0, abs(primary))
     swaps = 0
     while True:
-        st = _state(tmat, cover, is_open, pen)
+        st = _state(times, cov, is_open, pen)
         total = float((w * st.t1).sum())
         if time_limit is not None and time.perf_counter() - started > time_limit:
             return SwapResult(np.flatnonzero(is_open), total, swaps, False)
-        move = _best_swap(model, cover, tmat, w, cw, st, is_open, fixed_mask, site_cost,
+        move = _best_swap(model, cov, times, w, cw, st, is_open, fixed_mask, site_cost,
                           need1 - tol1, primary, tol2, total)  # fmt: skip
         if move is None:
             log.info("tie break: %d swaps, weighted time %.6g s (1-swap local optimum)",
@@ -189,37 +204,37 @@ def swap_search(
         swaps += 1
 
 
-def _pair_matrix(rows_of: IntArray, mat: sp.csr_array, vals: FloatArray, n_x: int) -> sp.csr_array:
-    """Sparse (site j × site k) sums of ``vals`` over the pairs (i, k) of ``mat`` whose row
-    ``i`` is charged to site ``rows_of[i]`` (rows with ``rows_of < 0`` are skipped)."""
-    r = np.repeat(np.arange(mat.shape[0]), np.diff(mat.indptr))
-    keep = rows_of[r] >= 0
-    return sp.csr_array((vals[keep], (rows_of[r[keep]], mat.indices[keep])), shape=(n_x, n_x))
+def _pair_matrix(rows_of: IntArray, pairs: _Pairs, vals: FloatArray, n_x: int) -> sp.csr_array:
+    """Sparse (site j × site k) sums of ``vals`` over the pairs (i, k) whose row ``i`` is
+    charged to site ``rows_of[i]`` (rows with ``rows_of < 0`` are skipped)."""
+    keep = rows_of[pairs.rows] >= 0
+    return sp.csr_array(
+        (vals[keep], (rows_of[pairs.rows[keep]], pairs.cols[keep])), shape=(n_x, n_x)
+    )
 
 
 def _best_swap(
-    model: str, cover: sp.csr_array, tmat: sp.csr_array, w: FloatArray, cw: FloatArray,
+    model: str, cover: _Pairs, times: _Pairs, w: FloatArray, cw: FloatArray,
     st: _State, is_open: BoolArray, fixed_mask: BoolArray, site_cost: FloatArray,
     need1: float, primary: float, tol2: float, total: float,
 ) -> tuple[int, int] | None:  # fmt: skip
-    n_rows, n_x = cover.shape
-    r = np.repeat(np.arange(n_rows), np.diff(tmat.indptr))
-    tv = tmat.data
+    n_x = is_open.size
+    r, tv = times.rows, times.vals
     gain_t = np.maximum(0.0, st.t1[r] - tv)
-    add_t = np.bincount(tmat.indices, w[r] * gain_t, minlength=n_x)
-    corr_t = _pair_matrix(st.s1, tmat, w[r] * (np.maximum(0.0, st.t2[r] - tv) - gain_t), n_x)
+    add_t = np.bincount(times.cols, w[r] * gain_t, minlength=n_x)
+    corr_t = _pair_matrix(st.s1, times, w[r] * (np.maximum(0.0, st.t2[r] - tv) - gain_t), n_x)
     drop_t = np.bincount(np.maximum(st.s1, 0), w * (st.t2 - st.t1) * (st.s1 >= 0), minlength=n_x)
     # coverage: rows covered once (by first) or twice (by first and second)
-    cr = np.repeat(np.arange(n_rows), np.diff(cover.indptr))
+    cr = cover.rows
     once, twice = st.count == 1, st.count == 2
     single_now = float(cw[st.count >= 1].sum())
-    add1 = np.bincount(cover.indices, cw[cr] * (st.count[cr] == 0), minlength=n_x)
+    add1 = np.bincount(cover.cols, cw[cr] * (st.count[cr] == 0), minlength=n_x)
     only = np.where(once, st.first, -1)
     loss1 = np.bincount(np.maximum(only, 0), cw * (only >= 0), minlength=n_x)
     corr1 = _pair_matrix(only, cover, cw[cr], n_x)  # rows j covered once: newly open to k
     if model == "backup":
         double_now = float(w[st.count >= 2].sum())
-        add2 = np.bincount(cover.indices, w[cr] * once[cr], minlength=n_x)
+        add2 = np.bincount(cover.cols, w[cr] * once[cr], minlength=n_x)
         a, b = np.where(twice, st.first, -1), np.where(twice, st.second, -1)
         loss2 = (np.bincount(np.maximum(a, 0), w * (a >= 0), minlength=n_x)
                  + np.bincount(np.maximum(b, 0), w * (b >= 0), minlength=n_x))  # fmt: skip
