@@ -152,8 +152,8 @@ def _merged_roads(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``frame``'s lines merged per (class, direction, name), in first-seen order."""
     cols = ["road_class", "oneway", "name"]
     group = frame.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.DataFrame({"g": group}).drop_duplicates("g").index.to_numpy()
-    keys = frame.iloc[first][cols].reset_index(drop=True)  # row k = group k (first-seen)
+    _, first = np.unique(group, return_index=True)  # groups are numbered in first-seen order
+    keys = frame.iloc[first][cols].reset_index(drop=True)  # row k = group k
     order = np.argsort(group, kind="stable")
     multi = shapely.multilinestrings(frame.geometry.to_numpy()[order], indices=group[order])
     merged = np.empty(len(multi), dtype=object)

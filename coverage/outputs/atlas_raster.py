@@ -6,9 +6,10 @@ Binhai-sized district each A3 page carries a 1,649 × 1,583 px image of 350–70
 52-page atlas is 29 MB. Its PDF writer stores an image of at most 256 colours as an indexed
 one, a byte per pixel that compresses far better, but anti-aliased roads never come out that
 few. :func:`flatten_below` therefore renders those artists itself (Agg, at the page's dpi, the
-rest of the page hidden), reduces the map window to a 256-colour palette (Pillow's median cut,
-no dithering, as :mod:`firecover.outputs.png`), and puts the result back as one unresampled
-image (``interpolation="none"``) in their place; everything above stays vector.
+rest of the page hidden), reduces the map window to a 256-colour palette
+(:func:`firecover.outputs.png.to_palette`: Pillow's median cut, no dithering), and puts the
+result back as one unresampled image (``interpolation="none"``) in their place; everything
+above stays vector.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from PIL import Image
 
-from firecover.outputs.png import PNG_COLOURS
+from firecover.outputs.png import to_palette
 
 __all__ = ["flatten_below"]
 
@@ -66,9 +67,7 @@ def flatten_below(ax: Axes, dpi: float, below: float) -> None:
         fig.dpi = saved_dpi
         for a in hidden:
             a.set_visible(True)
-    pal = Image.fromarray(crop).quantize(
-        PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-    )
+    pal = to_palette(Image.fromarray(crop))
     for a in low:
         a.set_visible(False)
     xlim, ylim = ax.get_xlim(), ax.get_ylim()

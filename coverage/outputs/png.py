@@ -18,10 +18,15 @@ from typing import Any
 
 from PIL import Image
 
-__all__ = ["PNG_COLOURS", "save_png"]
+__all__ = ["PNG_COLOURS", "save_png", "to_palette"]
 
 #: Palette size of written PNG maps (256: one byte per pixel).
 PNG_COLOURS = 256
+
+
+def to_palette(rgb: Image.Image) -> Image.Image:
+    """``rgb`` reduced to :data:`PNG_COLOURS` colours (median cut, no dithering)."""
+    return rgb.quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
 def save_png(fig: Any, path: str | os.PathLike[str], *, dpi: float) -> None:
@@ -31,5 +36,4 @@ def save_png(fig: Any, path: str | os.PathLike[str], *, dpi: float) -> None:
     buf.seek(0)
     with Image.open(buf) as img:
         rgb = img.convert("RGB")
-    pal = rgb.quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    pal.save(path, format="PNG", dpi=(dpi, dpi))
+    to_palette(rgb).save(path, format="PNG", dpi=(dpi, dpi))
